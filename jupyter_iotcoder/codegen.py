@@ -1,0 +1,161 @@
+"""Stage 3, modular code generation (CGSLM): TaskSpec -> documented CodeModule.
+
+Base model plus the "codegen" LoRA adapter when one is shipped. Generation
+stops at the closing code fence; the module is checked statically (parses,
+no undefined names, defines the spec's function with the spec's parameters,
+imports installed modules) and regenerated, a bounded number of times, when a
+check fails. The best attempt is kept and whatever is still wrong with it is
+recorded, never hidden.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import sys
+
+from pyflakes.checker import Checker
+from pyflakes.messages import UndefinedName
+
+from .calls import StageCaller
+from .config import GenerationConfig
+from .prompts import render
+from .runtime import ChatRequest
+from .schema import CodeModule, Task, TaskList, TaskSpec
+from .transform import signature_parameter_names
+
+_FENCE = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n")
+
+
+def closed_code_block(text: str) -> str | None:
+    """The answer up to its closing fence once the first code block is complete, else None."""
+    opening = _FENCE.search(text)
+    if opening is None:
+        return None
+    end = text.find("\n```", opening.end() - 1)
+    return text[: end + 4] if end >= 0 else None
+
+
+def extract_code(text: str) -> str:
+    """The code inside the first fenced block; an unclosed block runs to the end."""
+    opening = _FENCE.search(text)
+    if opening is None:
+        return text.strip("\n`")
+    end = text.find("\n```", opening.end() - 1)
+    return text[opening.end(): end if end >= 0 else len(text)]
+
+
+def undefined_names(tree: ast.Module) -> list[str]:
+    """Names the module uses but never defines or imports (pyflakes)."""
+    checker = Checker(tree)
+    return [m.message_args[0] for m in checker.messages if isinstance(m, UndefinedName)]
+
+
+def missing_imports(tree: ast.Module) -> list[str]:
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    return sorted(m for m in modules if m not in sys.stdlib_module_names and importlib.util.find_spec(m) is None)
+
+
+def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> list[str]:
+    """Problems that make the module unusable as this step; empty when it looks right.
+
+    `defined_earlier` holds the functions of earlier steps: cells above define them.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        return [f"it does not parse: {exc.msg} (line {exc.lineno})"]
+    undefined = [name for name in undefined_names(tree) if name not in defined_earlier]
+    problems = [f"it uses the undefined name `{name}`" for name in undefined]
+    problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)]
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    func = functions.get(spec.function_name)
+    if func is None:
+        problems.append(f"it does not define the function `{spec.function_name}`")
+    else:
+        args = func.args
+        got = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        wanted = signature_parameter_names(spec.signature)
+        if got[: len(wanted)] != wanted:
+            problems.append(f"`{spec.function_name}` takes ({', '.join(got)}) instead of ({', '.join(wanted)})")
+    return problems
+
+
+def explain(code: str, spec: TaskSpec) -> str:
+    """A markdown explanation from the module's own docs, so it never disagrees with the code."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return spec.target
+    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == spec.function_name), None)
+    parts = [ast.get_docstring(tree) or ""]
+    if func is not None and ast.get_docstring(func):
+        parts.append(ast.get_docstring(func).split("\n\n")[0])
+    text = "\n\n".join(p.strip() for p in parts if p.strip())
+    return text or spec.target
+
+
+def earlier_functions(earlier: list[TaskSpec]) -> str:
+    """How the prompt tells a step about the functions that cells above it define."""
+    if not earlier:
+        return "none (this is the first step)"
+    lines = []
+    for spec in earlier:
+        returns = ", ".join(p.name for p in spec.outputs)
+        lines.append(f"- `{spec.signature.render()}` returns {returns}: {spec.target}")
+    return "\n".join(lines)
+
+
+def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
+                     problem: str = "") -> tuple[dict, ...]:
+    user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
+                  title=task.title, description=task.description, spec=spec.markdown(),
+                  signature=spec.signature.render(), earlier=earlier_functions(earlier))
+    if problem:
+        user += "\n\n" + render("codegen.retry.md", problem=problem)
+    return ({"role": "system", "content": render("codegen.system.md")}, {"role": "user", "content": user})
+
+
+def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
+                    config: GenerationConfig) -> CodeModule:
+    best: tuple[int, str, list[str]] | None = None
+    problem = ""
+    attempts = 0
+    for attempt in range(max(1, config.code_attempts)):
+        attempts = attempt + 1
+        caller.notify(f"writing code for task {task.id}" + (f" (attempt {attempts})" if attempt else ""))
+        request = ChatRequest(
+            messages=codegen_messages(task, tasks, spec, earlier, problem),
+            max_tokens=config.limits.code_tokens,
+            temperature=config.temperature if attempt == 0 else max(config.temperature, 0.5),
+            seed=config.seed + attempt,
+        )
+        answer = caller.call(request, until=closed_code_block)
+        code = extract_code(answer.text)
+        problems = check_module(code, spec, frozenset(e.function_name for e in earlier))
+        if answer.finish_reason in ("length", "repetition") and problems:
+            problems.append(f"the answer was cut off ({answer.finish_reason})")
+        score = 100 if problems and problems[0].startswith("it does not parse") else len(problems)
+        if best is None or score < best[0]:
+            best = (score, code, problems)
+        if not problems:
+            break
+        problem = problems[0]
+    _, code, problems = best
+    return CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
+                      explanation=explain(code, spec), attempts=attempts, problems=problems)
+
+
+def codegen(tasks: TaskList, specs: list[TaskSpec], caller: StageCaller, config: GenerationConfig) -> list[CodeModule]:
+    count = len(tasks.tasks)
+    return [
+        generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, count), config)
+        for i, (task, spec) in enumerate(zip(tasks.tasks, specs))
+    ]
+

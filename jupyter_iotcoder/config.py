@@ -1,0 +1,61 @@
+"""Configuration as small dataclasses, and where the package's resource files live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """Return the `prompts/` or `models/` folder, installed (wheel) or in the source tree."""
+    for candidate in (_PACKAGE_DIR / "_resources" / name, _PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"resource folder {name!r} not found next to {_PACKAGE_DIR}")
+
+
+def cache_dir() -> Path:
+    """Where assembled model files live: $IOTCODER_CACHE_DIR or ~/.cache/jupyter_iotcoder."""
+    env = os.environ.get("IOTCODER_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "jupyter_iotcoder"
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """How the llama.cpp model is loaded."""
+
+    n_ctx: int = field(default=4096, metadata={"help": "context window in tokens"})
+    n_threads: int | None = field(default=None, metadata={"help": "CPU threads; None = all cores"})
+    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
+    seed: int = field(default=0, metadata={"help": "sampling seed"})
+    verbose: bool = field(default=False, metadata={"help": "let llama.cpp log to stderr"})
+
+
+@dataclass(frozen=True)
+class StageLimits:
+    """Token budgets per model call; small models loop, so every call is capped."""
+
+    decompose_tokens: int = 700
+    target_tokens: int = 160
+    io_tokens: int = 420
+    code_tokens: int = 900
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """What the pipeline does for one requirement."""
+
+    max_tasks: int = 5
+    temperature: float = 0.2
+    seed: int = 0
+    code_attempts: int = field(default=3, metadata={"help": "codegen tries until the module parses"})
+    max_requirement_chars: int = 6000
+    allow_off_topic: bool = False
+    limits: StageLimits = field(default_factory=StageLimits)

@@ -1,0 +1,166 @@
+"""Stage 2, requirement transformation (RTSLM): Task -> TaskSpec.
+
+The base model, no adapter, in a chain of two constrained prompts as in the
+published design: first the target and function name, then the Input and
+Output Specification. When the user's requirement names a function signature,
+the final task keeps it exactly: that is enforced here, not left to the model.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+
+from .calls import StageCaller
+from .config import GenerationConfig
+from .prompts import load_json, render
+from .runtime import ChatRequest
+from .schema import Param, Signature, Task, TaskList, TaskSpec
+
+_CALL = re.compile(r"(?:\bdef\s+)?\b([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)(\s*->\s*[A-Za-z_][\w\[\], .|]*)?")
+
+
+def _param_source(arg: ast.arg, default: ast.expr | None, prefix: str = "") -> str:
+    text = prefix + arg.arg
+    if arg.annotation is not None:
+        text += f": {ast.unparse(arg.annotation)}"
+    if default is not None:
+        text += f" = {ast.unparse(default)}" if arg.annotation is not None else f"={ast.unparse(default)}"
+    return text
+
+
+def _parameters(args: ast.arguments) -> list[str]:
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params = [_param_source(a, d) for a, d in zip(positional, defaults)]
+    if args.vararg is not None:
+        params.append(_param_source(args.vararg, None, "*"))
+    elif args.kwonlyargs:
+        params.append("*")
+    params += [_param_source(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg is not None:
+        params.append(_param_source(args.kwarg, None, "**"))
+    return params
+
+
+def find_required_signature(requirement: str) -> Signature | None:
+    """The first `name(params)` in the requirement that parses as a Python signature."""
+    for match in _CALL.finditer(requirement):
+        name, params, returns = match.group(1), match.group(2), (match.group(3) or "").strip()
+        if keyword.iskeyword(name):
+            continue
+        source = f"def {name}({params}) {returns}:\n    pass\n"
+        try:
+            func = ast.parse(source).body[0]
+        except SyntaxError:
+            continue
+        if not (func.args.args or func.args.posonlyargs or func.args.kwonlyargs or func.args.vararg):
+            continue
+        return Signature(
+            function_name=name,
+            parameters=_parameters(func.args),
+            returns=ast.unparse(func.returns) if func.returns is not None else None,
+            required=True,
+        )
+    return None
+
+
+def signature_parameter_names(signature: Signature) -> list[str]:
+    names = []
+    for param in signature.parameters:
+        name = re.split(r"[:=]", param, maxsplit=1)[0].strip().lstrip("*")
+        if name:
+            names.append(name)
+    return names
+
+
+def _safe_name(name: str, taken: set[str]) -> str:
+    name = name + "_" if keyword.iskeyword(name) else name
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _params(items: list[dict]) -> list[Param]:
+    taken: set[str] = set()
+    return [Param(name=_safe_name(i["name"], taken), type=i["type"], description=i["description"]) for i in items]
+
+
+def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]:
+    """The user's parameters, in their order, described by the model where it used the same name."""
+    by_name = {p.name: p for p in proposed}
+    inputs = []
+    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
+        if name in by_name:
+            inputs.append(by_name[name])
+            continue
+        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else "as in the requirement"
+        inputs.append(Param(name=name, type=annotation or "as in the requirement"))
+    return inputs
+
+
+def transform_task(
+    task: Task,
+    tasks: TaskList,
+    earlier: list[TaskSpec],
+    caller: StageCaller,
+    config: GenerationConfig,
+    required: Signature | None = None,
+) -> TaskSpec:
+    """Target first, then the I/O specification that builds on it."""
+    context = dict(requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
+                   title=task.title, description=task.description)
+    caller.notify(f"specifying task {task.id}: target")
+    target = caller.call_json(ChatRequest(
+        messages=(
+            {"role": "system", "content": render("target.system.md")},
+            {"role": "user", "content": render("target.user.md", **context)},
+        ),
+        max_tokens=config.limits.target_tokens, temperature=config.temperature, seed=config.seed,
+        json_schema=load_json("target.schema.json"),
+    ))
+    function_name = required.function_name if required else target["function_name"]
+    available = [p.name for spec in earlier for p in spec.outputs]
+    note = ""
+    if required:
+        note = f"The user fixed the signature: `{required.render()}`. Use exactly these parameters, in this order."
+    caller.notify(f"specifying task {task.id}: inputs and outputs")
+    io = caller.call_json(ChatRequest(
+        messages=(
+            {"role": "system", "content": render("io.system.md")},
+            {"role": "user", "content": render(
+                "io.user.md", **context, target=target["target"], function_name=function_name,
+                available=", ".join(available) or "none (this is the first step)",
+                consumes=", ".join(task.inputs) or "raw sensor data",
+                produces=", ".join(task.outputs), signature_note=note,
+            )},
+        ),
+        max_tokens=config.limits.io_tokens, temperature=config.temperature, seed=config.seed,
+        json_schema=load_json("io.schema.json"),
+    ))
+    inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
+    if required:
+        inputs = _required_inputs(required, inputs)
+        signature = required
+    else:
+        signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
+    return TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
+
+
+def transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> list[TaskSpec]:
+    required = find_required_signature(tasks.requirement)
+    specs: list[TaskSpec] = []
+    used_names: set[str] = {required.function_name} if required else set()
+    count = len(tasks.tasks)
+    for task in tasks.tasks:
+        final = task.id == count
+        spec = transform_task(task, tasks, specs, caller.for_task(task.id, count), config,
+                              required if final else None)
+        if not final or required is None:
+            unique = _safe_name(spec.function_name, used_names)
+            spec.signature = spec.signature.model_copy(update={"function_name": unique})
+        specs.append(spec)
+    return specs

@@ -1,0 +1,58 @@
+"""Model answers for a two-task step counter, as the stages expect them."""
+
+PLAN = {"tasks": [
+    {"title": "Compute the acceleration magnitude", "description": "Euclidean norm of the 3 axes, minus its mean.",
+     "inputs": ["acc"], "outputs": ["magnitude"]},
+    {"title": "Count the steps", "description": "Peak detection with scipy.signal.find_peaks, 0.3 s minimum distance.",
+     "inputs": ["magnitude", "fs"], "outputs": ["step_count"]},
+]}
+
+TARGET_1 = {"target": "Compute the gravity-free acceleration magnitude in m/s^2.", "function_name": "acceleration_magnitude"}
+IO_1 = {"inputs": [{"name": "acc", "type": "np.ndarray, shape (n, 3), m/s^2", "description": "raw samples"}],
+        "outputs": [{"name": "magnitude", "type": "np.ndarray, shape (n,)", "description": "zero-mean magnitude"}]}
+TARGET_2 = {"target": "Count the steps in the magnitude signal.", "function_name": "find_steps"}
+IO_2 = {"inputs": [{"name": "magnitude", "type": "np.ndarray", "description": "signal"},
+                   {"name": "fs", "type": "float, Hz", "description": "sampling rate"}],
+        "outputs": [{"name": "step_count", "type": "int", "description": "number of steps"}]}
+
+CODE_1 = '''```python
+"""Acceleration magnitude without gravity."""
+import numpy as np
+
+
+def acceleration_magnitude(acc):
+    """Return the zero-mean Euclidean norm of each 3-axis sample."""
+    acc = np.asarray(acc, dtype=float)
+    if acc.ndim != 2 or acc.shape[1] != 3:
+        raise ValueError("acc must have shape (n, 3)")
+    magnitude = np.linalg.norm(acc, axis=1)
+    return magnitude - magnitude.mean()
+```
+Some trailing prose the model should never get to.'''
+
+CODE_2 = '''```python
+"""Step counting by peak detection."""
+import numpy as np
+
+
+def count_steps(acc, fs):
+    """Count magnitude peaks at least 0.3 s apart and above 0.5 m/s^2."""
+    magnitude = acceleration_magnitude(acc)
+    if magnitude.size < 3:
+        return 0
+    peaks = [i for i in range(1, magnitude.size - 1)
+             if magnitude[i] > 0.5 and magnitude[i] >= magnitude[i - 1] and magnitude[i] > magnitude[i + 1]]
+    kept = []
+    for p in peaks:
+        if not kept or p - kept[-1] >= 0.3 * fs:
+            kept.append(p)
+    return len(kept)
+```'''
+
+REQUIREMENT = ("Count steps from a wrist-worn 3-axis accelerometer at 50 Hz; "
+               "write count_steps(acc, fs) returning the number of steps.")
+
+
+def full_run() -> list:
+    """Every answer of one pipeline run, in call order."""
+    return [PLAN, TARGET_1, IO_1, TARGET_2, IO_2, CODE_1, CODE_2]
