@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-tasks", type=int, default=GenerationConfig.max_tasks, help="2-8 tasks at most")
     gen.add_argument("--seed", type=int, default=GenerationConfig.seed)
     gen.add_argument("--temperature", type=float, default=GenerationConfig.temperature)
+    gen.add_argument("--code-attempts", type=int, default=GenerationConfig.code_attempts,
+                     help="tries per module until it parses and defines its function")
     gen.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     gen.add_argument("--n-ctx", type=int, default=RuntimeConfig.n_ctx, help="context window in tokens")
     gen.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
@@ -105,8 +107,10 @@ def _generate(args: argparse.Namespace) -> int:
 
     if not 1 <= args.max_tasks <= 8:
         raise RequirementError("--max-tasks must be between 1 and 8")
+    if args.code_attempts < 1:
+        raise RequirementError("--code-attempts must be at least 1")
     config = GenerationConfig(max_tasks=args.max_tasks, seed=args.seed, temperature=args.temperature,
-                              allow_off_topic=args.allow_off_topic)
+                              code_attempts=args.code_attempts, allow_off_topic=args.allow_off_topic)
     requirement, warnings = check_requirement(_read_requirement(args), config)
     for warning in warnings:
         log.warning(warning)
@@ -165,8 +169,9 @@ def _models(args: argparse.Namespace) -> int:
     console = Console()
     if args.action == "list":
         table = Table()
-        for column in ("name", "default", "size", "cached", "PyPI parts", "description"):
-            table.add_column(column)
+        for column in ("name", "default", "size", "cached", "PyPI parts"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("description")
         for row in store.model_status():
             table.add_row(row.name, "yes" if row.default else "", f"{row.size / 1e6:.0f} MB",
                           "yes" if row.cached else "no", f"{row.parts_installed}/{row.parts_expected}",

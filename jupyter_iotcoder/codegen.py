@@ -47,9 +47,9 @@ def extract_code(text: str) -> str:
 
 
 def undefined_names(tree: ast.Module) -> list[str]:
-    """Names the module uses but never defines or imports (pyflakes)."""
+    """Names the module uses but never defines or imports (pyflakes), each once, in order of first use."""
     checker = Checker(tree)
-    return [m.message_args[0] for m in checker.messages if isinstance(m, UndefinedName)]
+    return list(dict.fromkeys(m.message_args[0] for m in checker.messages if isinstance(m, UndefinedName)))
 
 
 def missing_imports(tree: ast.Module) -> list[str]:

@@ -32,7 +32,7 @@ _INJECTION = re.compile(r"ignore (all |any |the )?(previous|prior|above) (instru
 def _latin_share(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
     if not letters:
-        return 0.0
+        return 1.0  # no language to judge: not "non-English", and the topic check still applies
     return sum("LATIN" in unicodedata.name(c, "") for c in letters) / len(letters)
 
 

@@ -44,16 +44,29 @@ def _parameters(args: ast.arguments) -> list[str]:
     return params
 
 
+def _return_candidates(returns: str) -> list[str]:
+    """`-> int that counts steps` -> the whole text, then one word shorter each time, then no annotation.
+
+    The return-annotation pattern also matches the prose after it, so the
+    longest prefix that parses is the annotation.
+    """
+    words = returns.split()
+    return [" ".join(words[:n]).rstrip(" ,.") for n in range(len(words), 0, -1)] + [""]
+
+
 def find_required_signature(requirement: str) -> Signature | None:
     """The first `name(params)` in the requirement that parses as a Python signature."""
     for match in _CALL.finditer(requirement):
-        name, params, returns = match.group(1), match.group(2), (match.group(3) or "").strip()
+        name, params = match.group(1), match.group(2)
         if keyword.iskeyword(name):
             continue
-        source = f"def {name}({params}) {returns}:\n    pass\n"
-        try:
-            func = ast.parse(source).body[0]
-        except SyntaxError:
+        for returns in _return_candidates(match.group(3) or ""):
+            try:
+                func = ast.parse(f"def {name}({params}) {returns}:\n    pass\n").body[0]
+                break
+            except SyntaxError:
+                continue
+        else:
             continue
         if not (func.args.args or func.args.posonlyargs or func.args.kwonlyargs or func.args.vararg):
             continue

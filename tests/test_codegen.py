@@ -1,0 +1,247 @@
+"""Stage 3: TaskSpec -> CodeModule: fences, static checks, retries and explanations."""
+
+from __future__ import annotations
+
+from jupyter_iotcoder.calls import StageCaller
+from jupyter_iotcoder.codegen import (
+    check_module,
+    closed_code_block,
+    codegen,
+    earlier_functions,
+    extract_code,
+    generate_module,
+)
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
+from scripted_answers import CODE_1, CODE_2, PLAN, REQUIREMENT
+
+from conftest import ScriptedRuntime
+
+TASKS = TaskList(requirement=REQUIREMENT,
+                 tasks=[Task(id=i, **item) for i, item in enumerate(PLAN["tasks"], start=1)])
+SPEC_1 = TaskSpec(
+    task_id=1, target="Compute the gravity-free acceleration magnitude in m/s^2.",
+    signature=Signature(function_name="acceleration_magnitude", parameters=["acc"]),
+    inputs=[Param(name="acc", type="np.ndarray")], outputs=[Param(name="magnitude", type="np.ndarray")],
+)
+SPEC_2 = TaskSpec(
+    task_id=2, target="Count the steps in the magnitude signal.",
+    signature=Signature(function_name="count_steps", parameters=["acc", "fs"], required=True),
+    inputs=[Param(name="acc", type="np.ndarray"), Param(name="fs", type="float")],
+    outputs=[Param(name="step_count", type="int")],
+)
+GOOD = '''"""Scale a signal."""
+import numpy as np
+
+
+def acceleration_magnitude(acc):
+    """Return the norm."""
+    return np.linalg.norm(np.asarray(acc), axis=1)
+'''
+
+
+def fenced(code: str, lang: str = "python") -> str:
+    return f"```{lang}\n{code}```\n"
+
+
+def caller_for(runtime: ScriptedRuntime) -> StageCaller:
+    return StageCaller(runtime, "codegen", StageStats())
+
+
+# --- fences --------------------------------------------------------------------
+
+
+def test_closed_code_block_is_none_until_the_fence_closes():
+    assert closed_code_block("Here it is:\n") is None
+    assert closed_code_block("```python\n") is None
+    assert closed_code_block("```python\nx = 1\n") is None
+    assert closed_code_block("```python\nx = 1\n``") is None
+
+
+def test_closed_code_block_returns_the_text_up_to_the_closing_fence():
+    text = "```python\nx = 1\ny = 2\n```\nTrailing prose."
+    assert closed_code_block(text) == "```python\nx = 1\ny = 2\n```"
+
+
+def test_closed_code_block_works_for_a_bare_fence_after_prose():
+    assert closed_code_block("Sure:\n```\nx = 1\n```\nmore") == "Sure:\n```\nx = 1\n```"
+
+
+def test_extract_code_from_a_python_fence():
+    assert extract_code("Sure:\n```python\nx = 1\n```\nBye.") == "x = 1"
+
+
+def test_extract_code_from_a_bare_fence():
+    assert extract_code("```\nx = 1\ny = 2\n```") == "x = 1\ny = 2"
+
+
+def test_extract_code_from_an_unclosed_fence_runs_to_the_end():
+    assert extract_code("```python\nx = 1\ny = 2\n") == "x = 1\ny = 2\n"
+
+
+def test_extract_code_without_a_fence_returns_the_text():
+    assert extract_code("\nx = 1\n") == "x = 1"
+
+
+def test_extract_code_takes_the_first_block_only():
+    assert extract_code("```python\na = 1\n```\ntext\n```python\nb = 2\n```") == "a = 1"
+
+
+# --- check_module --------------------------------------------------------------
+
+
+def test_check_module_returns_nothing_for_good_code():
+    assert check_module(GOOD, SPEC_1) == []
+
+
+def test_check_module_reports_a_syntax_error():
+    problems = check_module("def acceleration_magnitude(acc:\n    return 1\n", SPEC_1)
+    assert len(problems) == 1
+    assert problems[0].startswith("it does not parse")
+
+
+def test_check_module_reports_an_undefined_name():
+    code = GOOD.replace("np.asarray(acc)", "smooth(acc)")
+    assert check_module(code, SPEC_1) == ["it uses the undefined name `smooth`"]
+
+
+def test_check_module_reports_an_undefined_name_used_twice_once():
+    code = GOOD.replace("return np.linalg.norm(np.asarray(acc), axis=1)", "return smooth(acc) + smooth(acc)")
+    assert check_module(code, SPEC_1) == ["it uses the undefined name `smooth`"]
+
+
+def test_generate_module_prefers_one_repeated_problem_over_two_distinct_ones():
+    repeated = fenced(GOOD.replace("np.asarray(acc)", "smooth(smooth(smooth(acc)))"))
+    two_distinct = fenced(GOOD.replace("np.asarray(acc)", "smooth(acc)").replace("import numpy", "import not_a_real_module_xyz, numpy"))
+    runtime = ScriptedRuntime([two_distinct, repeated])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime),
+                             GenerationConfig(code_attempts=2))
+    assert module.problems == ["it uses the undefined name `smooth`"]
+
+
+def test_check_module_accepts_a_name_defined_by_an_earlier_step():
+    code = CODE_2.split("\n", 1)[1].rsplit("```", 1)[0]
+    assert any("acceleration_magnitude" in p for p in check_module(code, SPEC_2))
+    assert check_module(code, SPEC_2, frozenset({"acceleration_magnitude"})) == []
+
+
+def test_check_module_reports_a_missing_function():
+    code = GOOD.replace("def acceleration_magnitude", "def magnitude")
+    assert check_module(code, SPEC_1) == ["it does not define the function `acceleration_magnitude`"]
+
+
+def test_check_module_does_not_accept_a_nested_function():
+    code = "def outer():\n    def acceleration_magnitude(acc):\n        return acc\n    return acceleration_magnitude\n"
+    assert "it does not define the function `acceleration_magnitude`" in check_module(code, SPEC_1)
+
+
+def test_check_module_reports_wrong_parameters():
+    code = GOOD.replace("def acceleration_magnitude(acc)", "def acceleration_magnitude(data)").replace(
+        "np.asarray(acc)", "np.asarray(data)")
+    assert check_module(code, SPEC_1) == ["`acceleration_magnitude` takes (data) instead of (acc)"]
+
+
+def test_check_module_reports_parameters_in_the_wrong_order():
+    code = "def count_steps(fs, acc):\n    return 0\n"
+    assert check_module(code, SPEC_2) == ["`count_steps` takes (fs, acc) instead of (acc, fs)"]
+
+
+def test_check_module_reports_a_missing_import():
+    code = "import not_a_real_module_xyz\n" + GOOD
+    assert check_module(code, SPEC_1) == ["module 'not_a_real_module_xyz' is not installed (pip install not_a_real_module_xyz)"]
+
+
+def test_check_module_accepts_stdlib_and_installed_imports():
+    code = "import json\nimport os.path\nfrom scipy import signal\n" + GOOD
+    assert check_module(code, SPEC_1) == []
+
+
+# --- generate_module -----------------------------------------------------------
+
+
+def test_generate_module_retries_after_code_that_does_not_parse():
+    runtime = ScriptedRuntime([fenced("def acceleration_magnitude(acc:\n"), CODE_1])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig(seed=5))
+    assert module.attempts == 2
+    assert module.problems == []
+    assert "def acceleration_magnitude(acc):" in module.code
+    assert "Some trailing prose" not in module.code
+    assert [r.seed for r in runtime.history] == [5, 6]
+    retry_prompt = runtime.history[1].messages[-1]["content"]
+    assert "rejected because it does not parse" in retry_prompt
+    assert "rejected" not in runtime.history[0].messages[-1]["content"]
+
+
+def test_generate_module_stops_after_the_first_good_attempt():
+    runtime = ScriptedRuntime([CODE_1, "never used"])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig())
+    assert module.attempts == 1
+    assert len(runtime.history) == 1
+
+
+def test_generate_module_keeps_the_best_attempt_and_records_its_problems_when_all_fail():
+    not_parsing = fenced("def acceleration_magnitude(acc:\n")
+    one_problem = fenced(GOOD.replace("np.asarray(acc)", "smooth(acc)"))
+    two_problems = fenced(GOOD.replace("np.asarray(acc)", "smooth(acc)").replace(
+        "def acceleration_magnitude", "def magnitude"))
+    runtime = ScriptedRuntime([not_parsing, one_problem, two_problems])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime),
+                             GenerationConfig(code_attempts=3))
+    assert module.attempts == 3
+    assert "smooth(acc)" in module.code and "def acceleration_magnitude" in module.code
+    assert module.problems == ["it uses the undefined name `smooth`"]
+
+
+def test_generate_module_keeps_parsing_code_over_code_that_does_not_parse():
+    with_problems = fenced("def magnitude(x):\n    return y\n")
+    runtime = ScriptedRuntime([with_problems, fenced("def acceleration_magnitude(acc:\n")])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime),
+                             GenerationConfig(code_attempts=2))
+    assert module.code == "def magnitude(x):\n    return y\n"
+    assert len(module.problems) == 2
+
+
+def test_generate_module_records_a_cut_off_answer_that_has_problems():
+    looping = "```python\ndef acceleration_magnitude(acc):\n" + "    x = undefined_z\n" * 5
+    runtime = ScriptedRuntime([looping])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime),
+                             GenerationConfig(code_attempts=1))
+    assert module.problems == ["it uses the undefined name `undefined_z`", "the answer was cut off (repetition)"]
+
+
+def test_generate_module_does_not_flag_a_cut_off_answer_without_problems():
+    looping = "```python\ndef acceleration_magnitude(acc):\n" + "    x = 1\n" * 5
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(ScriptedRuntime([looping])),
+                             GenerationConfig(code_attempts=1))
+    assert module.problems == []
+
+
+def test_explanation_comes_from_the_module_docstring():
+    runtime = ScriptedRuntime([CODE_1])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig())
+    assert module.explanation.startswith("Acceleration magnitude without gravity.")
+    assert "Return the zero-mean Euclidean norm" in module.explanation
+
+
+def test_explanation_falls_back_to_the_target_without_docstrings():
+    runtime = ScriptedRuntime([fenced("def acceleration_magnitude(acc):\n    return acc\n")])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig())
+    assert module.explanation == SPEC_1.target
+
+
+def test_codegen_prompt_lists_earlier_functions():
+    runtime = ScriptedRuntime([CODE_1, CODE_2])
+    modules = codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig())
+    first, second = (r.messages[-1]["content"] for r in runtime.history)
+    assert "none (this is the first step)" in first
+    assert "`def acceleration_magnitude(acc)` returns magnitude" in second
+    assert "`def count_steps(acc, fs)`" in second
+    assert [m.problems for m in modules] == [[], []]
+
+
+def test_earlier_functions_lists_each_signature_outputs_and_target():
+    assert earlier_functions([]) == "none (this is the first step)"
+    assert earlier_functions([SPEC_1, SPEC_2]).splitlines() == [
+        f"- `def acceleration_magnitude(acc)` returns magnitude: {SPEC_1.target}",
+        f"- `def count_steps(acc, fs)` returns step_count: {SPEC_2.target}",
+    ]

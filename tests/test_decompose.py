@@ -1,0 +1,103 @@
+"""Stage 1: requirement -> TaskList, with a scripted model."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from jupyter_iotcoder.calls import StageCaller
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.decompose import decompose
+from jupyter_iotcoder.errors import GenerationError
+from jupyter_iotcoder.pipeline import generate
+from jupyter_iotcoder.schema import StageStats
+from scripted_answers import PLAN, REQUIREMENT, full_run
+
+from conftest import ScriptedRuntime
+
+
+def run(answers, config: GenerationConfig | None = None, requirement: str = REQUIREMENT):
+    runtime = ScriptedRuntime(answers)
+    caller = StageCaller(runtime, "decompose", StageStats())
+    return decompose(requirement, caller, config or GenerationConfig()), runtime, caller
+
+
+def plan_with(n: int) -> dict:
+    task = copy.deepcopy(PLAN["tasks"][0])
+    return {"tasks": [dict(task, title=f"Task number {i}") for i in range(1, n + 1)]}
+
+
+def test_decompose_returns_tasks_numbered_from_1_with_inputs_and_outputs():
+    tasks, _, _ = run([PLAN])
+    assert tasks.requirement == REQUIREMENT
+    assert [t.id for t in tasks.tasks] == [1, 2]
+    assert [t.title for t in tasks.tasks] == [t["title"] for t in PLAN["tasks"]]
+    assert tasks.tasks[0].inputs == ["acc"] and tasks.tasks[0].outputs == ["magnitude"]
+    assert tasks.tasks[1].inputs == ["magnitude", "fs"] and tasks.tasks[1].outputs == ["step_count"]
+
+
+def test_decompose_numbers_a_longer_plan_1_to_n():
+    tasks, _, _ = run([plan_with(4)])
+    assert [t.id for t in tasks.tasks] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("max_tasks", [3, 5, 7])
+def test_decompose_schema_sent_has_max_items_equal_to_max_tasks(max_tasks):
+    _, runtime, _ = run([PLAN], GenerationConfig(max_tasks=max_tasks))
+    schema = runtime.history[0].json_schema
+    assert schema["properties"]["tasks"]["maxItems"] == max_tasks
+    assert schema["properties"]["tasks"]["minItems"] == 2
+
+
+def test_decompose_uses_the_configured_token_cap_and_seed():
+    config = GenerationConfig(seed=7)
+    _, runtime, _ = run([PLAN], config)
+    assert runtime.history[0].max_tokens == config.limits.decompose_tokens
+    assert runtime.history[0].seed == 7
+
+
+def test_requirement_appears_only_inside_requirement_tags_in_the_last_user_message():
+    marker = "Count steps with a unique marker zq7x from accelerometer data."
+    _, runtime, _ = run([PLAN], requirement=marker)
+    messages = runtime.history[0].messages
+    assert messages[-1]["role"] == "user"
+    assert messages[-1]["content"].strip() == f"<requirement>\n{marker}\n</requirement>"
+    for message in messages[:-1]:
+        assert "zq7x" not in message["content"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+
+
+def test_a_non_json_first_answer_is_retried_with_seed_plus_1():
+    tasks, runtime, caller = run(["this is not json {", PLAN], GenerationConfig(seed=3))
+    assert len(tasks.tasks) == 2
+    assert [r.seed for r in runtime.history] == [3, 4]
+    assert caller.stats.calls == 2
+
+
+def test_a_first_answer_with_too_many_tasks_is_retried_with_seed_plus_1():
+    tasks, runtime, _ = run([plan_with(6), PLAN], GenerationConfig(max_tasks=5, seed=0))
+    assert len(tasks.tasks) == 2
+    assert [r.seed for r in runtime.history] == [0, 1]
+    assert runtime.history[0].messages == runtime.history[1].messages
+
+
+@pytest.mark.parametrize("second", ["still not json", plan_with(6)], ids=["not-json", "too-many-tasks"])
+def test_a_second_invalid_answer_raises_generation_error(second):
+    with pytest.raises(GenerationError, match="decompose"):
+        run(["not json", second], GenerationConfig(max_tasks=5))
+
+
+def test_pipeline_requests_the_decompose_adapter_when_the_runtime_has_one():
+    runtime = ScriptedRuntime(full_run(), adapters={"decompose": "x.gguf"})
+    result = generate(REQUIREMENT, runtime)
+    assert runtime.history[0].adapter == "decompose"
+    assert [r.adapter for r in runtime.history[1:]] == [None] * 6
+    assert result.adapters == {"decompose": "x.gguf"}
+
+
+def test_pipeline_requests_no_adapter_when_the_runtime_has_none():
+    runtime = ScriptedRuntime(full_run())
+    result = generate(REQUIREMENT, runtime)
+    assert [r.adapter for r in runtime.history] == [None] * 7
+    assert result.adapters == {}

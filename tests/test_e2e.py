@@ -1,0 +1,48 @@
+"""End to end with the REAL 0.5B model from the PyPI parts: requirement -> notebook, through the CLI."""
+
+from __future__ import annotations
+
+import ast
+
+import nbformat
+import pytest
+
+from jupyter_iotcoder import cli
+
+pytestmark = pytest.mark.real_model
+
+REQUIREMENT = ("Smooth a 3-axis accelerometer signal sampled at 50 Hz and count the steps; "
+               "write count_steps(acc, fs) that returns the number of steps.")
+
+
+def test_cli_generates_a_notebook_with_the_real_model(tmp_path, capsys):
+    out = tmp_path / "steps.ipynb"
+    code = cli.main(["generate", REQUIREMENT, "-o", str(out), "--max-tasks", "2", "--code-attempts", "2",
+                     "--device", "cuda"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "running on CPU" in err, "a CUDA request without a GPU falls back with a message"
+
+    nb = nbformat.read(out, as_version=4)
+    nbformat.validate(nb)
+    meta = [c.metadata["iotcoder"] for c in nb.cells]
+    run_ids = {m["run_id"] for m in meta}
+    assert len(run_ids) == 1
+    assert meta[0]["kind"] == "plan"
+    tasks = meta[0]["stage_outputs"]["tasks"]["tasks"]
+    assert 1 <= len(tasks) <= 2
+    task_cells = nb.cells[1: 1 + 2 * len(tasks)]
+    assert [c.cell_type for c in task_cells] == ["markdown", "code"] * len(tasks)
+    assert [m["step"] for m in meta[1: 1 + 2 * len(tasks)]] == [i for i in range(1, len(tasks) + 1) for _ in (0, 1)]
+    for cell in task_cells:
+        if cell.cell_type == "code":
+            ast.parse(cell.source)
+            spec = cell.metadata["iotcoder"]["stage_outputs"]["spec"]
+            module = cell.metadata["iotcoder"]["stage_outputs"]["module"]
+            assert f"def {spec['signature']['function_name']}(" in cell.source or module["problems"]
+        else:
+            assert "**Target**" in cell.source and "**Input Specification**" in cell.source
+    final_spec = task_cells[-1].metadata["iotcoder"]["stage_outputs"]["spec"]
+    assert final_spec["signature"]["function_name"] == "count_steps"
+    assert final_spec["signature"]["parameters"] == ["acc", "fs"]
+    assert "Notebook written to" in err

@@ -1,0 +1,165 @@
+"""Stage 2: Task -> TaskSpec, and the user's required signature, with a scripted model."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_iotcoder.calls import StageCaller
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.schema import StageStats, Task, TaskList
+from jupyter_iotcoder.transform import find_required_signature, signature_parameter_names, transform
+from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
+
+from conftest import ScriptedRuntime
+
+
+def task_list(requirement: str = REQUIREMENT, n: int = 2) -> TaskList:
+    tasks = [Task(id=i, **item) for i, item in enumerate(PLAN["tasks"], start=1)]
+    while len(tasks) < n:
+        tasks.append(Task(id=len(tasks) + 1, title="Report", description="Report the result.",
+                          inputs=["step_count"], outputs=["report"]))
+    return TaskList(requirement=requirement, tasks=tasks[:n])
+
+
+def run(answers, tasks: TaskList | None = None):
+    runtime = ScriptedRuntime(answers)
+    caller = StageCaller(runtime, "transform", StageStats())
+    return transform(tasks or task_list(), caller, GenerationConfig()), runtime
+
+
+def target(name: str) -> dict:
+    return {"target": f"Compute the {name} of the signal.", "function_name": name}
+
+
+def io(inputs: list[str], outputs: list[str]) -> dict:
+    return {"inputs": [{"name": n, "type": "float", "description": ""} for n in inputs],
+            "outputs": [{"name": n, "type": "float", "description": ""} for n in outputs]}
+
+
+# --- find_required_signature ---------------------------------------------------
+
+
+def test_find_required_signature_finds_a_call_in_prose():
+    sig = find_required_signature(REQUIREMENT)
+    assert sig.function_name == "count_steps"
+    assert sig.parameters == ["acc", "fs"]
+    assert sig.returns is None
+    assert sig.required is True
+
+
+def test_find_required_signature_finds_a_def_with_annotations_defaults_and_return():
+    sig = find_required_signature("def f(x: np.ndarray, fs: float = 50.0) -> int")
+    assert sig.function_name == "f"
+    assert sig.parameters == ["x: np.ndarray", "fs: float = 50.0"]
+    assert sig.returns == "int"
+    assert sig.render() == "def f(x: np.ndarray, fs: float = 50.0) -> int"
+
+
+def test_find_required_signature_finds_a_def_with_return_followed_by_prose():
+    sig = find_required_signature("Write def f(x: np.ndarray, fs: float = 50.0) -> int that returns the steps.")
+    assert sig is not None
+    assert sig.render() == "def f(x: np.ndarray, fs: float = 50.0) -> int"
+
+
+def test_find_required_signature_keeps_a_subscripted_return_before_a_comma():
+    sig = find_required_signature("Write peaks(sig, fs) -> list[int], the peak indices.")
+    assert sig is not None
+    assert (sig.function_name, sig.parameters, sig.returns) == ("peaks", ["sig", "fs"], "list[int]")
+
+
+def test_find_required_signature_ignores_prose_in_parentheses():
+    assert find_required_signature("Read the accelerometer (IMU) and the gyroscope (3 axes) at 50 Hz.") is None
+
+
+def test_find_required_signature_returns_none_without_a_signature():
+    assert find_required_signature("Count steps from a wrist-worn accelerometer at 50 Hz.") is None
+
+
+def test_find_required_signature_skips_calls_without_parameters_and_keywords():
+    sig = find_required_signature("Call main() then if(x) then detect_falls(acc, fs=100).")
+    assert sig.function_name == "detect_falls"
+    assert sig.parameters == ["acc", "fs=100"]
+
+
+def test_signature_parameter_names_strips_annotations_defaults_and_stars():
+    sig = find_required_signature("def g(x: float, *args, fs: float = 50.0, **kw)")
+    assert signature_parameter_names(sig) == ["x", "args", "fs", "kw"]
+
+
+# --- transform -----------------------------------------------------------------
+
+
+def test_final_task_keeps_the_required_signature_exactly():
+    specs, _ = run([TARGET_1, IO_1, TARGET_2, IO_2])  # the model proposes find_steps(magnitude, fs)
+    final = specs[-1]
+    assert final.function_name == "count_steps"
+    assert final.signature.parameters == ["acc", "fs"]
+    assert final.signature.required is True
+    assert [p.name for p in final.inputs] == ["acc", "fs"]
+    assert final.inputs[1].type == "float, Hz"  # the model's description where the name matches
+
+
+def test_final_task_keeps_annotated_required_signature_in_order():
+    requirement = "Count steps from accelerometer data: def count_steps(fs: float, acc: np.ndarray) -> int"
+    specs, _ = run([TARGET_1, IO_1, target("find_steps"), io(["acc", "magnitude", "fs"], ["n"])],
+                   task_list(requirement))
+    final = specs[-1]
+    assert final.signature.render() == "def count_steps(fs: float, acc: np.ndarray) -> int"
+    assert [p.name for p in final.inputs] == ["fs", "acc"]
+
+
+def test_io_prompt_of_the_final_task_states_the_fixed_signature():
+    _, runtime = run([TARGET_1, IO_1, TARGET_2, IO_2])
+    assert "def count_steps(acc, fs)" in runtime.history[3].messages[-1]["content"]
+    assert "fixed the signature" not in runtime.history[1].messages[-1]["content"]
+
+
+def test_non_final_function_named_like_the_required_one_is_renamed():
+    specs, _ = run([target("count_steps"), IO_1, TARGET_2, IO_2])
+    assert specs[0].function_name == "count_steps_2"
+    assert specs[1].function_name == "count_steps"
+
+
+def test_duplicate_function_names_are_made_unique():
+    tasks = task_list("Process accelerometer data in three steps.", n=3)
+    specs, _ = run([target("process"), io(["acc"], ["a"]), target("process"), io(["a"], ["b"]),
+                    target("process"), io(["b"], ["c"])], tasks)
+    assert [s.function_name for s in specs] == ["process", "process_2", "process_3"]
+
+
+def test_python_keyword_as_a_parameter_name_becomes_name_with_underscore():
+    specs, _ = run([TARGET_1, io(["lambda", "acc"], ["magnitude"]), TARGET_2, IO_2])
+    assert [p.name for p in specs[0].inputs] == ["lambda_", "acc"]
+    assert specs[0].signature.parameters == ["lambda_", "acc"]
+
+
+def test_duplicate_parameter_names_are_made_unique():
+    specs, _ = run([TARGET_1, io(["acc", "acc"], ["magnitude"]), TARGET_2, IO_2])
+    assert specs[0].signature.parameters == ["acc", "acc_2"]
+
+
+def test_io_prompt_lists_outputs_of_earlier_steps_as_available_data():
+    _, runtime = run([TARGET_1, IO_1, TARGET_2, IO_2])
+    first_io, second_io = runtime.history[1].messages[-1]["content"], runtime.history[3].messages[-1]["content"]
+    assert "Data produced by earlier steps: none (this is the first step)" in first_io
+    assert "Data produced by earlier steps: magnitude" in second_io
+
+
+def test_io_prompt_uses_the_target_and_function_name_of_the_first_call():
+    _, runtime = run([TARGET_1, IO_1, TARGET_2, IO_2])
+    first_io = runtime.history[1].messages[-1]["content"]
+    assert TARGET_1["target"] in first_io
+    assert "Function name: acceleration_magnitude" in first_io
+
+
+def test_transform_makes_two_calls_per_task():
+    _, runtime = run([TARGET_1, IO_1, TARGET_2, IO_2])
+    assert [r.json_schema["required"] for r in runtime.history] == [
+        ["target", "function_name"], ["inputs", "outputs"]] * 2
+
+
+@pytest.mark.parametrize("bad", [{"target": "short", "function_name": "f"}, {"target": "x" * 20}])
+def test_invalid_target_answer_is_retried(bad):
+    specs, runtime = run([bad, TARGET_1, IO_1, TARGET_2, IO_2])
+    assert specs[0].function_name == "acceleration_magnitude"
+    assert [r.seed for r in runtime.history[:2]] == [0, 1]
