@@ -441,6 +441,10 @@ def _explicit_path(value: str | os.PathLike[str], source: str) -> ResolvedModel:
                 "Point it at a GGUF file, or unset it to use the built-in models."
             ) from None
         raise
+    for entry in load_manifest().models.values():
+        if path.name == entry.file and path.stat().st_size == entry.size:
+            # A user's own copy of a known model still gets that model's adapters.
+            return ResolvedModel(name=entry.name, path=path, source=source, entry=entry)
     return ResolvedModel(name=path.stem, path=path, source=source, entry=None)
 
 

@@ -277,6 +277,14 @@ def test_resolve_explicit_path(tiny_gguf, cache):
     assert (resolved.path, resolved.source, resolved.entry) == (tiny_gguf, "path", None)
 
 
+def test_resolve_explicit_path_to_a_known_model_file_keeps_its_name_for_adapters(tiny_model, tmp_path, cache):
+    copy = tmp_path / "elsewhere" / tiny_model.file
+    copy.parent.mkdir()
+    copy.write_bytes((tmp_path / "tiny.gguf").read_bytes())
+    resolved = store.resolve_model(str(copy))
+    assert (resolved.name, resolved.source, resolved.path) == (tiny_model.name, "path", copy)
+
+
 def test_resolve_explicit_gguf_path_that_does_not_exist_is_not_taken_for_a_name(tmp_path, cache):
     with pytest.raises(ModelNotFoundError, match="does not exist"):
         store.resolve_model(tmp_path / "absent.gguf")

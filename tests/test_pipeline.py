@@ -1,0 +1,139 @@
+"""generate(): the three stages end to end with a scripted model, then the notebook it becomes."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from jupyter_iotcoder.calls import ProgressEvent
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.errors import GenerationCancelled, RequirementError
+from jupyter_iotcoder.notebook import build_notebook
+from jupyter_iotcoder.pipeline import generate
+from jupyter_iotcoder.schema import PipelineResult
+from scripted_answers import REQUIREMENT, full_run
+
+from conftest import ScriptedRuntime
+
+
+def walking_signal(fs: float = 50.0, seconds: float = 10.0, cadence_hz: float = 2.0) -> np.ndarray:
+    """Wrist accelerometer while walking: gravity on z plus one bump per step, with noise."""
+    rng = np.random.default_rng(0)
+    t = np.arange(0, seconds, 1 / fs)
+    acc = rng.normal(0, 0.05, size=(t.size, 3))
+    acc[:, 2] += 9.81 + 3.0 * np.sin(2 * np.pi * cadence_hz * t)
+    return acc
+
+
+@pytest.fixture
+def result() -> PipelineResult:
+    return generate(REQUIREMENT, ScriptedRuntime(full_run()))
+
+
+def collapse(stages: list[str]) -> list[str]:
+    """Consecutive repeats removed: ["a", "a", "b", "a"] -> ["a", "b", "a"]."""
+    return [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s]
+
+
+def test_generate_returns_two_tasks_specs_and_modules_without_problems(result):
+    assert [t.id for t in result.tasks.tasks] == [1, 2]
+    assert [s.task_id for s in result.specs] == [1, 2]
+    assert [m.task_id for m in result.modules] == [1, 2]
+    assert [m.function_name for m in result.modules] == ["acceleration_magnitude", "count_steps"]
+    assert [m.problems for m in result.modules] == [[], []]
+    assert [m.attempts for m in result.modules] == [1, 1]
+    assert result.requirement == REQUIREMENT
+    assert result.model == "scripted"
+    assert result.warnings == []
+
+
+def test_generate_counts_calls_and_tokens_per_stage(result):
+    assert {stage: s.calls for stage, s in result.stats.items()} == {"decompose": 1, "transform": 4, "codegen": 2}
+    assert all(s.tokens > 0 for s in result.stats.values())
+
+
+def test_generate_uses_every_scripted_answer_once():
+    runtime = ScriptedRuntime(full_run())
+    generate(REQUIREMENT, runtime)
+    assert runtime.queue == []
+    assert len(runtime.history) == 7
+
+
+def test_progress_events_arrive_in_stage_order():
+    events: list[ProgressEvent] = []
+    generate(REQUIREMENT, ScriptedRuntime(full_run()), on_event=events.append)
+    assert collapse([e.stage for e in events]) == ["decompose", "transform", "codegen", "done"]
+    assert events[-1].message == "done"
+    assert events[-1].tokens > 0
+
+
+def test_progress_events_of_a_task_carry_its_index_and_the_task_count():
+    events: list[ProgressEvent] = []
+    generate(REQUIREMENT, ScriptedRuntime(full_run()), on_event=events.append)
+    for stage in ("transform", "codegen"):
+        assert collapse([e.task_index for e in events if e.stage == stage]) == [1, 2]
+        assert {e.task_count for e in events if e.stage == stage} == {2}
+
+
+def test_requirement_error_is_raised_before_any_model_call():
+    runtime = ScriptedRuntime(full_run())
+    events: list[ProgressEvent] = []
+    with pytest.raises(RequirementError):
+        generate("What is the capital of France?", runtime, on_event=events.append)
+    assert runtime.history == []
+    assert events == []
+
+
+def test_cancel_set_at_the_first_transform_event_raises_generation_cancelled():
+    runtime = ScriptedRuntime(full_run())
+    cancel = threading.Event()
+    events: list[ProgressEvent] = []
+
+    def on_event(event: ProgressEvent) -> None:
+        events.append(event)
+        if event.stage == "transform":
+            cancel.set()
+
+    with pytest.raises(GenerationCancelled):
+        generate(REQUIREMENT, runtime, on_event=on_event, cancel=cancel)
+    assert len(runtime.history) == 2  # the decompose call, then the first transform call, which stopped
+    assert "codegen" not in {e.stage for e in events}
+    assert "done" not in {e.stage for e in events}
+
+
+def test_pipeline_result_round_trips_through_json(result):
+    again = PipelineResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    assert again.modules[1].code == result.modules[1].code
+
+
+def test_notebook_has_plan_two_steps_and_wiring_cells(result):
+    nb = build_notebook(result)
+    kinds = [(cell.cell_type, cell.metadata["iotcoder"]["kind"]) for cell in nb.cells]
+    assert kinds == [
+        ("markdown", "plan"),
+        ("markdown", "task-markdown"), ("code", "task-code"),
+        ("markdown", "task-markdown"), ("code", "task-code"),
+        ("code", "wiring"),
+    ]
+
+
+def test_notebook_code_counts_steps_of_a_2_hz_walking_signal(result):
+    nb = build_notebook(result)
+    namespace: dict = {"__name__": "generated_notebook"}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    acc = walking_signal()
+    assert acc.shape == (500, 3)
+    steps = namespace["run_pipeline"](acc, 50.0)
+    assert 15 <= steps <= 25
+
+
+def test_generate_with_a_config_passes_it_to_every_stage():
+    runtime = ScriptedRuntime(full_run())
+    generate(REQUIREMENT, runtime, GenerationConfig(seed=11, max_tasks=3))
+    assert runtime.history[0].json_schema["properties"]["tasks"]["maxItems"] == 3
+    assert {r.seed for r in runtime.history} == {11}
