@@ -1,0 +1,133 @@
+"""The child side of sandbox.py: set limits and guards, run cells, report as JSON on a pipe.
+
+Run as `python -I _sandbox_child.py` with a JSON payload on stdin. Not imported
+by the package.
+"""
+
+import builtins
+import contextlib
+import io
+import json
+import os
+import resource
+import sys
+import traceback
+
+
+def _limit(cpu_seconds, memory_bytes):
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024 * 1024, 64 * 1024 * 1024))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _guard(workdir):
+    """Refuse network sockets, process spawning and writes outside `workdir`."""
+    import socket
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("not allowed in the iotcoder sandbox")
+
+    class NoSocket(socket.socket):
+        def __init__(self, family=-1, *args, **kwargs):
+            if family in (socket.AF_INET, socket.AF_INET6, -1):
+                refuse()
+            super().__init__(family, *args, **kwargs)
+
+    socket.socket = NoSocket
+    socket.create_connection = refuse
+    subprocess.Popen = refuse
+    for name in ("system", "popen", "fork", "forkpty", "execv", "execve", "execvp", "spawnv", "spawnve",
+                 "kill", "killpg", "setuid", "chroot"):
+        if hasattr(os, name):
+            setattr(os, name, refuse)
+
+    real_open = builtins.open
+    root = os.path.realpath(workdir)
+
+    def inside(path):
+        if isinstance(path, int):
+            return True
+        full = os.path.realpath(os.path.join(root, os.fsdecode(path)))
+        return full == root or full.startswith(root + os.sep) or full == os.devnull
+
+    def guarded_open(file, mode="r", *args, **kwargs):
+        if any(flag in mode for flag in "wax+") and not inside(file):
+            raise PermissionError(f"writing outside the sandbox directory is not allowed: {file}")
+        return real_open(file, mode, *args, **kwargs)
+
+    def guarded(func):
+        def wrapper(path, *args, **kwargs):
+            if not inside(path):
+                raise PermissionError(f"changing files outside the sandbox directory is not allowed: {path}")
+            return func(path, *args, **kwargs)
+        return wrapper
+
+    builtins.open = guarded_open
+    io.open = guarded_open
+    for name in ("remove", "unlink", "rmdir", "mkdir", "makedirs", "rename", "replace", "chmod", "truncate",
+                 "symlink", "link"):
+        if hasattr(os, name):
+            setattr(os, name, guarded(getattr(os, name)))
+
+
+def _short_error(exc, filename):
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    where = f" (line {frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"[:600]
+
+
+def main():
+    payload = json.loads(sys.stdin.read())
+    out_fd = int(os.environ["IOTCODER_SANDBOX_RESULT_FD"])
+    _limit(payload["cpu_seconds"], payload["memory_bytes"])
+    limit = payload["max_output_chars"]
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    cells = []
+    result = {"status": "no-test", "reason": "", "cells": cells}
+    try:
+        import numpy  # noqa: F401  (imported before the guards: its loaders open files)
+    except ImportError:
+        pass
+    _guard(os.getcwd())
+    for index, source in enumerate(payload["cells"], start=1):
+        filename = f"<cell {index}>"
+        buffer = io.StringIO()
+        try:
+            code = compile(source, filename, "exec")
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                exec(code, namespace)
+            cells.append({"ok": True, "error": "", "stdout": buffer.getvalue()[-limit:]})
+        except MemoryError:
+            cells.append({"ok": False, "error": "MemoryError", "stdout": buffer.getvalue()[-limit:]})
+        except BaseException as exc:  # the step failed; later steps still run, as in a notebook
+            cells.append({"ok": False, "error": _short_error(exc, filename), "stdout": buffer.getvalue()[-limit:]})
+    failed = [i for i, c in enumerate(cells, start=1) if not c["ok"]]
+    if failed:
+        result.update(status="error", reason=f"cell {failed[0]}: {cells[failed[0] - 1]['error']}")
+    test_code, entry = payload["test_code"], payload["entry_point"]
+    if test_code is not None:
+        candidate = namespace.get(entry)
+        if not callable(candidate):
+            result.update(status="error", reason=f"the code does not define `{entry}`")
+        else:
+            test_namespace = {"__name__": "__test__", "__builtins__": builtins}
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(test_code, "<test>", "exec"), test_namespace)
+                    test_namespace["check"](candidate)
+                result.update(status="passed", reason="")
+            except AssertionError as exc:
+                result.update(status="failed", reason=f"test failed: {_short_error(exc, '<test>')}")
+            except MemoryError:
+                result.update(status="memory", reason="MemoryError while testing")
+            except BaseException as exc:
+                result.update(status="error", reason=f"while testing: {_short_error(exc, '<test>')}")
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with os.fdopen(out_fd, "w") as pipe:
+        json.dump(result, pipe)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""`iotcoder bench` / `python -m jupyter_iotcoder.bench`: run configurations side by side and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .runner import CONFIGS
+
+    parser.add_argument("--configs", default="direct,pipeline",
+                        help="comma-separated: " + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values()))
+    parser.add_argument("--model", help="model name or GGUF path (default: the default model)")
+    parser.add_argument("--samples", "-n", type=int, default=1, help="samples per task (5+ for pass@5)")
+    parser.add_argument("--temperature", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-tasks", type=int, default=4, help="pipeline decomposition size")
+    parser.add_argument("--quick", action="store_true", help="one task per category: a smoke check")
+    parser.add_argument("--tasks", help="comma-separated task ids (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/iot"), help="results folder")
+    parser.add_argument("--report-only", action="store_true", help="rebuild the report from samples.jsonl")
+
+
+def _machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def _select(tasks, args):
+    if args.tasks:
+        wanted = set(args.tasks.split(","))
+        unknown = wanted - {t.id for t in tasks}
+        if unknown:
+            raise SystemExit(f"unknown task ids: {', '.join(sorted(unknown))}")
+        return [t for t in tasks if t.id in wanted]
+    if args.quick:
+        seen, quick = set(), []
+        for task in tasks:
+            if task.category not in seen:
+                seen.add(task.category)
+                quick.append(task)
+        return quick
+    return tasks
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import GenerationConfig, RuntimeConfig
+    from ..runtime import load_runtime
+    from ..store import resolve_model
+    from .report import bar_chart, markdown, summarize
+    from .runner import CONFIGS, BenchRun, load_samples
+    from .tasks import load_tasks
+
+    configs = args.configs.split(",")
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown:
+        raise SystemExit(f"unknown configurations {unknown}; choose from {', '.join(CONFIGS)}")
+    tasks = _select(load_tasks(), args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    resolved = resolve_model(args.model, progress=False)
+    model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
+    started = time.perf_counter()
+    if not args.report_only:
+        runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed))
+        if "pipeline+lora" in configs and not runtime.adapters():
+            print("note: no LoRA adapters are shipped for this model; pipeline+lora equals pipeline", file=sys.stderr)
+        BenchRun(runtime, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
+                 temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks)).run()
+    wanted = {t.id for t in tasks}
+    samples = [s for s in load_samples(args.out / "samples.jsonl")
+               if s["model"] == model_id and s["config"] in configs and s["task_id"] in wanted]
+    summary = summarize(samples)
+    results = {
+        "command": "iotcoder bench " + " ".join(sys.argv[1:]),
+        "model": {"name": resolved.name, "path": str(resolved.path),
+                  "sha256": resolved.entry.sha256 if resolved.entry else None},
+        "seed": args.seed, "temperature": args.temperature, "samples_per_task": args.samples,
+        "max_tasks": args.max_tasks, "machine": _machine(),
+        "copilot_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "wall_seconds": time.perf_counter() - started, "summary": summary,
+    }
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    table = markdown(summary)
+    (args.out / "results.md").write_text(table)
+    bar_chart(summary, args.out / "pass_at_1.png")
+    print(table)
+    print(f"results in {args.out}/ (results.json, results.md, pass_at_1.png)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="iotcoder bench", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""Turn benchmark samples into a summary (JSON), a markdown table and a bar chart."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from .metrics import mean_pass_at_k
+from .tasks import CATEGORIES
+
+
+def _counts(rows: list[dict]) -> list[tuple[int, int]]:
+    per_task: dict[str, list[bool]] = defaultdict(list)
+    for row in rows:
+        per_task[row["task_id"]].append(row["passed"])
+    return [(len(v), sum(v)) for v in per_task.values()]
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def summarize(samples: list[dict]) -> dict:
+    """Per configuration: pass@1/5 overall and per category, plan format and quality, steps that run, speed."""
+    by_config: dict[str, list[dict]] = defaultdict(list)
+    for row in samples:
+        by_config[row["config"]].append(row)
+    summary = {}
+    for config, rows in by_config.items():
+        counts = _counts(rows)
+        categories = {}
+        for category in CATEGORIES:
+            in_category = [r for r in rows if r["category"] == category]
+            if in_category:
+                categories[category] = mean_pass_at_k(_counts(in_category), 1)
+        pipeline_rows = [r for r in rows if r["plan_ok"] is not None]
+        gen_seconds = sum(r["gen_seconds"] for r in rows)
+        summary[config] = {
+            "tasks": len(counts),
+            "samples": len(rows),
+            "pass@1": mean_pass_at_k(counts, 1),
+            "pass@5": mean_pass_at_k(counts, 5),
+            "per_category_pass@1": categories,
+            "plan_format_ok": _mean(float(r["plan_ok"]) for r in pipeline_rows) if pipeline_rows else None,
+            "plan_score": _mean(r["plan_score"] for r in pipeline_rows) if pipeline_rows else None,
+            "steps_run_ok": _mean(r["cells_ok"] / r["cells_total"] for r in rows if r["cells_total"]),
+            "seconds_per_sample": gen_seconds / len(rows),
+            "tokens_per_second": sum(r["tokens"] for r in rows) / gen_seconds if gen_seconds else None,
+            "exec_peak_rss_mb": max((r["exec_peak_rss_mb"] or 0.0) for r in rows),
+            "failure_reasons": _top_reasons(rows),
+        }
+    return summary
+
+
+def _top_reasons(rows: list[dict], limit: int = 5) -> dict[str, int]:
+    reasons: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if not row["passed"]:
+            reasons[row["status"] + ": " + (row["reason"].split(":")[0] if row["reason"] else "")] += 1
+    return dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:limit])
+
+
+def _fmt(value, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(summary: dict) -> str:
+    lines = ["| configuration | tasks | samples | pass@1 | pass@5 | plan format ok | plan score | steps run ok "
+             "| s/sample | tok/s |", "|" + " --- |" * 10]
+    for config, s in summary.items():
+        lines.append(f"| {config} | {s['tasks']} | {s['samples']} | {_fmt(s['pass@1'])} | {_fmt(s['pass@5'])} "
+                     f"| {_fmt(s['plan_format_ok'])} | {_fmt(s['plan_score'])} | {_fmt(s['steps_run_ok'])} "
+                     f"| {_fmt(s['seconds_per_sample'], 1)} | {_fmt(s['tokens_per_second'], 1)} |")
+    categories = [c for c in CATEGORIES if any(c in s["per_category_pass@1"] for s in summary.values())]
+    lines += ["", "pass@1 per category:", "", "| category | " + " | ".join(summary) + " |",
+              "|" + " --- |" * (len(summary) + 1)]
+    for category in categories:
+        cells = [_fmt(s["per_category_pass@1"].get(category)) for s in summary.values()]
+        lines.append(f"| {category} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(summary: dict, path: Path) -> Path:
+    """pass@1 per category, one bar per configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    categories = [c for c in CATEGORIES if any(c in s["per_category_pass@1"] for s in summary.values())]
+    labels = categories + ["overall"]
+    width = 0.8 / max(1, len(summary))
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(labels)), 4))
+    for i, (config, s) in enumerate(summary.items()):
+        values = [s["per_category_pass@1"].get(c) or 0.0 for c in categories] + [s["pass@1"] or 0.0]
+        ax.bar(np.arange(len(labels)) + i * width, values, width, label=config)
+    ax.set_xticks(np.arange(len(labels)) + width * (len(summary) - 1) / 2)
+    ax.set_xticklabels(labels, rotation=30, ha="right")
+    ax.set_ylabel("pass@1")
+    ax.set_ylim(0, 1)
+    ax.legend()
+    ax.set_title("IoT benchmark: pass@1 by category")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

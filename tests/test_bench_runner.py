@@ -1,0 +1,94 @@
+"""The benchmark runner and report, with a scripted model: right code passes, wrong fails, runs resume."""
+
+import json
+
+from jupyter_iotcoder.bench.report import bar_chart, markdown, summarize
+from jupyter_iotcoder.bench.runner import BenchRun, load_samples
+from jupyter_iotcoder.bench.tasks import BenchTask, load_tasks, tasks_dir, validate_task
+from jupyter_iotcoder.config import GenerationConfig
+from scripted_answers import REQUIREMENT, full_run
+
+from conftest import ScriptedRuntime
+
+STEP_TASK = BenchTask(
+    id="ar-test-steps", category="activity recognition", requirement=REQUIREMENT, entry_point="count_steps",
+    reference="", reference_plan=[["magnitude", "norm"], ["peak"]],
+    test=("import numpy as np\n\ndef check(candidate):\n    fs = 50.0\n    t = np.arange(500) / fs\n"
+          "    acc = np.zeros((500, 3))\n    acc[:, 2] = 9.81 + 3.0 * np.sin(2 * np.pi * 2.0 * t)\n"
+          "    assert 15 <= candidate(acc, fs) <= 25\n"),
+)
+RIGHT = "```python\nimport numpy as np\n\ndef count_steps(acc, fs):\n" \
+        "    m = np.linalg.norm(acc, axis=1)\n    m = m - m.mean()\n" \
+        "    return int(np.sum((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:]) & (m[1:-1] > 1.0)))\n```"
+WRONG = "```python\ndef count_steps(acc, fs):\n    return len(acc)\n```"
+
+
+def _run(tmp_path, runtime, configs, samples=1):
+    return BenchRun(runtime, "scripted", configs, [STEP_TASK], tmp_path, samples=samples,
+                    generation=GenerationConfig(max_tasks=2))
+
+
+def test_direct_right_answer_passes_and_wrong_answer_fails(tmp_path):
+    run = _run(tmp_path, ScriptedRuntime([RIGHT, WRONG]), ["direct"], samples=2)
+    assert run.run(progress=False) == 2
+    rows = load_samples(tmp_path / "samples.jsonl")
+    assert [r["passed"] for r in sorted(rows, key=lambda r: r["sample"])] == [True, False]
+    assert summarize(rows)["direct"]["pass@1"] == 0.5
+
+
+def test_an_interrupted_run_resumes_without_redoing_samples(tmp_path):
+    _run(tmp_path, ScriptedRuntime([RIGHT]), ["direct"]).run(progress=False)
+    again = ScriptedRuntime([])
+    assert _run(tmp_path, again, ["direct"]).run(progress=False) == 0
+    assert again.history == []
+
+
+def test_pipeline_config_runs_the_notebook_cells_and_scores_the_plan(tmp_path):
+    run = _run(tmp_path, ScriptedRuntime(full_run()), ["pipeline"])
+    run.run(progress=False)
+    (row,) = load_samples(tmp_path / "samples.jsonl")
+    assert row["passed"], row["reason"]
+    assert row["plan_ok"] and row["plan_score"] == 1.0 and row["cells_total"] == 3 and row["cells_ok"] == 3
+
+
+def test_report_has_a_row_per_config_and_a_chart(tmp_path):
+    rows = [
+        {"config": "direct", "task_id": "a", "category": "signal processing", "passed": False, "status": "error",
+         "reason": "cell 1: NameError", "plan_ok": None, "plan_score": None, "cells_total": 1, "cells_ok": 0,
+         "gen_seconds": 10.0, "tokens": 200, "exec_peak_rss_mb": 30.0},
+        {"config": "pipeline", "task_id": "a", "category": "signal processing", "passed": True, "status": "passed",
+         "reason": "", "plan_ok": True, "plan_score": 0.5, "cells_total": 3, "cells_ok": 3,
+         "gen_seconds": 40.0, "tokens": 800, "exec_peak_rss_mb": 40.0},
+    ]
+    summary = summarize(rows)
+    table = markdown(summary)
+    assert "| direct | 1 | 1 | 0.00 |" in table and "| pipeline | 1 | 1 | 1.00 |" in table
+    assert summary["direct"]["failure_reasons"] == {"error: cell 1": 1}
+    assert bar_chart(summary, tmp_path / "chart.png").stat().st_size > 1000
+
+
+def test_example_task_is_sound():
+    (example,) = load_tasks([tasks_dir() / "_example.jsonl"])
+    assert validate_task(example) == []
+
+
+def test_a_task_whose_test_a_trivial_candidate_passes_is_rejected():
+    weak = BenchTask(id="weak", category="data pipelines", entry_point="f",
+                     requirement="Write f(x) that returns x unchanged for a stream of readings.",
+                     reference="def f(x):\n    return x\n", reference_plan=[["a"], ["b"]],
+                     test="def check(candidate):\n    assert candidate(3) == 3\n")
+    assert any("identity" in p for p in validate_task(weak))
+
+
+def test_shipped_tasks_load_with_unique_ids():
+    tasks = load_tasks()
+    assert len({t.id for t in tasks}) == len(tasks)
+    json.dumps([t.model_dump() for t in tasks])
+
+
+def test_every_shipped_task_is_sound():
+    """Each reference passes its test; None, 0, [] and the identity fail it."""
+    tasks = load_tasks()
+    assert len(tasks) >= 80
+    problems = {t.id: p for t in tasks if (p := validate_task(t))}
+    assert problems == {}
