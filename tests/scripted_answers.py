@@ -1,5 +1,7 @@
 """Model answers for a two-task step counter, as the stages expect them."""
 
+import numpy as np
+
 PLAN = {"tasks": [
     {"title": "Compute the acceleration magnitude", "description": "Euclidean norm of the 3 axes, minus its mean.",
      "inputs": ["acc"], "outputs": ["magnitude"]},
@@ -56,3 +58,12 @@ REQUIREMENT = ("Count steps from a wrist-worn 3-axis accelerometer at 50 Hz; "
 def full_run() -> list:
     """Every answer of one pipeline run, in call order."""
     return [PLAN, TARGET_1, IO_1, TARGET_2, IO_2, CODE_1, CODE_2]
+
+
+def walking_signal(fs: float = 50.0, seconds: float = 10.0, cadence_hz: float = 2.0) -> np.ndarray:
+    """Wrist accelerometer while walking: gravity on z plus one bump per step, with noise."""
+    rng = np.random.default_rng(0)
+    t = np.arange(0, seconds, 1 / fs)
+    acc = rng.normal(0, 0.05, size=(t.size, 3))
+    acc[:, 2] += 9.81 + 3.0 * np.sin(2 * np.pi * cadence_hz * t)
+    return acc

@@ -11,6 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 from pyflakes import checker, messages
+from scripted_answers import walking_signal
 
 from jupyter_iotcoder.errors import OutputPathError
 from jupyter_iotcoder.notebook import build_notebook, check_output_path, wiring_source, write_notebook
@@ -41,15 +42,6 @@ def pyflakes_problems(source: str) -> list[str]:
     """pyflakes messages, minus re-imports: every step cell imports what it needs, which is harmless."""
     found = checker.Checker(ast.parse(source), "<notebook>").messages
     return [str(m) for m in found if not isinstance(m, messages.RedefinedWhileUnused)]
-
-
-def walking_signal(fs: float = 50.0, seconds: float = 10.0, cadence_hz: float = 2.0) -> np.ndarray:
-    """Wrist accelerometer while walking: gravity on z plus one bump per step, with noise."""
-    rng = np.random.default_rng(0)
-    t = np.arange(0, seconds, 1 / fs)
-    acc = rng.normal(0, 0.05, size=(t.size, 3))
-    acc[:, 2] += 9.81 + 3.0 * np.sin(2 * np.pi * cadence_hz * t)
-    return acc
 
 
 def spec(task_id: int, function: str, inputs: list[str], outputs: list[str], doc: str = "") -> TaskSpec:

@@ -13,18 +13,9 @@ from jupyter_iotcoder.errors import GenerationCancelled, RequirementError
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import PipelineResult
-from scripted_answers import REQUIREMENT, full_run
+from scripted_answers import REQUIREMENT, full_run, walking_signal
 
 from conftest import ScriptedRuntime
-
-
-def walking_signal(fs: float = 50.0, seconds: float = 10.0, cadence_hz: float = 2.0) -> np.ndarray:
-    """Wrist accelerometer while walking: gravity on z plus one bump per step, with noise."""
-    rng = np.random.default_rng(0)
-    t = np.arange(0, seconds, 1 / fs)
-    acc = rng.normal(0, 0.05, size=(t.size, 3))
-    acc[:, 2] += 9.81 + 3.0 * np.sin(2 * np.pi * cadence_hz * t)
-    return acc
 
 
 @pytest.fixture
