@@ -60,6 +60,20 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def system_busy_seconds() -> float:
+    """CPU seconds all processes have used (from /proc/stat): minus our own, it shows contention."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return float("nan")
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def decode_numbers(start: float, token_times: list[float], end: float, cpu: float) -> dict:
     """Totals and decode-only rate (first token to last token) of one streamed answer."""
     n = len(token_times)
@@ -173,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
 
     # --- model -------------------------------------------------------------------------
+    say(f"loading the model (load average {load_before[0]:.2f}) ...")
     t0 = time.perf_counter()
     resolved = resolve_model(args.model, progress=False)
     resolve_s = time.perf_counter() - t0
@@ -213,15 +228,22 @@ def main(argv: list[str] | None = None) -> int:
         timed = TimedRuntime(runtime, lambda: stage["now"])
         error = None
         result = None
-        cpu0 = cpu_seconds()
+
+        def on_event(event) -> None:
+            if event.stage != stage["now"]:
+                say(f"  ... {event.stage} (at {time.perf_counter() - t0:.0f} s)")
+            stage["now"] = event.stage
+
+        say(f"running the pipeline on {args.requirement_file} ...")
+        cpu0, sys0 = cpu_seconds(), system_busy_seconds()
         t0 = time.perf_counter()
         try:
-            result = generate(requirement, timed, config,
-                              on_event=lambda event: stage.__setitem__("now", event.stage))
+            result = generate(requirement, timed, config, on_event=on_event)
         except Exception as exc:  # a failed run is still a data point; the decode test goes on
             error = f"{type(exc).__name__}: {exc}"
         wall = time.perf_counter() - t0
         cpu = cpu_seconds() - cpu0
+        other = system_busy_seconds() - sys0 - cpu
         stages = {}
         for name in ("decompose", "transform", "codegen"):
             calls = [c for c in timed.calls if c["stage"] == name]
@@ -250,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             "tokens": tokens,
             "tok_s": tokens / wall if wall else 0.0,
             "cpu_cores_used": cpu / wall if wall else 0.0,
+            "other_cores_busy": other / wall if wall else 0.0,
             "stages": stages,
             "calls": timed.calls,
         }
@@ -272,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     def run_raw() -> tuple[dict, str]:
         llm.reset()
         times, pieces, finish = [], [], None
-        cpu0 = cpu_seconds()
+        cpu0, sys0 = cpu_seconds(), system_busy_seconds()
         start = time.perf_counter()
         for chunk in llm.create_chat_completion(messages=list(messages), max_tokens=args.max_tokens,
                                                 temperature=0.0, seed=args.seed, stream=True):
@@ -282,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
                 pieces.append(choice["delta"]["content"])
             finish = choice.get("finish_reason") or finish
         end = time.perf_counter()
-        numbers = decode_numbers(start, times, end, cpu_seconds() - cpu0)
+        own = cpu_seconds() - cpu0
+        numbers = decode_numbers(start, times, end, own)
+        numbers["other_cores_busy"] = (system_busy_seconds() - sys0 - own) / (end - start)
         numbers["finish"] = finish
         return numbers, pieces
 
@@ -293,12 +318,14 @@ def main(argv: list[str] | None = None) -> int:
         def on_token(tokens: int, elapsed: float) -> None:
             times.append(time.perf_counter())
 
-        cpu0 = cpu_seconds()
+        cpu0, sys0 = cpu_seconds(), system_busy_seconds()
         start = time.perf_counter()
         answer = complete(runtime, ChatRequest(messages=tuple(messages), max_tokens=args.max_tokens,
                                                temperature=0.0, seed=args.seed), on_token=on_token)
         end = time.perf_counter()
-        numbers = decode_numbers(start, times, end, cpu_seconds() - cpu0)
+        own = cpu_seconds() - cpu0
+        numbers = decode_numbers(start, times, end, own)
+        numbers["other_cores_busy"] = (system_busy_seconds() - sys0 - own) / (end - start)
         numbers["finish"] = answer.finish_reason
         numbers["completion_tokens"] = answer.tokens
         return numbers, answer.text
@@ -308,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         # alternate which goes first, so a slow drift of the machine hits both alike
         order = ("raw", "pipeline") if i % 2 == 0 else ("pipeline", "raw")
         for kind in order:
+            say(f"decode run {i + 1}/{max(1, args.repeats)}: {kind} ...")
             if kind == "raw":
                 numbers, pieces = run_raw()
                 raw_runs.append(numbers)
@@ -395,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{s['prompt_tokens']:>10} {s['prefill_s']:>9.1f} {s['decode_tok_s']:>12.1f}")
         print(f"  {'total':<10} {sum(s['calls'] for s in p['stages'].values()):>5} {p['wall_s']:>8.1f} "
               f"{p['tokens']:>7} {p['tok_s']:>6.1f}   (model calls {p['model_s']:.1f} s, "
-              f"other {p['other_s']:.1f} s; {p['cpu_cores_used']:.2f} cores busy)")
+              f"other {p['other_s']:.1f} s; cores busy: ours {p['cpu_cores_used']:.2f}, "
+              f"other processes {p['other_cores_busy']:.2f})")
         for module in p.get("modules", []):
             state = "ok" if not module["problems"] else "; ".join(module["problems"])
             print(f"  module {module['function']}: {module['attempts']} attempt(s), {state}")
@@ -406,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = " ".join(f"{r['decode_tok_s']:.1f}" for r in k["runs"])
         print(f"  {kind:<8} decode {k['median_decode_tok_s']:6.2f} tok/s (runs: {runs}) · "
               f"total {k['median_total_tok_s']:6.2f} tok/s · first token {k['median_ttft_s']:.2f} s · "
-              f"cores busy {statistics.median(r['cpu_cores_used'] for r in k['runs']):.2f}")
+              f"cores busy: ours {statistics.median(r['cpu_cores_used'] for r in k['runs']):.2f}, "
+              f"other processes {statistics.median(r['other_cores_busy'] for r in k['runs']):.2f}")
     ratio = d["ratio_pipeline_over_raw"]
     print(f"decode tok/s ratio pipeline/raw: {ratio:.2f}" if ratio else "decode tok/s ratio pipeline/raw: n/a")
     print(f"  paired per-repeat ratios: {' '.join(f'{r:.3f}' for r in d['paired_ratios'])}")
@@ -426,12 +456,15 @@ def main(argv: list[str] | None = None) -> int:
               f"count_tokens {overhead['count_tokens_ms_per_call']:.2f} ms/call")
     spread = [max(r["decode_tok_s"] for r in k) / min(r["decode_tok_s"] for r in k) - 1
               for k in (d["raw"]["runs"], d["pipeline"]["runs"]) if min(r["decode_tok_s"] for r in k) > 0]
-    busy = statistics.median(r["cpu_cores_used"] for r in d["raw"]["runs"] + d["pipeline"]["runs"])
-    noisy = (spread and max(spread) > 0.10) or busy < 0.85 * (m["n_threads"] or 1)
+    runs = d["raw"]["runs"] + d["pipeline"]["runs"]
+    busy = statistics.median(r["cpu_cores_used"] for r in runs)
+    others = max(r["other_cores_busy"] for r in runs)
+    noisy = (spread and max(spread) > 0.10) or busy < 0.85 * (m["n_threads"] or 1) or others > 0.25
     report["decode"]["noisy"] = bool(noisy)
     if noisy:
         print(f"  NOTE: numbers look noisy (run-to-run spread up to {max(spread or [0]):.0%}, "
-              f"{busy:.2f} of {m['n_threads']} threads' cores busy): another process may be competing")
+              f"ours {busy:.2f} of {m['n_threads']} threads' cores, other processes up to {others:.2f} cores): "
+              "another process was competing for the CPU")
     mem = report["memory"]
     print(f"\nmemory: peak RSS {mem['peak_rss_mb']:.0f} MB"
           + (f", current RSS {mem['current_rss_mb']:.0f} MB" if mem["current_rss_mb"] is not None else ""))

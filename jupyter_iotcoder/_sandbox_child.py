@@ -73,8 +73,12 @@ def _guard(workdir):
 
 
 def _short_error(exc, filename):
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    where = f" (line {frames[-1].lineno})" if frames else ""
+    """`Type: message (line n)`, plus `in <cell k>` when the deepest frame of our code is in another cell."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<")]
+    own = [f for f in frames if f.filename == filename]
+    where = f" (line {own[-1].lineno})" if own else ""
+    if frames and frames[-1].filename != filename:
+        where += f" in {frames[-1].filename} line {frames[-1].lineno}"
     return f"{type(exc).__name__}: {exc}{where}"[:600]
 
 

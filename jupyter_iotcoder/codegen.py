@@ -4,8 +4,10 @@ Base model plus the "codegen" LoRA adapter when one is shipped. Generation
 stops at the closing code fence; the module is checked statically (parses,
 no undefined names, defines the spec's function with the spec's parameters,
 imports installed modules) and regenerated, a bounded number of times, when a
-check fails. The best attempt is kept and whatever is still wrong with it is
-recorded, never hidden.
+check fails. Then (validate.py) it runs after the steps before it on sample
+inputs in the sandbox, and the model repairs it, given its code and the error,
+when that fails. The best attempt is kept and whatever is still wrong with it
+is recorded, never hidden.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import ast
 import importlib.util
 import re
 import sys
+import time
+from typing import Callable
 
 from pyflakes.checker import Checker
 from pyflakes.messages import UndefinedName
@@ -22,8 +26,9 @@ from .calls import StageCaller
 from .config import GenerationConfig
 from .prompts import render
 from .runtime import ChatRequest
-from .schema import CodeModule, Task, TaskList, TaskSpec
+from .schema import CodeModule, StageStats, Task, TaskList, TaskSpec
 from .transform import signature_parameter_names
+from .validate import Validation, validate_steps
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n")
 
@@ -113,49 +118,111 @@ def earlier_functions(earlier: list[TaskSpec]) -> str:
 
 
 def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
-                     problem: str = "") -> tuple[dict, ...]:
+                     problem: str = "", previous_code: str = "") -> tuple[dict, ...]:
+    """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code)."""
     user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                   title=task.title, description=task.description, spec=spec.markdown(),
                   signature=spec.signature.render(), earlier=earlier_functions(earlier))
-    if problem:
+    if problem and previous_code:
+        user += "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
+    elif problem:
         user += "\n\n" + render("codegen.retry.md", problem=problem)
     return ({"role": "system", "content": render("codegen.system.md")}, {"role": "user", "content": user})
 
 
+Validator = Callable[[CodeModule], Validation]
+
+
+def _score(problems: list[str], validation: Validation | None) -> int:
+    """Lower is better: clean and validated, then inconclusive, then failing at run time, then static problems."""
+    if problems and problems[0].startswith("it does not parse"):
+        return 1000
+    if problems:
+        return 100 + len(problems)
+    if validation is None or validation.status == "passed":
+        return 0
+    return 1 if validation.status == "inconclusive" else 10
+
+
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
-                    config: GenerationConfig) -> CodeModule:
-    best: tuple[int, str, list[str]] | None = None
-    problem = ""
-    attempts = 0
-    for attempt in range(max(1, config.code_attempts)):
-        attempts = attempt + 1
-        caller.notify(f"writing code for task {task.id}" + (f" (attempt {attempts})" if attempt else ""))
+                    config: GenerationConfig, validator: Validator | None = None) -> CodeModule:
+    """Write a module; regenerate while static checks fail, repair while it fails on sample inputs.
+
+    Static retries are bounded by `config.code_attempts`, repairs by `config.repair_attempts` and
+    `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
+    """
+    best: tuple[int, CodeModule] | None = None
+    problem, previous_code = "", ""
+    log: list[dict] = []
+    static_tries = repairs = 0
+    started = time.perf_counter()
+    while True:
+        attempt = len(log) + 1
+        if previous_code:
+            caller.notify(f"repairing step {task.id} (attempt {repairs}/{config.repair_attempts})")
+        else:
+            caller.notify(f"writing code for step {task.id}" + (f" (attempt {attempt})" if attempt > 1 else ""))
         request = ChatRequest(
-            messages=codegen_messages(task, tasks, spec, earlier, problem),
+            messages=codegen_messages(task, tasks, spec, earlier, problem, previous_code),
             max_tokens=config.limits.code_tokens,
-            temperature=config.temperature if attempt == 0 else max(config.temperature, 0.5),
-            seed=config.seed + attempt,
+            temperature=config.temperature if attempt == 1 else max(config.temperature, 0.5),
+            seed=config.seed + attempt - 1,
         )
         answer = caller.call(request, until=closed_code_block)
         code = extract_code(answer.text)
         problems = check_module(code, spec, frozenset(e.function_name for e in earlier))
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
-        score = 100 if problems and problems[0].startswith("it does not parse") else len(problems)
+        module = CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
+                            explanation=explain(code, spec), attempts=attempt, problems=problems)
+        validation = None
+        if not problems and validator is not None:
+            caller.notify(f"validating step {task.id}")
+            validation = validator(module)
+            if validation.status == "failed":
+                problems = [f"on sample inputs, {validation.problem}"]
+        log.append({"attempt": attempt, "problems": problems, "validation": validation and validation.status,
+                    "note": validation.problem if validation else "", "tokens": answer.tokens,
+                    "seconds": round(answer.seconds, 2)})
+        module = module.model_copy(update={"problems": problems, "validation": validation and validation.status})
+        score = _score(problems, validation)
         if best is None or score < best[0]:
-            best = (score, code, problems)
+            best = (score, module)
         if not problems:
             break
-        problem = problems[0]
-    _, code, problems = best
-    return CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
-                      explanation=explain(code, spec), attempts=attempts, problems=problems)
+        if validation is not None and validation.status == "failed":
+            repairs += 1
+            over_budget = time.perf_counter() - started > config.repair_budget_s
+            if repairs > config.repair_attempts or over_budget:
+                break
+            problem, previous_code = validation.problem, code
+        else:
+            static_tries += 1
+            if static_tries >= max(1, config.code_attempts):
+                break
+            problem, previous_code = problems[0], ""
+    _, module = best
+    return module.model_copy(update={"attempts": len(log), "attempt_log": log})
 
 
-def codegen(tasks: TaskList, specs: list[TaskSpec], caller: StageCaller, config: GenerationConfig) -> list[CodeModule]:
+def codegen(tasks: TaskList, specs: list[TaskSpec], caller: StageCaller, config: GenerationConfig,
+            validation_stats: StageStats | None = None) -> list[CodeModule]:
+    """One module per task, in order; with `config.validate`, each is run on sample inputs after the ones before it."""
     count = len(tasks.tasks)
-    return [
-        generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, count), config)
-        for i, (task, spec) in enumerate(zip(tasks.tasks, specs))
-    ]
+    modules: list[CodeModule] = []
+    stats = validation_stats if validation_stats is not None else StageStats()
+    for i, (task, spec) in enumerate(zip(tasks.tasks, specs)):
+        validator = None
+        if config.validate:
+            accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
 
+            def validator(module: CodeModule, accepted=accepted, task=task, spec=spec) -> Validation:
+                started = time.perf_counter()
+                outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
+                stats.seconds += time.perf_counter() - started
+                stats.calls += 1
+                return outcome
+
+        modules.append(generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, count), config,
+                                       validator))
+    return modules

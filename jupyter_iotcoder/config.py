@@ -55,7 +55,28 @@ class GenerationConfig:
     max_tasks: int = 5
     temperature: float = 0.2
     seed: int = 0
-    code_attempts: int = field(default=3, metadata={"help": "codegen tries until the module parses"})
+    code_attempts: int = field(default=3, metadata={"help": "codegen tries until the module passes static checks"})
+    validate: bool = field(default=True, metadata={"help": "run each step on sample inputs in the sandbox"})
+    repair_attempts: int = field(default=2, metadata={"help": "repairs per step after a failed validation"})
+    repair_budget_s: float = field(default=240.0, metadata={"help": "time per step after which repairs stop"})
+    sandbox_timeout_s: float = field(default=20.0, metadata={"help": "time limit of one validation run"})
     max_requirement_chars: int = 6000
     allow_off_topic: bool = False
     limits: StageLimits = field(default_factory=StageLimits)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """An OpenAI-compatible server that runs the stages instead of the local model (see docs/server.md)."""
+
+    base_url: str = field(metadata={"help": "e.g. http://127.0.0.1:8000/v1; /v1 is added when no path is given"})
+    api_key: str | None = field(default=None, repr=False, metadata={"help": "bearer key the server expects"})
+    model: str | None = field(default=None, metadata={"help": "base model name; None = the first one /v1/models lists"})
+    stage_models: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "stage -> model name (vLLM serves each LoRA adapter as a model name)"})
+    lora_ids: dict[str, int] = field(default_factory=dict, metadata={
+        "help": "stage -> adapter id of llama.cpp's llama-server (--lora a.gguf --lora b.gguf)"})
+    timeout: float = field(default=120.0, metadata={"help": "seconds the server may stay silent per attempt"})
+    max_retries: int = field(default=2, metadata={"help": "retries on connection errors, timeouts, 429 and 5xx"})
+    json_mode: str = field(default="auto", metadata={
+        "help": "json_schema (OpenAI, vLLM, llama-server) | json_object (llama-cpp-python's server) | auto"})

@@ -102,11 +102,19 @@ def _plan_markdown(result: PipelineResult) -> str:
     return "\n".join(lines)
 
 
+_VALIDATION_NOTES = {
+    "passed": "*Checked: this step ran on sample inputs and its outputs match the Output Specification.*",
+    "inconclusive": "*Partly checked: this step runs, but it rejected the synthetic sample inputs (ValueError).*",
+}
+
+
 def _task_markdown(step: int, task: Task, spec: TaskSpec, module: CodeModule) -> str:
     lines = [f"## Step {step}: {_one_line(task.title)}", "", task.description.strip(), ""]
     if module.problems:
+        headline = ("this step failed validation" if module.validation == "failed"
+                    else "unresolved problems")
         lines += [
-            f"> ⚠️ **Warning: unresolved problems after {module.attempts} attempt(s); "
+            f"> ⚠️ **Warning: {headline} after {module.attempts} attempt(s); "
             "review and fix this step before running it:**",
             ">",
         ]
@@ -118,6 +126,8 @@ def _task_markdown(step: int, task: Task, spec: TaskSpec, module: CodeModule) ->
     lines += [f"**Consumes**: {consumes}; **produces**: {produces}"]
     if module.explanation.strip():
         lines += ["", "**How it works**:", "", module.explanation.strip()]
+    if module.validation in _VALIDATION_NOTES:
+        lines += ["", _VALIDATION_NOTES[module.validation]]
     return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ def generate(
     config = config or GenerationConfig()
     requirement, warnings = check_requirement(requirement, config)
     adapters = runtime.adapters()
-    stats = {stage: StageStats() for stage in ("decompose", "transform", "codegen")}
+    stats = {stage: StageStats() for stage in ("decompose", "transform", "codegen", "validate")}
 
     def caller(stage: str) -> StageCaller:
         return StageCaller(runtime, stage, stats[stage], on_event, cancel,
@@ -40,7 +40,7 @@ def generate(
     start = time.perf_counter()
     tasks = decompose(requirement, caller("decompose"), config)
     specs = transform(tasks, caller("transform"), config)
-    modules = codegen(tasks, specs, caller("codegen"), config)
+    modules = codegen(tasks, specs, caller("codegen"), config, validation_stats=stats["validate"])
     if on_event is not None:
         total = sum(s.tokens for s in stats.values())
         elapsed = time.perf_counter() - start

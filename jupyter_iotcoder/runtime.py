@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from .config import RuntimeConfig, cache_dir
+from .config import RuntimeConfig, ServerConfig, cache_dir
 from .errors import ContextOverflowError, GenerationCancelled, RuntimeLoadError
 
 log = logging.getLogger("jupyter_iotcoder")
@@ -341,10 +341,20 @@ class LlamaRuntime:
 
 
 def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, *, adapters: bool = True,
-                 allow_download: bool | None = None) -> LlamaRuntime:
-    """Resolve a model by name or path (see store.py) and load it with its stage adapters."""
+                 allow_download: bool | None = None, server: ServerConfig | None = None) -> Runtime:
+    """The runtime the user configured: a server when one is set, else the local model.
+
+    `server`, else IOTCODER_SERVER_CONFIG / IOTCODER_BASE_URL (see remote.py), picks
+    an OpenAI-compatible server; `model` then names a model it serves. Otherwise the
+    model is resolved by name or path (see store.py) and loaded with its stage adapters.
+    """
+    from .remote import OpenAIRuntime, load_server_config
     from .store import find_adapter, resolve_model
 
+    config = config or RuntimeConfig()
+    server = server or load_server_config()
+    if server is not None:
+        return OpenAIRuntime.connect(server, model=model, n_ctx=config.n_ctx, use_adapters=adapters)
     resolved = resolve_model(model, allow_download=allow_download)
     adapter_paths = {}
     if adapters:
@@ -352,4 +362,4 @@ def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, 
             path = find_adapter(resolved.name, stage)
             if path is not None:
                 adapter_paths[stage] = path
-    return LlamaRuntime(resolved.path, config or RuntimeConfig(), adapter_paths, model_name=resolved.name)
+    return LlamaRuntime(resolved.path, config, adapter_paths, model_name=resolved.name)

@@ -81,6 +81,8 @@ class CodeModule(BaseModel):
     explanation: str = ""
     attempts: int = 1
     problems: list[str] = Field(default_factory=list, description="issues left after the last attempt")
+    validation: str | None = Field(default=None, description="passed | inconclusive | failed | None (not run)")
+    attempt_log: list[dict] = Field(default_factory=list, description="every attempt: problems, validation, time")
 
     @field_validator("code")
     @classmethod

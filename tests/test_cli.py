@@ -122,3 +122,17 @@ def test_models_list_shows_manifest_models(capsys):
     assert cli.main(["models", "list"]) == 0
     out = capsys.readouterr().out
     assert "qwen2.5-coder-0.5b" in out and "qwen2.5-coder-1.5b" in out
+
+
+def test_no_validate_and_repair_attempts_reach_the_pipeline(tmp_path, fake_model, capsys):
+    out = tmp_path / "o.ipynb"
+    assert cli.main(["generate", REQUIREMENT, "-o", str(out), "--no-validate", "--repair-attempts", "0"]) == 0
+    modules = [c.metadata["iotcoder"]["stage_outputs"]["module"] for c in nbformat.read(out, as_version=4).cells
+               if c.metadata["iotcoder"]["kind"] == "task-code"]
+    assert [m["validation"] for m in modules] == [None, None]
+    assert "not validated" in capsys.readouterr().err
+
+
+def test_validated_steps_are_reported(tmp_path, fake_model, capsys):
+    assert cli.main(["generate", REQUIREMENT, "-o", str(tmp_path / "o.ipynb")]) == 0
+    assert "validation passed" in capsys.readouterr().err

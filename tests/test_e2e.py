@@ -17,7 +17,7 @@ REQUIREMENT = ("Smooth a 3-axis accelerometer signal sampled at 50 Hz and count 
 
 def test_cli_generates_a_notebook_with_the_real_model(tmp_path, capsys):
     out = tmp_path / "steps.ipynb"
-    code = cli.main(["generate", REQUIREMENT, "-o", str(out), "--max-tasks", "2", "--code-attempts", "2",
+    code = cli.main(["generate", REQUIREMENT, "-o", str(out), "--max-tasks", "2", "--code-attempts", "2", "--repair-attempts", "1",
                      "--device", "cuda"])
     err = capsys.readouterr().err
     assert code == 0, err

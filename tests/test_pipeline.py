@@ -41,8 +41,10 @@ def test_generate_returns_two_tasks_specs_and_modules_without_problems(result):
 
 
 def test_generate_counts_calls_and_tokens_per_stage(result):
-    assert {stage: s.calls for stage, s in result.stats.items()} == {"decompose": 1, "transform": 4, "codegen": 2}
-    assert all(s.tokens > 0 for s in result.stats.values())
+    calls = {stage: s.calls for stage, s in result.stats.items()}
+    assert calls == {"decompose": 1, "transform": 4, "codegen": 2, "validate": 2}
+    assert all(result.stats[stage].tokens > 0 for stage in ("decompose", "transform", "codegen"))
+    assert result.stats["validate"].seconds > 0
 
 
 def test_generate_uses_every_scripted_answer_once():

@@ -55,7 +55,7 @@ def test_prompts_folder_has_the_templates_the_stages_use():
 
 
 def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(monkeypatch):
-    """One full pipeline run plus a codegen retry renders every template; fill() raises on any mismatch."""
+    """One full pipeline run plus a codegen retry and a repair renders every template; fill() raises on a mismatch."""
     rendered: list[str] = []
     original = prompts.load_text
 
@@ -64,13 +64,14 @@ def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(mo
         return original(name)
 
     monkeypatch.setattr(prompts, "load_text", recording_load_text)
-    # The first code answer does not parse, so codegen.retry.md is rendered too.
+    # The first code answer does not parse (codegen.retry.md), the second fails on sample inputs (codegen.repair.md).
     answers = full_run()
     answers.insert(5, "```python\ndef acceleration_magnitude(acc:\n```")
+    answers.insert(6, "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc) + 'x'\n```")
     runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig())
 
-    assert result.modules[0].attempts == 2
+    assert result.modules[0].attempts == 3
     assert set(TEMPLATES) <= set(rendered)
     variables = set().union(*(placeholders(prompts.load_text(name)) for name in TEMPLATES))
     for request in runtime.history:

@@ -31,14 +31,17 @@ class BenchConfig:
     name: str
     pipeline: bool
     adapters: bool
+    validate: bool
     help: str
 
 
-CONFIGS = {
-    "direct": BenchConfig("direct", False, False, "(a) the base model prompted once with the whole requirement"),
-    "pipeline": BenchConfig("pipeline", True, False, "(b) the three-stage pipeline on the base model"),
-    "pipeline+lora": BenchConfig("pipeline+lora", True, True, "(c) the pipeline with the tuned LoRA adapters"),
-}
+CONFIGS = {c.name: c for c in (
+    BenchConfig("direct", False, False, False, "(a) the base model prompted once with the whole requirement"),
+    BenchConfig("pipeline", True, False, False, "(b) the three-stage pipeline on the base model"),
+    BenchConfig("pipeline+lora", True, True, False, "(c) the pipeline with the tuned LoRA adapters"),
+    BenchConfig("pipeline+repair", True, True, True,
+                "(d) the pipeline (with adapters where shipped) plus execution-guided validation and repair"),
+)}
 
 
 class _BaseOnly:
@@ -142,7 +145,8 @@ class BenchRun:
         seed = self.seed + sample
         if not config.pipeline:
             return generate_direct(task, runtime, seed, self.temperature)
-        generation = GenerationConfig(**{**self.generation.__dict__, "seed": seed, "temperature": self.temperature})
+        generation = GenerationConfig(**{**self.generation.__dict__, "seed": seed, "temperature": self.temperature,
+                                         "validate": config.validate})
         return generate_pipeline(task, runtime, generation)
 
     def _score(self, key: str, config: str, task: BenchTask, sample: int, candidate: Candidate) -> dict:

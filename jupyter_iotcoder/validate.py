@@ -1,0 +1,149 @@
+"""Execution-guided validation: run the steps generated so far on sample inputs and check the outputs.
+
+The cells of steps 1..i run in order in the sandbox, then a harness calls the
+steps like the notebook's `run_pipeline` does, with inputs synthesised from
+the spec's Input Specification (types, shapes, units), and checks the last
+step's outputs against its Output Specification (count, not None, numbers
+finite, arrays not all NaN, declared integer or boolean kinds).
+
+A ValueError raised by a step is inconclusive, not a failure: a careful step
+may legitimately reject synthetic inputs it was told to refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .sandbox import run_cells
+from .schema import CodeModule, Param, Task, TaskSpec
+
+SAMPLES = 256
+_ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
+_SHAPE = re.compile(r"shape\s*\(([^)]*)\)")
+_KNOWN_DIMS = {"3": 3, "axes": 3, "n_axes": 3, "n_channels": 3, "channels": 3, "n_subcarriers": 30,
+               "subcarriers": 30, "n_features": 8, "features": 8, "n_anchors": 4, "anchors": 4, "2": 2}
+
+
+@dataclass(frozen=True)
+class Validation:
+    status: str  # "passed" | "inconclusive" | "failed"
+    problem: str = ""
+
+
+def _shape(param_type: str) -> tuple[int, ...]:
+    match = _SHAPE.search(param_type)
+    if not match:
+        return (SAMPLES,)
+    dims = []
+    for i, dim in enumerate(d.strip() for d in match.group(1).split(",") if d.strip()):
+        if dim.isdigit():
+            dims.append(max(1, min(int(dim), 4096)))
+        else:
+            dims.append(_KNOWN_DIMS.get(dim.lower(), SAMPLES if i == 0 else 8))
+    return tuple(dims) or (SAMPLES,)
+
+
+def sample_expression(param: Param) -> str:
+    """Python source of a plausible sample value for an input, from its name and type text."""
+    kind = param.type.lower()
+    words = f"{param.name} {kind}".lower()
+    if "bytes" in kind:
+        return "bytes(range(16))"
+    if re.search(r"\bstr\b|string", kind) and not _ARRAY.search(kind):
+        return "'sensor'"
+    if re.search(r"\bdict\b", kind):
+        return "{}"
+    if _ARRAY.search(kind):
+        shape = _shape(param.type)
+        if re.search(r"\bint", kind) and "float" not in kind:
+            return f"_rng.integers(0, 100, size={shape})"
+        if re.search(r"\bbool", kind):
+            return f"_rng.random({shape}) > 0.5"
+        return f"_rng.normal(size={shape})"
+    if re.search(r"\bbool\b", kind):
+        return "True"
+    if re.search(r"\bint\b", kind) and "float" not in kind:
+        if "order" in words:
+            return "4"
+        return "32" if re.search(r"window|size|len|samples", words) else "3"
+    if re.search(r"\bfs\b|sampl|\bhz\b|rate", words):
+        return "50.0"
+    if re.search(r"float|number|scalar|second|\bs\b", kind):
+        return "1.0"
+    return f"_rng.normal(size={SAMPLES})"
+
+
+_OUTPUT_CHECK = '''
+def _check_output(value, name, kind):
+    import numbers
+    import numpy as _np
+    kind = kind.lower()
+    assert value is not None or "none" in kind, f"output `{name}` is None"
+    if value is None:
+        return
+    if any(word in kind for word in ("ndarray", "array", "list")):
+        data = _np.asarray(value)
+        if data.dtype.kind in "fc":
+            assert data.size == 0 or not _np.all(_np.isnan(data)), f"output `{name}` is all NaN"
+            assert not _np.any(_np.isinf(data)), f"output `{name}` contains infinite values"
+    elif kind.startswith("int") or kind.startswith("float"):
+        assert isinstance(value, (numbers.Number, _np.number)) or _np.ndim(value) == 0, (
+            f"output `{name}` should be a {kind.split(',')[0]} but is {type(value).__name__}")
+        if kind.startswith("int"):
+            assert float(value) == int(float(value)), f"output `{name}` should be an integer, got {value!r}"
+        else:
+            assert _np.isfinite(float(value)) or _np.isnan(float(value)), f"output `{name}` is infinite"
+'''
+
+
+def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
+    """A cell that calls steps 1..i in order on sample inputs and checks the last step's outputs."""
+    from .notebook import wiring_source
+
+    source, params, returned = wiring_source(steps)
+    inputs: dict[str, Param] = {}
+    produced: set[str] = set()
+    for _, spec, _ in steps:
+        for param in spec.inputs:
+            if param.name not in produced:
+                inputs.setdefault(param.name, param)
+        produced.update(p.name for p in spec.outputs)
+    arguments = ", ".join(sample_expression(p) for p in inputs.values())
+    outputs = steps[-1][1].outputs
+    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK,
+             f"_result = run_pipeline({arguments})"]
+    if len(outputs) > 1:
+        lines.append(f"assert isinstance(_result, (tuple, list)) and len(_result) == {len(outputs)}, "
+                     f"'expected {len(outputs)} outputs ({', '.join(p.name for p in outputs)}), got ' + repr(type(_result))")
+        lines += [f"_check_output(_result[{i}], {p.name!r}, {p.type!r})" for i, p in enumerate(outputs)]
+    elif outputs:
+        lines.append(f"_check_output(_result, {outputs[0].name!r}, {outputs[0].type!r})")
+    return "\n".join(lines) + "\n"
+
+
+def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: float = 20.0,
+                   memory_mb: int = 1024) -> Validation:
+    """Run the modules of `steps` and the harness; judge the LAST step."""
+    cells = [module.code for _, _, module in steps] + [harness_source(steps)]
+    result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
+    function = steps[-1][1].function_name
+    if result.status == "timeout":
+        return Validation("failed", f"it did not finish within {timeout:g} s on sample inputs (an endless loop?)")
+    if result.status == "memory":
+        return Validation("failed", f"it ran out of memory ({memory_mb} MB) on sample inputs")
+    if not result.cells:
+        return Validation("failed", f"running it crashed: {result.reason}")
+    own, harness = result.cells[len(steps) - 1], result.cells[-1]
+    if not own.ok:
+        return Validation("failed", f"running the cell raised {own.error}")
+    if harness.ok:
+        return Validation("passed")
+    earlier = re.search(r" in <cell (\d+)> line", harness.error)
+    if earlier and int(earlier.group(1)) < len(steps):
+        return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}")
+    if harness.error.startswith("ValueError"):
+        return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}")
+    if harness.error.startswith("AssertionError"):
+        return Validation("failed", f"its output does not match the Output Specification: {harness.error}")
+    return Validation("failed", f"calling `{function}` on sample inputs raised {harness.error}")

@@ -1,0 +1,121 @@
+"""Execution-guided validation and repair: broken modules are caught by the right check, repairs are bounded."""
+
+import pytest
+
+from jupyter_iotcoder.codegen import check_module
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.notebook import build_notebook
+from jupyter_iotcoder.pipeline import generate
+from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
+from jupyter_iotcoder.validate import sample_expression, validate_steps
+from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
+
+from conftest import ScriptedRuntime
+
+TASK = Task(id=1, title="Smooth", description="Moving average.", inputs=["x"], outputs=["smoothed"])
+SPEC = TaskSpec(task_id=1, target="Smooth a signal.", signature=Signature(function_name="smooth", parameters=["x", "n"]),
+                inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)"), Param(name="n", type="int, window")],
+                outputs=[Param(name="smoothed", type="np.ndarray, shape (n_samples,)")])
+GOOD = "import numpy as np\n\ndef smooth(x, n):\n    return np.convolve(np.asarray(x, float), np.ones(n) / n, 'same')\n"
+
+
+def _check(code: str):
+    module = CodeModule(task_id=1, function_name="smooth", code=code)
+    return validate_steps([(TASK, SPEC, module)], timeout=5)
+
+
+@pytest.mark.parametrize("param_type,expected", [
+    ("np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(256, 3))"),
+    ("np.ndarray, shape (500,)", "_rng.normal(size=(500,))"),
+    ("list[int], sample indices", "_rng.integers(0, 100, size=(256,))"),
+    ("float, Hz", "50.0"),
+    ("int, samples per window", "32"),
+    ("bytes, raw frame", "bytes(range(16))"),
+])
+def test_sample_inputs_follow_the_input_specification(param_type, expected):
+    assert sample_expression(Param(name="value", type=param_type)) == expected
+
+
+def test_sampling_rate_by_name_gets_a_plausible_value():
+    assert sample_expression(Param(name="fs", type="float")) == "50.0"
+
+
+def test_a_correct_module_passes():
+    assert _check(GOOD).status == "passed"
+
+
+def test_undefined_name_is_caught_statically():
+    problems = check_module("def smooth(x, n):\n    return np.mean(x)\n", SPEC)
+    assert any("undefined name `np`" in p for p in problems)
+
+
+def test_wrong_output_is_caught_against_the_output_specification():
+    result = _check("import numpy as np\n\ndef smooth(x, n):\n    return np.full(len(x), np.nan)\n")
+    assert result.status == "failed" and "all NaN" in result.problem
+
+
+def test_missing_output_is_caught():
+    result = _check("def smooth(x, n):\n    pass\n")
+    assert result.status == "failed" and "is None" in result.problem
+
+
+def test_an_exception_on_sample_inputs_is_caught():
+    result = _check("import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x)[:, 1]\n")
+    assert result.status == "failed" and "IndexError" in result.problem
+
+
+def test_an_infinite_loop_is_caught_by_the_timeout():
+    result = _check("def smooth(x, n):\n    while True:\n        pass\n")
+    assert result.status == "failed" and "did not finish" in result.problem
+
+
+def test_a_crashing_demonstration_fails_the_cell():
+    code = GOOD + "\nif __name__ == '__main__':\n    print(smooth([1.0, 2.0], 1)[10])\n"
+    result = _check(code)
+    assert result.status == "failed" and "running the cell raised" in result.problem
+
+
+def test_a_value_error_on_synthetic_inputs_is_inconclusive():
+    result = _check("def smooth(x, n):\n    raise ValueError('need at least 1000 samples')\n")
+    assert result.status == "inconclusive"
+
+
+BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"
+
+
+def test_repair_fixes_a_step_that_fails_on_sample_inputs():
+    answers = full_run()
+    answers.insert(5, BROKEN_1)
+    runtime = ScriptedRuntime(answers)
+    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
+    first = result.modules[0]
+    assert first.validation == "passed" and first.problems == [] and first.attempts == 2
+    assert [a["validation"] for a in first.attempt_log] == ["failed", "passed"]
+    repair_prompt = runtime.history[6].messages[-1]["content"]
+    assert "[:, 7]" in repair_prompt and "IndexError" in repair_prompt
+
+
+def test_repair_loop_stops_at_its_budget_and_marks_the_step():
+    answers = full_run()
+    answers[5:6] = [BROKEN_1] * 3
+    runtime = ScriptedRuntime(answers)  # step 2 calls the broken step 1: inconclusive, not repaired
+    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
+    first = result.modules[0]
+    assert first.attempts == 3 and first.validation == "failed"
+    assert "IndexError" in first.problems[0]
+    markdown = build_notebook(result).cells[1].source
+    assert "this step failed validation" in markdown
+    assert result.modules[1].validation == "inconclusive" and result.modules[1].attempts == 1
+
+
+def test_no_validation_when_disabled():
+    answers = full_run()
+    answers[5] = BROKEN_1
+    result = generate(REQUIREMENT, ScriptedRuntime(answers), GenerationConfig(validate=False))
+    assert result.modules[0].validation is None and result.modules[0].attempts == 1
+
+
+def test_later_steps_are_validated_after_the_steps_before_them():
+    result = generate(REQUIREMENT, ScriptedRuntime(full_run()), GenerationConfig())
+    assert [m.validation for m in result.modules] == ["passed", "passed"]
+    assert CODE_1 and CODE_2
