@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     serve.add_argument("--no-adapters", action="store_true", help="serve the base model only")
     serve.add_argument("--print-config", action="store_true", help="print the server config and command; start nothing")
+
+    from .bench.__main__ import add_arguments as add_bench_arguments
+
+    bench = sub.add_parser("bench", help="the IoT benchmark: configurations side by side, pass@k, report")
+    add_bench_arguments(bench)
     return parser
 
 
@@ -260,15 +265,23 @@ def _serve(args: argparse.Namespace) -> int:
     return serve.run_foreground(plan, announce=lambda text: print(text, file=sys.stderr))
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .bench.__main__ import run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    log.addHandler(handler)
+    if not any(getattr(h, "iotcoder_cli", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.iotcoder_cli = True
+        log.addHandler(handler)
     log.setLevel(level)
     try:
-        commands = {"generate": _generate, "models": _models, "serve": _serve}
+        commands = {"generate": _generate, "models": _models, "serve": _serve, "bench": _bench}
         return commands[args.command](args)
     except IoTCoderError as exc:
         print(f"error: {exc}", file=sys.stderr)

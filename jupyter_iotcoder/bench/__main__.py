@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                if s["model"] == model_id and s["config"] in configs and s["task_id"] in wanted]
     summary = summarize(samples)
     results = {
-        "command": "iotcoder bench " + " ".join(sys.argv[1:]),
+        "command": " ".join(sys.argv),
         "model": {"name": resolved.name, "path": str(resolved.path),
                   "sha256": resolved.entry.sha256 if resolved.entry else None},
         "seed": args.seed, "temperature": args.temperature, "samples_per_task": args.samples,
