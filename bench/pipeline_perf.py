@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pipeline", action="store_true", help="only the decode comparison")
     parser.add_argument("--json", type=Path, default=None, help="also write every number to this JSON file")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # each line out at once, even into a file
 
     import llama_cpp
 
@@ -182,9 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         psutil = None
 
-    report: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "args": {
+    report: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "complete": False, "args": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
     load_before = os.getloadavg()
+
+    def save() -> None:
+        """Write what is known so far, so an interrupted run still leaves its numbers."""
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
 
     # --- model -------------------------------------------------------------------------
     say(f"loading the model (load average {load_before[0]:.2f}) ...")
@@ -218,6 +225,14 @@ def main(argv: list[str] | None = None) -> int:
         "resolve_s": resolve_s,
         "load_s": load_s,
     }
+    m = report["model"]
+    print(f"machine: {report['machine']['cpu_model']} · {report['machine']['nproc']} CPUs · "
+          f"llama-cpp-python {report['machine']['llama_cpp_version']} · "
+          f"load avg {load_before[0]:.2f}")
+    print(f"model: {m['name']} ({m['path']}, {m['size_bytes'] / 2**20:.0f} MiB, {m['source']}) · "
+          f"{m['n_threads']} threads · n_ctx {m['n_ctx']}")
+    print(f"model load: {load_s:.2f} s (resolve {resolve_s:.2f} s)")
+    save()
 
     # --- 1. pipeline -------------------------------------------------------------------
     first_codegen = None
@@ -279,12 +294,32 @@ def main(argv: list[str] | None = None) -> int:
         if result is not None:
             report["pipeline"].update(
                 tasks=len(result.tasks.tasks),
-                modules=[{"function": m.function_name, "attempts": m.attempts, "problems": m.problems}
-                         for m in result.modules],
+                modules=[{"function": mod.function_name, "attempts": mod.attempts, "problems": mod.problems}
+                         for mod in result.modules],
                 warnings=result.warnings,
             )
             if result.specs:
                 first_codegen = codegen_messages(result.tasks.tasks[0], result.tasks, result.specs[0], [])
+
+        p = report["pipeline"]
+        print(f"\npipeline on {Path(p['requirement_file']).name}, max_tasks {p['max_tasks']}"
+              + (f": FAILED: {p['error']}" if p["error"] else f": {p.get('tasks')} tasks"))
+        print(f"  {'stage':<10} {'calls':>5} {'seconds':>8} {'tokens':>7} {'tok/s':>6} "
+              f"{'prompt tok':>10} {'prefill s':>9} {'decode tok/s':>12}")
+        for name, s in p["stages"].items():
+            print(f"  {name:<10} {s['calls']:>5} {s['seconds']:>8.1f} {s['tokens']:>7} {s['tok_s']:>6.1f} "
+                  f"{s['prompt_tokens']:>10} {s['prefill_s']:>9.1f} {s['decode_tok_s']:>12.1f}")
+        print(f"  {'total':<10} {sum(s['calls'] for s in p['stages'].values()):>5} {p['wall_s']:>8.1f} "
+              f"{p['tokens']:>7} {p['tok_s']:>6.1f}   (model calls {p['model_s']:.1f} s, "
+              f"other {p['other_s']:.1f} s; cores busy: ours {p['cpu_cores_used']:.2f}, "
+              f"other processes {p['other_cores_busy']:.2f})")
+        for module in p.get("modules", []):
+            state = "ok" if not module["problems"] else "; ".join(module["problems"])
+            print(f"  module {module['function']}: {module['attempts']} attempt(s), {state}")
+        if p["other_cores_busy"] > 0.25:
+            print(f"  NOTE: other processes kept {p['other_cores_busy']:.2f} cores busy during the pipeline run: "
+                  "its times are inflated")
+        save()
 
     # --- 2. decode: raw llama-cpp-python vs the pipeline's complete() --------------------
     if args.prompt == "codegen" and first_codegen is not None:
@@ -396,38 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         overhead["share_of_token_time_with_until"] = (
             overhead["on_token_until_us_per_token"] / 1e3 / ms_per_token if ms_per_token else None)
     report["complete_overhead"] = overhead
-
-    # --- 4. memory ------------------------------------------------------------------------
-    report["memory"] = {
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KB on Linux
-        "current_rss_mb": psutil.Process().memory_info().rss / 2**20 if psutil else None,
-    }
-    report["machine"]["loadavg_after"] = os.getloadavg()
-
-    # --- report -----------------------------------------------------------------------
-    m, d = report["model"], report["decode"]
-    print(f"machine: {report['machine']['cpu_model']} · {report['machine']['nproc']} CPUs · "
-          f"llama-cpp-python {report['machine']['llama_cpp_version']} · "
-          f"load avg {load_before[0]:.2f} -> {report['machine']['loadavg_after'][0]:.2f}")
-    print(f"model: {m['name']} ({m['path']}, {m['size_bytes'] / 2**20:.0f} MiB, {m['source']}) · "
-          f"{m['n_threads']} threads · n_ctx {m['n_ctx']}")
-    print(f"model load: {load_s:.2f} s (resolve {resolve_s:.2f} s)")
-    if "pipeline" in report:
-        p = report["pipeline"]
-        print(f"\npipeline on {Path(p['requirement_file']).name}, max_tasks {p['max_tasks']}"
-              + (f": FAILED: {p['error']}" if p["error"] else f": {p.get('tasks')} tasks"))
-        print(f"  {'stage':<10} {'calls':>5} {'seconds':>8} {'tokens':>7} {'tok/s':>6} "
-              f"{'prompt tok':>10} {'prefill s':>9} {'decode tok/s':>12}")
-        for name, s in p["stages"].items():
-            print(f"  {name:<10} {s['calls']:>5} {s['seconds']:>8.1f} {s['tokens']:>7} {s['tok_s']:>6.1f} "
-                  f"{s['prompt_tokens']:>10} {s['prefill_s']:>9.1f} {s['decode_tok_s']:>12.1f}")
-        print(f"  {'total':<10} {sum(s['calls'] for s in p['stages'].values()):>5} {p['wall_s']:>8.1f} "
-              f"{p['tokens']:>7} {p['tok_s']:>6.1f}   (model calls {p['model_s']:.1f} s, "
-              f"other {p['other_s']:.1f} s; cores busy: ours {p['cpu_cores_used']:.2f}, "
-              f"other processes {p['other_cores_busy']:.2f})")
-        for module in p.get("modules", []):
-            state = "ok" if not module["problems"] else "; ".join(module["problems"])
-            print(f"  module {module['function']}: {module['attempts']} attempt(s), {state}")
+    d = report["decode"]
     print(f"\ndecode: {d['prompt']} ({d['prompt_tokens']} prompt tokens), max_tokens {d['max_tokens']}, "
           f"temperature 0, seed {d['seed']}, {d['repeats']} alternating pairs, KV cache reset before each")
     for kind in ("raw", "pipeline"):
@@ -465,14 +469,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  NOTE: numbers look noisy (run-to-run spread up to {max(spread or [0]):.0%}, "
               f"ours {busy:.2f} of {m['n_threads']} threads' cores, other processes up to {others:.2f} cores): "
               "another process was competing for the CPU")
+    save()
+
+    # --- 4. memory ------------------------------------------------------------------------
+    report["memory"] = {
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KB on Linux
+        "current_rss_mb": psutil.Process().memory_info().rss / 2**20 if psutil else None,
+    }
+    report["machine"]["loadavg_after"] = os.getloadavg()
     mem = report["memory"]
     print(f"\nmemory: peak RSS {mem['peak_rss_mb']:.0f} MB"
           + (f", current RSS {mem['current_rss_mb']:.0f} MB" if mem["current_rss_mb"] is not None else ""))
 
+    print(f"load average at the end: {report['machine']['loadavg_after'][0]:.2f}")
+    report["complete"] = True
+    save()
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
         print(f"wrote {args.json}")
+
     runtime.close()
     return 0
 

@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("-o", "--output", help="notebook to write (default: iotcoder.ipynb unless --json)")
     gen.add_argument("--force", action="store_true", help="overwrite an existing output notebook")
     gen.add_argument("--json", action="store_true", help="print the plan, specs and code as JSON on stdout")
-    gen.add_argument("--model", help="model name from `iotcoder models list`, or a path to a GGUF file")
+    gen.add_argument("--model", help="model name from `iotcoder models list`, or a path to a GGUF file "
+                                     "(with a server: a model it serves)")
     gen.add_argument("--max-tasks", type=int, default=GenerationConfig.max_tasks, help="2-8 tasks at most")
     gen.add_argument("--seed", type=int, default=GenerationConfig.seed)
     gen.add_argument("--temperature", type=float, default=GenerationConfig.temperature)
@@ -214,10 +215,11 @@ def _models(args: argparse.Namespace) -> int:
         from .remote import OpenAIRuntime
 
         runtime = OpenAIRuntime(server)
-        table = Table(title=f"models served at {runtime.base_url}", title_justify="left")
+        runtime.check()
+        console.print(f"Models served at {runtime.base_url}:")
+        table = Table()
         table.add_column("model", no_wrap=True)
         table.add_column("used for")
-        runtime.check()
         uses: dict[str, list[str]] = {}
         for stage, name in [("default", runtime.model_name), *runtime.adapters().items()]:
             uses.setdefault(name, []).append(stage)

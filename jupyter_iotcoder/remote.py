@@ -130,13 +130,18 @@ def load_server_config(path: str | os.PathLike | None = None, *, base_url: str |
         if unknown:
             raise ServerConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
         for key, as_int in (("stage_models", False), ("lora_ids", True)):
+            if key in values and not isinstance(values[key], dict):
+                raise ServerConfigError(f"{path}: [{key}] must be a table of stage = value lines")
             if key in values:
                 values[key] = _check_mapping(values[key], f"{path} [{key}]", as_int)
     for var, key in _ENV.items():
-        if environ.get(var):
-            text = environ[var]
-            values[key] = parse_mapping(text, var, as_int=key == "lora_ids") if key in ("stage_models", "lora_ids") \
-                else text
+        text = environ.get(var)
+        if not text:
+            continue
+        if key in ("stage_models", "lora_ids"):
+            values[key] = parse_mapping(text, var, as_int=key == "lora_ids")
+        else:
+            values[key] = text
     if base_url:
         values["base_url"] = base_url
     if not values.get("base_url"):
@@ -172,8 +177,8 @@ class OpenAIRuntime:
     """Runs every stage on an OpenAI-compatible server; one instance per kernel.
 
     Requests from one instance are serialised by a lock (a kernel's calls stay in
-    order); separate instances, i.e. separate kernels, run concurrently and the
-    server batches them.
+    order); separate instances, i.e. separate kernels, send concurrently and the
+    server batches them (vLLM, llama-server) or queues them (llama-cpp-python).
     """
 
     def __init__(self, config: ServerConfig, *, n_ctx: int = 4096, use_adapters: bool = True) -> None:
@@ -240,7 +245,7 @@ class OpenAIRuntime:
         self._checked = True
 
     def adapters(self) -> dict[str, str]:
-        named = {stage: model for stage, model in self._stage_models.items()}
+        named = dict(self._stage_models)
         named.update({stage: f"llama-server lora {i}" for stage, i in self._lora_ids.items()})
         return named
 
