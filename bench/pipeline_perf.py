@@ -260,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         cpu = cpu_seconds() - cpu0
         other = system_busy_seconds() - sys0 - cpu
         stages = {}
-        for name in ("decompose", "transform", "codegen"):
+        # every stage the result reports (this includes "validate", the sandbox runs, which make no model calls)
+        names = list(result.stats) if result is not None else ["decompose", "transform", "codegen"]
+        for name in names:
             calls = [c for c in timed.calls if c["stage"] == name]
             entry = {"calls_seen": len(calls),
                      "prompt_tokens": sum(c["prompt_tokens"] or 0 for c in calls),
@@ -275,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             decode_tokens = sum(max(c["tokens"] - 1, 0) for c in calls)
             entry["decode_tok_s"] = decode_tokens / entry["decode_s"] if entry["decode_s"] else 0.0
             stages[name] = entry
-        model_s = sum(s["seconds"] for s in stages.values())
+        model_s = sum(c["total_s"] for c in timed.calls)
+        stage_s = sum(s["seconds"] for s in stages.values())
         tokens = sum(s["tokens"] for s in stages.values())
         report["pipeline"] = {
             "requirement_file": str(args.requirement_file),
@@ -283,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             "error": error,
             "wall_s": wall,
             "model_s": model_s,
-            "other_s": wall - model_s,
+            "stages_s": stage_s,
+            "other_s": wall - stage_s,
             "tokens": tokens,
             "tok_s": tokens / wall if wall else 0.0,
             "cpu_cores_used": cpu / wall if wall else 0.0,
@@ -294,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         if result is not None:
             report["pipeline"].update(
                 tasks=len(result.tasks.tasks),
-                modules=[{"function": mod.function_name, "attempts": mod.attempts, "problems": mod.problems}
+                modules=[{"function": mod.function_name, "attempts": mod.attempts, "problems": mod.problems,
+                          "validation": getattr(mod, "validation", None)}
                          for mod in result.modules],
                 warnings=result.warnings,
             )
@@ -307,15 +312,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'stage':<10} {'calls':>5} {'seconds':>8} {'tokens':>7} {'tok/s':>6} "
               f"{'prompt tok':>10} {'prefill s':>9} {'decode tok/s':>12}")
         for name, s in p["stages"].items():
-            print(f"  {name:<10} {s['calls']:>5} {s['seconds']:>8.1f} {s['tokens']:>7} {s['tok_s']:>6.1f} "
-                  f"{s['prompt_tokens']:>10} {s['prefill_s']:>9.1f} {s['decode_tok_s']:>12.1f}")
+            if s["calls_seen"] or s["tokens"]:
+                print(f"  {name:<10} {s['calls']:>5} {s['seconds']:>8.1f} {s['tokens']:>7} {s['tok_s']:>6.1f} "
+                      f"{s['prompt_tokens']:>10} {s['prefill_s']:>9.1f} {s['decode_tok_s']:>12.1f}")
+            else:  # no model calls: the sandbox runs of "validate"
+                print(f"  {name:<10} {s['calls']:>5} {s['seconds']:>8.1f} {'-':>7} {'-':>6} {'-':>10} {'-':>9} {'-':>12}")
         print(f"  {'total':<10} {sum(s['calls'] for s in p['stages'].values()):>5} {p['wall_s']:>8.1f} "
               f"{p['tokens']:>7} {p['tok_s']:>6.1f}   (model calls {p['model_s']:.1f} s, "
-              f"other {p['other_s']:.1f} s; cores busy: ours {p['cpu_cores_used']:.2f}, "
+              f"outside the stages {p['other_s']:.1f} s; cores busy: ours {p['cpu_cores_used']:.2f}, "
               f"other processes {p['other_cores_busy']:.2f})")
         for module in p.get("modules", []):
-            state = "ok" if not module["problems"] else "; ".join(module["problems"])
-            print(f"  module {module['function']}: {module['attempts']} attempt(s), {state}")
+            state = "no problems" if not module["problems"] else "; ".join(module["problems"])
+            print(f"  module {module['function']}: {module['attempts']} attempt(s), "
+                  f"validation {module['validation'] or 'not run'}, {state}")
         if p["other_cores_busy"] > 0.25:
             print(f"  NOTE: other processes kept {p['other_cores_busy']:.2f} cores busy during the pipeline run: "
                   "its times are inflated")
