@@ -255,6 +255,7 @@ class LlamaRuntime:
             model_path=str(self.model_path),
             n_ctx=self.config.n_ctx,
             n_threads=self.config.n_threads or os.cpu_count() or 1,
+            n_threads_batch=self.config.n_threads or os.cpu_count() or 1,
             n_gpu_layers=n_gpu_layers,
             seed=self.config.seed,
             verbose=self.config.verbose,

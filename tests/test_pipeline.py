@@ -130,3 +130,20 @@ def test_generate_with_a_config_passes_it_to_every_stage():
     generate(REQUIREMENT, runtime, GenerationConfig(seed=11, max_tasks=3))
     assert runtime.history[0].json_schema["properties"]["tasks"]["maxItems"] == 3
     assert {r.seed for r in runtime.history} == {11}
+
+
+def test_sampling_schema_drops_string_length_limits_but_answers_are_still_checked_against_them():
+    from jupyter_iotcoder.calls import StageCaller, sampling_schema
+    from jupyter_iotcoder.errors import GenerationError
+    from jupyter_iotcoder.runtime import ChatRequest
+    from jupyter_iotcoder.schema import StageStats
+
+    schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 5, "minLength": 1}},
+              "required": ["name"]}
+    assert sampling_schema(schema) == {"type": "object", "properties": {"name": {"type": "string"}},
+                                       "required": ["name"]}
+    runtime = ScriptedRuntime([{"name": "far too long"}, {"name": "also too long"}])
+    caller = StageCaller(runtime, "transform", StageStats())
+    with pytest.raises(GenerationError, match="schema"):
+        caller.call_json(ChatRequest(({"role": "user", "content": "x"},), max_tokens=20, json_schema=schema))
+    assert "maxLength" not in str(runtime.history[0].json_schema)
