@@ -188,10 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
 
     def save() -> None:
-        """Write what is known so far, so an interrupted run still leaves its numbers."""
+        """Write what is known so far to <json>.partial, so an interrupted run still leaves its
+        numbers without overwriting the last complete result; a finished run renames it to <json>."""
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+            partial = args.json.with_name(args.json.name + ".partial")
+            partial.write_text(json.dumps(report, indent=2, default=str) + "\n")
+            if report.get("complete"):
+                os.replace(partial, args.json)
 
     # --- model -------------------------------------------------------------------------
     say(f"loading the model (load average {load_before[0]:.2f}) ...")
