@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml models/manifest.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p out
 	$(BIN)/iotcoder generate --file $(DEMO_REQUIREMENT) -o out/demo.ipynb --force
 
 test: $(STAMP)
