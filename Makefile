@@ -12,6 +12,8 @@ AMX_OFF := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(AMX_OFF)' -DCMAKE_CXX_FLAGS='$(AMX_OFF)'
 export CMAKE_ARGS
 
+EXTRAS := model-0_5b,jupyter,examples,data,train,test
+
 DEMO_REQUIREMENT ?= examples/requirements/step_counter.txt
 
 .PHONY: demo test setup clean
@@ -21,7 +23,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml models/manifest.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[model-0_5b,test]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	$(BIN)/iotcoder models fetch
 	touch $(STAMP)
 
