@@ -144,12 +144,25 @@ def _score(problems: list[str], validation: Validation | None) -> int:
     return 1 if validation.status == "inconclusive" else 10
 
 
+def _repairable(problems: list[str], finish_reason: str, repairing: bool) -> bool:
+    """Whether the next attempt should fix this code rather than start again.
+
+    With repair on, code that parses and was not cut off is worth fixing: a
+    wrong name or parameter list is a one-line edit for the model once it sees
+    its code, while a fresh attempt tends to repeat the mistake. Code that
+    does not parse, or an answer cut off mid-loop, is written again.
+    """
+    if not repairing or finish_reason in ("length", "repetition"):
+        return False
+    return not problems[0].startswith("it does not parse")
+
+
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
                     config: GenerationConfig, validator: Validator | None = None) -> CodeModule:
     """Write a module; regenerate while static checks fail, repair while it fails on sample inputs.
 
-    Static retries are bounded by `config.code_attempts`, repairs by `config.repair_attempts` and
-    `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
+    Fresh attempts are bounded by `config.code_attempts`; repairs (with a validator: code that fails on
+    sample inputs, or parses but fails a static check) by `config.repair_attempts` and `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
     """
     best: tuple[int, CodeModule] | None = None
     problem, previous_code = "", ""
@@ -190,12 +203,13 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
             best = (score, module)
         if not problems:
             break
-        if validation is not None and validation.status == "failed":
+        if _repairable(problems, answer.finish_reason, validator is not None):
             repairs += 1
             over_budget = time.perf_counter() - started > config.repair_budget_s
             if repairs > config.repair_attempts or over_budget:
                 break
-            problem, previous_code = validation.problem, code
+            failed_run = validation is not None and validation.status == "failed"
+            problem, previous_code = (validation.problem if failed_run else "; ".join(problems)), code
         else:
             static_tries += 1
             if static_tries >= max(1, config.code_attempts):

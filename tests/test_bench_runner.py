@@ -4,7 +4,7 @@ import json
 
 from jupyter_iotcoder.bench.report import bar_chart, markdown, summarize
 from jupyter_iotcoder.bench.runner import BenchRun, load_samples
-from jupyter_iotcoder.bench.tasks import BenchTask, load_tasks, tasks_dir, validate_task
+from jupyter_iotcoder.bench.tasks import BenchTask, interleave_categories, load_tasks, tasks_dir, validate_task
 from jupyter_iotcoder.config import GenerationConfig
 from scripted_answers import REQUIREMENT, full_run
 
@@ -92,3 +92,16 @@ def test_every_shipped_task_is_sound():
     assert len(tasks) >= 80
     problems = {t.id: p for t in tasks if (p := validate_task(t))}
     assert problems == {}
+
+
+def test_interleave_categories_takes_each_category_in_turn_and_limits_each():
+    tasks = [STEP_TASK.model_copy(update={"id": f"{c}{i}", "category": c}) for c in "ab" for i in range(3)]
+    assert [t.id for t in interleave_categories(tasks)] == ["a0", "b0", "a1", "b1", "a2", "b2"]
+    assert [t.id for t in interleave_categories(tasks, 2)] == ["a0", "b0", "a1", "b1"]
+
+
+def test_pending_samples_are_task_major_so_a_cut_short_run_compares_configurations(tmp_path):
+    run = BenchRun(ScriptedRuntime([]), "scripted", ["direct", "pipeline"],
+                   [STEP_TASK, STEP_TASK.model_copy(update={"id": "second"})], tmp_path)
+    assert [(c, t.id) for c, t, _ in run.pending()] == [
+        ("direct", "ar-test-steps"), ("pipeline", "ar-test-steps"), ("direct", "second"), ("pipeline", "second")]

@@ -119,3 +119,29 @@ def test_later_steps_are_validated_after_the_steps_before_them():
     result = generate(REQUIREMENT, ScriptedRuntime(full_run()), GenerationConfig())
     assert [m.validation for m in result.modules] == ["passed", "passed"]
     assert CODE_1 and CODE_2
+
+
+UNDEFINED_1 = ("```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n"
+               "    return np.linalg.norm(filtered_acc, axis=1)\n```")
+
+
+def test_repair_fixes_a_static_problem_with_the_code_in_the_prompt():
+    answers = full_run()
+    answers.insert(5, UNDEFINED_1)
+    runtime = ScriptedRuntime(answers)
+    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
+    first = result.modules[0]
+    assert first.problems == [] and first.validation == "passed" and first.attempts == 2
+    repair_prompt = runtime.history[6].messages[-1]["content"]
+    assert "np.linalg.norm(filtered_acc, axis=1)" in repair_prompt
+    assert "undefined name `filtered_acc`" in repair_prompt
+
+
+def test_static_problems_are_regenerated_without_the_code_when_validation_is_off():
+    answers = full_run()
+    answers.insert(5, UNDEFINED_1)
+    runtime = ScriptedRuntime(answers)
+    result = generate(REQUIREMENT, runtime, GenerationConfig(validate=False))
+    assert result.modules[0].problems == [] and result.modules[0].attempts == 2
+    retry_prompt = runtime.history[6].messages[-1]["content"]
+    assert "filtered_acc, axis=1" not in retry_prompt and "undefined name `filtered_acc`" in retry_prompt

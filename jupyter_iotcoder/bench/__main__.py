@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from .tasks import interleave_categories
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .runner import CONFIGS
@@ -23,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-tasks", type=int, default=4, help="pipeline decomposition size")
     parser.add_argument("--quick", action="store_true", help="one task per category: a smoke check")
+    parser.add_argument("--per-category", type=int, default=None,
+                        help="the first N tasks of each category (tasks run category by category in turn)")
     parser.add_argument("--tasks", help="comma-separated task ids (default: all)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/iot"), help="results folder")
     parser.add_argument("--report-only", action="store_true", help="rebuild the report from samples.jsonl")
@@ -45,14 +49,8 @@ def _select(tasks, args):
         if unknown:
             raise SystemExit(f"unknown task ids: {', '.join(sorted(unknown))}")
         return [t for t in tasks if t.id in wanted]
-    if args.quick:
-        seen, quick = set(), []
-        for task in tasks:
-            if task.category not in seen:
-                seen.add(task.category)
-                quick.append(task)
-        return quick
-    return tasks
+    per_category = 1 if args.quick else args.per_category
+    return interleave_categories(tasks, per_category)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -136,8 +136,9 @@ class BenchRun:
 
     def pending(self) -> list[tuple[str, BenchTask, int]]:
         done = self.done_keys()
-        return [(config, task, sample) for config in self.configs for task in self.tasks
-                for sample in range(self.samples) if self.key(config, task.id, sample) not in done]
+        # Task-major, so a run cut short still compares every configuration on the same tasks.
+        return [(config, task, sample) for task in self.tasks for sample in range(self.samples)
+                for config in self.configs if self.key(config, task.id, sample) not in done]
 
     def _generate(self, config_name: str, task: BenchTask, sample: int) -> Candidate:
         config = CONFIGS[config_name]

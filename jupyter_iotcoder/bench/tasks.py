@@ -68,6 +68,18 @@ def load_tasks(paths: list[Path] | None = None) -> list[BenchTask]:
     return tasks
 
 
+def interleave_categories(tasks: list[BenchTask], per_category: int | None = None) -> list[BenchTask]:
+    """The first `per_category` tasks of each category (all when None), taken one category at a time in turn.
+
+    A run cut short then still covers every category instead of the first few.
+    """
+    by_category: dict[str, list[BenchTask]] = {}
+    for task in tasks:
+        by_category.setdefault(task.category, []).append(task)
+    columns = [group[:per_category] for group in by_category.values()]
+    return [group[i] for i in range(max(map(len, columns), default=0)) for group in columns if i < len(group)]
+
+
 def validate_task(task: BenchTask, memory_mb: int = 2048) -> list[str]:
     """Problems with one task: its reference must pass, every trivial candidate must fail."""
     from ..sandbox import run_cells
