@@ -62,6 +62,8 @@ class GenerationConfig:
     sandbox_timeout_s: float = field(default=20.0, metadata={"help": "time limit of one validation run"})
     max_requirement_chars: int = 6000
     allow_off_topic: bool = False
+    available_data: tuple[str, ...] = field(default=(), metadata={
+        "help": "example sensor data names the generated code may load (jupyter_iotcoder.sensors)"})
     limits: StageLimits = field(default_factory=StageLimits)
 
 
