@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import GenerationConfig, RuntimeConfig
 from .errors import GenerationCancelled, IoTCoderError, RequirementError
+from .sensors import DATASETS
 
 log = logging.getLogger("jupyter_iotcoder")
 
@@ -42,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     gen.add_argument("--no-adapters", action="store_true", help="use the base model even where a LoRA exists")
     gen.add_argument("--allow-off-topic", action="store_true", help="do not refuse non-IoT requirements")
+    gen.add_argument("--data", action="append", default=[], choices=list(DATASETS), metavar="NAME",
+                     help="example data the notebook can load, so the plan and code use it (repeatable): "
+                          + ", ".join(DATASETS))
     gen.add_argument("--allow-download", action="store_true", help="may fetch the model from the HF hub")
     _add_server_arguments(gen)
 
@@ -145,7 +149,8 @@ def _generate(args: argparse.Namespace) -> int:
         raise RequirementError("--code-attempts must be at least 1 and --repair-attempts at least 0")
     config = GenerationConfig(max_tasks=args.max_tasks, seed=args.seed, temperature=args.temperature,
                               code_attempts=args.code_attempts, allow_off_topic=args.allow_off_topic,
-                              validate=not args.no_validate, repair_attempts=args.repair_attempts)
+                              validate=not args.no_validate, repair_attempts=args.repair_attempts,
+                              available_data=tuple(args.data))
     requirement, warnings = check_requirement(_read_requirement(args), config)
     for warning in warnings:
         log.warning(warning)

@@ -60,10 +60,10 @@ class GenerationConfig:
     repair_attempts: int = field(default=2, metadata={"help": "repairs per step after a failed validation"})
     repair_budget_s: float = field(default=240.0, metadata={"help": "time per step after which repairs stop"})
     sandbox_timeout_s: float = field(default=20.0, metadata={"help": "time limit of one validation run"})
+    available_data: tuple[str, ...] = field(default=(), metadata={
+        "help": "example data the notebook can load (names in sensors.DATASETS); the plan and code use it"})
     max_requirement_chars: int = 6000
     allow_off_topic: bool = False
-    available_data: tuple[str, ...] = field(default=(), metadata={
-        "help": "example sensor data names the generated code may load (jupyter_iotcoder.sensors)"})
     limits: StageLimits = field(default_factory=StageLimits)
 
 

@@ -63,3 +63,17 @@ def check_requirement(text: str, config: GenerationConfig) -> tuple[str, list[st
         warnings.append("The requirement contains text that reads like instructions to the model; "
                         "it is treated as data describing the application, not as instructions.")
     return cleaned, warnings
+
+
+def with_available_data(requirement: str, datasets: tuple[str, ...]) -> str:
+    """The requirement as the models see it: followed by the example data the notebook can load, if any."""
+    if not datasets:
+        return requirement
+    from .prompts import render
+    from .sensors import describe_datasets
+
+    try:
+        described = describe_datasets(datasets)
+    except ValueError as exc:
+        raise RequirementError(str(exc)) from exc
+    return render("available_data.md", requirement=requirement, datasets=described)
