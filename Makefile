@@ -16,11 +16,21 @@ EXTRAS := model-0_5b,jupyter,examples,data,train,test
 
 DEMO_REQUIREMENT ?= examples/requirements/step_counter.txt
 
-.PHONY: demo test setup clean
+# The browser tests drive Debian's Chromium (never a downloaded one); sudo only when not root.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-setup: $(STAMP)
+.PHONY: demo test setup clean labextension
 
-$(STAMP): pyproject.toml models/manifest.toml
+setup: $(STAMP) $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || \
+	  ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# The editable install copies the prebuilt extension (jupyter_iotcoder/labextension) into
+# .venv/share/jupyter/labextensions, so a rebuilt extension reinstalls the package.
+$(STAMP): pyproject.toml models/manifest.toml jupyter_iotcoder/labextension/package.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
@@ -31,8 +41,14 @@ demo: $(STAMP)
 	mkdir -p out
 	$(BIN)/iotcoder generate --file $(DEMO_REQUIREMENT) -o out/demo.ipynb --force
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q -rs
+
+# Rebuild the JupyterLab extension from labextension/ (needs Node 20 and npm) and install it.
+labextension: $(STAMP)
+	cd labextension && npm ci --no-audit --no-fund && npx tsc && \
+	  PATH=$(abspath $(BIN)):$$PATH jupyter labextension build .
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 
 clean:
 	rm -rf $(VENV) out
