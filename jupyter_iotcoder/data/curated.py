@@ -1,0 +1,178 @@
+"""Curated IoT programs (data/curated/*.yaml): load, check and instantiate them.
+
+A program is a template of a spec (target, inputs, outputs), a documented
+module and a test, with `${name}` placeholders (string.Template). Placeholders
+are the function name `func`, the data parameter `x`, the returned data `out`
+and the program's own parameters listed under `variants`. Instantiating a
+program with values gives one candidate training example; the build keeps it
+only if its module and test pass in the sandbox.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..schema import Param, Signature, TaskSpec
+
+NAMES = {"func", "x", "out"}
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class CuratedError(ValueError):
+    """A curated program file is malformed; the message names the file and program."""
+
+
+class ParamTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: str
+    description: str = ""
+
+
+class Program(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    category: str
+    names: list[str] = Field(min_length=1)
+    data_names: list[str] = Field(min_length=1)
+    out_names: list[str] = Field(min_length=1)
+    variants: dict[str, list[str | int | float]] = Field(default_factory=dict)
+    target: str
+    inputs: list[ParamTemplate] = Field(min_length=1)
+    outputs: list[ParamTemplate] = Field(min_length=1)
+    contexts: list[str] = Field(min_length=1)
+    code: str
+    test: str
+
+    @model_validator(mode="after")
+    def _placeholders(self):
+        known = NAMES | set(self.variants)
+        texts = [self.target, self.code, self.test, *self.contexts]
+        texts += [p.name + p.type + p.description for p in (*self.inputs, *self.outputs)]
+        for text in texts:
+            template = Template(text)
+            if not template.is_valid():
+                raise ValueError(f"invalid ${{}} placeholder in {text[:60]!r}")
+            unknown = set(template.get_identifiers()) - known
+            if unknown:
+                raise ValueError(f"unknown placeholders {sorted(unknown)}; declare them under `variants`")
+        for name in (*self.names, *self.data_names, *self.out_names):
+            if not IDENT.match(name):
+                raise ValueError(f"{name!r} is not a Python identifier")
+        if "def ${func}(" not in self.code:
+            raise ValueError("the code must define `def ${func}(`")
+        if "def check(" not in self.test:
+            raise ValueError("the test must define `def check(candidate)`")
+        return self
+
+    def default_values(self) -> dict:
+        return {k: v[0] for k, v in self.variants.items()}
+
+
+def fmt(value) -> str:
+    """A value as it appears in code and prose: 4 not 4.0, 2.56 not 2.5600000000000001."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One filled-in program: spec parts, module code and test."""
+
+    program: str
+    category: str
+    values: tuple[tuple[str, str], ...]
+    function_name: str
+    target: str
+    inputs: tuple[Param, ...]
+    outputs: tuple[Param, ...]
+    code: str
+    test: str
+
+    def spec(self, task_id: int) -> TaskSpec:
+        """The spec in the transform stage's form: the signature lists parameter names, as transform.py builds it."""
+        return TaskSpec(task_id=task_id, target=self.target,
+                        signature=Signature(function_name=self.function_name,
+                                            parameters=[p.name for p in self.inputs]),
+                        inputs=list(self.inputs), outputs=list(self.outputs))
+
+    @property
+    def execution_key(self) -> tuple[str, str, str]:
+        return (self.code, self.test, self.function_name)
+
+
+def instantiate(program: Program, values: dict | None = None, *, func: str | None = None, x: str | None = None,
+                out: str | None = None) -> Instance:
+    """Fill the program's templates; missing values take each variant list's first entry."""
+    filled = program.default_values() | (values or {})
+    subs = {k: fmt(v) for k, v in filled.items()}
+    subs |= {"func": func or program.names[0], "x": x or program.data_names[0], "out": out or program.out_names[0]}
+    if subs["x"] == subs["func"]:
+        raise CuratedError(f"{program.id}: the data name and the function name are both {subs['x']!r}")
+
+    def sub(text: str) -> str:
+        return Template(text).substitute(subs)
+
+    def params(items):
+        return tuple(Param(name=sub(p.name), type=sub(p.type), description=sub(p.description)) for p in items)
+
+    return Instance(program=program.id, category=program.category, values=tuple(sorted(subs.items())),
+                    function_name=subs["func"], target=sub(program.target), inputs=params(program.inputs),
+                    outputs=params(program.outputs), code=sub(program.code), test=sub(program.test))
+
+
+def variant_values(program: Program, rng: random.Random, limit: int) -> list[dict]:
+    """Up to `limit` distinct parameter combinations, in a seeded random order."""
+    keys = sorted(program.variants)
+    grid = [dict(zip(keys, combo)) for combo in itertools.product(*(program.variants[k] for k in keys))]
+    rng.shuffle(grid)
+    return grid[:limit]
+
+
+def context(program: Program, index: int, values: dict) -> str:
+    text = program.contexts[index % len(program.contexts)]
+    return Template(text).safe_substitute({k: fmt(v) for k, v in (program.default_values() | values).items()})
+
+
+def default_curated_dir() -> Path:
+    from ..config import resource_dir
+
+    return resource_dir("data") / "curated"
+
+
+def load_programs(directory: str | Path | None = None) -> dict[str, Program]:
+    """All programs of every YAML file in `directory`; raise CuratedError on the first problem."""
+    directory = Path(directory) if directory is not None else default_curated_dir()
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise CuratedError(f"{directory}: no curated program files (*.yaml)")
+    programs: dict[str, Program] = {}
+    for path in files:
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise CuratedError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(doc, dict) or not isinstance(doc.get("programs"), list):
+            raise CuratedError(f"{path}: expected a mapping with a list under `programs:`")
+        for index, item in enumerate(doc["programs"]):
+            label = item.get("id", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
+            try:
+                program = Program.model_validate(item)
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
+                raise CuratedError(f"{path}: program {label!r}: {problems}") from None
+            if program.id in programs:
+                raise CuratedError(f"{path}: duplicate program id {program.id!r}")
+            programs[program.id] = program
+    return programs
