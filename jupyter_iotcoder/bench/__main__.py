@@ -17,8 +17,14 @@ from .tasks import interleave_categories
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .runner import CONFIGS
 
-    parser.add_argument("--configs", default="direct,pipeline",
-                        help="comma-separated: " + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values()))
+    parser.add_argument("--suite", choices=["iot", "sensors", "humaneval"], default="iot",
+                        help="iot = the IoT task benchmark (pass@k); sensors = task accuracy on real sensor data "
+                             "against a hand-crafted reference; humaneval = general-coding regression check")
+    parser.add_argument("--configs", default=None,
+                        help="comma-separated (default direct,pipeline): "
+                             + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values())
+                             + "; for --suite humaneval: base, base+lora (default both)")
+    parser.add_argument("--limit", type=int, help="--suite humaneval: the first N problems only")
     parser.add_argument("--model", help="model name or GGUF path (default: the default model)")
     parser.add_argument("--samples", "-n", type=int, default=1, help="samples per task (5+ for pass@5)")
     parser.add_argument("--temperature", type=float, default=0.2)
@@ -61,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from .runner import CONFIGS, BenchRun, load_samples
     from .tasks import load_tasks
 
-    configs = args.configs.split(",")
+    if args.suite != "iot":
+        return run_suite(args)
+    configs = (args.configs or "direct,pipeline").split(",")
     unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         raise SystemExit(f"unknown configurations {unknown}; choose from {', '.join(CONFIGS)}")
@@ -95,6 +103,55 @@ def run(args: argparse.Namespace) -> int:
     bar_chart(summary, args.out / "pass_at_1.png")
     print(table)
     print(f"results in {args.out}/ (results.json, results.md, pass_at_1.png)")
+    return 0
+
+
+def run_suite(args: argparse.Namespace) -> int:
+    """The sensor-accuracy or HumanEval suite: cached samples, then a markdown and JSON report."""
+    from ..config import RuntimeConfig
+    from ..runtime import load_runtime
+    from ..store import resolve_model
+    from . import humaneval, sensor_accuracy
+    from .runner import CONFIGS, load_samples
+
+    known = humaneval.CONFIGS if args.suite == "humaneval" else CONFIGS
+    default = "base,base+lora" if args.suite == "humaneval" else "direct,pipeline"
+    configs = (args.configs or default).split(",")
+    unknown = [c for c in configs if c not in known]
+    if unknown:
+        raise SystemExit(f"unknown configurations {unknown}; choose from {', '.join(known)}")
+    resolved = resolve_model(args.model, progress=False)
+    model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    runtime = None if args.report_only else load_runtime(args.model, RuntimeConfig(seed=args.seed))
+    if args.suite == "sensors":
+        path = args.out / "sensor_samples.jsonl"
+        if runtime is not None:
+            from ..config import GenerationConfig
+
+            path = sensor_accuracy.run_sensor_accuracy(
+                runtime, model_id, configs, sensor_accuracy.load_sensor_tasks(), args.out, samples=args.samples,
+                seed=args.seed, temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks))
+        table, name = sensor_accuracy.sensor_report(path, model_id), "sensor_accuracy"
+    else:
+        path = args.out / "humaneval.jsonl"
+        if runtime is not None:
+            path = humaneval.run_humaneval(runtime, model_id, configs, args.out, limit=args.limit, seed=args.seed,
+                                           temperature=args.temperature)
+        table, name = humaneval.humaneval_report(path, model_id), "humaneval"
+    results = {
+        "command": " ".join(sys.argv), "suite": args.suite,
+        "model": {"name": resolved.name, "path": str(resolved.path),
+                  "sha256": resolved.entry.sha256 if resolved.entry else None},
+        "seed": args.seed, "temperature": args.temperature, "machine": _machine(),
+        "wall_seconds": time.perf_counter() - started,
+        "samples": [r for r in load_samples(path) if r["model"] in (model_id, "")] if path.exists() else [],
+    }
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2))
+    (args.out / f"{name}.md").write_text(table)
+    print(table)
+    print(f"results in {args.out}/ ({name}.json, {name}.md)")
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -73,23 +73,24 @@ class Candidate:
     error: str = ""
 
 
-def generate_direct(task: BenchTask, runtime: Runtime, seed: int, temperature: float,
+def generate_direct(requirement: str, runtime: Runtime, seed: int, temperature: float,
                     max_tokens: int = 1024) -> Candidate:
     request = ChatRequest(
-        messages=({"role": "system", "content": DIRECT_SYSTEM}, {"role": "user", "content": task.requirement}),
+        messages=({"role": "system", "content": DIRECT_SYSTEM}, {"role": "user", "content": requirement}),
         max_tokens=max_tokens, temperature=temperature, seed=seed,
     )
     answer = complete(runtime, request, until=closed_code_block)
     return Candidate([extract_code(answer.text)], answer.seconds, answer.tokens)
 
 
-def generate_pipeline(task: BenchTask, runtime: Runtime, config: GenerationConfig) -> Candidate:
+def generate_pipeline(requirement: str, runtime: Runtime, config: GenerationConfig,
+                      reference_plan: list[list[str]] | None = None) -> Candidate:
     from ..notebook import build_notebook
     from ..pipeline import generate
 
     start = time.perf_counter()
     try:
-        result = generate(task.requirement, runtime, config)
+        result = generate(requirement, runtime, config)
     except GenerationError as exc:
         return Candidate([], time.perf_counter() - start, 0, plan_ok=False, plan_score=0.0, error=str(exc))
     notebook = build_notebook(result)
@@ -97,8 +98,26 @@ def generate_pipeline(task: BenchTask, runtime: Runtime, config: GenerationConfi
     plan_text = " ".join(f"{t.title} {t.description}" for t in result.tasks.tasks)
     tokens = sum(s.tokens for s in result.stats.values())
     n_steps = len(result.tasks.tasks)
+    score = plan_score(plan_text, reference_plan) if reference_plan else None
     return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=2 <= n_steps <= 8,
-                     plan_score=plan_score(plan_text, task.reference_plan), n_steps=n_steps)
+                     plan_score=score, n_steps=n_steps)
+
+
+def generate_candidate(config_name: str, requirement: str, runtime: Runtime, generation: GenerationConfig,
+                       reference_plan: list[list[str]] | None = None) -> Candidate:
+    """One candidate program for `requirement` under a named configuration (see CONFIGS).
+
+    `generation` carries the seed, temperature and example data; the direct
+    configuration sees the same example-data description as the pipeline.
+    """
+    config = CONFIGS[config_name]
+    runtime = runtime if config.adapters else _BaseOnly(runtime)
+    if not config.pipeline:
+        from ..requirement import with_available_data
+
+        prompt = with_available_data(requirement, generation.available_data)
+        return generate_direct(prompt, runtime, generation.seed, generation.temperature)
+    return generate_pipeline(requirement, runtime, replace(generation, validate=config.validate), reference_plan)
 
 
 @dataclass
@@ -124,15 +143,7 @@ class BenchRun:
         return f"{config}|{self.model_id}|{task_id}|{sample}|t={self.temperature}|seed={self.seed}"
 
     def done_keys(self) -> set[str]:
-        if not self.samples_file.exists():
-            return set()
-        keys = set()
-        for line in self.samples_file.read_text().splitlines():
-            try:
-                keys.add(json.loads(line)["key"])
-            except (ValueError, KeyError):
-                continue
-        return keys
+        return done_keys(self.samples_file)
 
     def pending(self) -> list[tuple[str, BenchTask, int]]:
         done = self.done_keys()
@@ -141,14 +152,8 @@ class BenchRun:
                 for config in self.configs if self.key(config, task.id, sample) not in done]
 
     def _generate(self, config_name: str, task: BenchTask, sample: int) -> Candidate:
-        config = CONFIGS[config_name]
-        runtime = self.runtime if config.adapters else _BaseOnly(self.runtime)
-        seed = self.seed + sample
-        if not config.pipeline:
-            return generate_direct(task, runtime, seed, self.temperature)
-        generation = GenerationConfig(**{**self.generation.__dict__, "seed": seed, "temperature": self.temperature,
-                                         "validate": config.validate})
-        return generate_pipeline(task, runtime, generation)
+        generation = replace(self.generation, seed=self.seed + sample, temperature=self.temperature)
+        return generate_candidate(config_name, task.requirement, self.runtime, generation, task.reference_plan)
 
     def _score(self, key: str, config: str, task: BenchTask, sample: int, candidate: Candidate) -> dict:
         if candidate.cells:
@@ -190,6 +195,19 @@ class BenchRun:
                 future.result()
         bar.close()
         return len(todo)
+
+
+def done_keys(path: Path) -> set[str]:
+    """Keys of the results already in a JSONL cache; a line cut short by an interruption is skipped."""
+    if not path.exists():
+        return set()
+    keys = set()
+    for line in path.read_text().splitlines():
+        try:
+            keys.add(json.loads(line)["key"])
+        except (ValueError, KeyError):
+            continue
+    return keys
 
 
 def load_samples(path: Path) -> list[dict]:
