@@ -150,7 +150,7 @@ def write_fallback(result: PipelineResult, magic_cell_id: str | None, reason: st
 
 
 def deliver(result: PipelineResult, magic_cell_id: str | None, *, replace: bool, in_kernel: bool,
-            timeout: float = REPLY_TIMEOUT_S, comm_factory: CommFactory = _default_comm_factory,
+            timeout: float | None = None, comm_factory: CommFactory = _default_comm_factory,
             session_name: str | None = None, cwd: str | os.PathLike | None = None) -> Delivery:
     """Insert through the extension when possible; otherwise write a new notebook."""
     if not in_kernel:
@@ -160,7 +160,8 @@ def deliver(result: PipelineResult, magic_cell_id: str | None, *, replace: bool,
         return write_fallback(result, magic_cell_id,
                               "This frontend did not say which cell ran the magic", session_name, cwd)
     request = insert_request(result, magic_cell_id, replace)
-    reply = request_insertion(request, timeout=timeout, comm_factory=comm_factory)
+    reply = request_insertion(request, timeout=REPLY_TIMEOUT_S if timeout is None else timeout,
+                              comm_factory=comm_factory)
     if reply is None:
         return write_fallback(result, magic_cell_id, "The JupyterLab extension is not active (no answer from "
                               "the notebook)", session_name, cwd)

@@ -82,6 +82,7 @@ class KernelGenerator:
         self._runtime_model: str | None = None
         self._lock = threading.Lock()
         self.active: Job | None = None
+        self.last: Job | None = None  # the latest finished job: its result, delivery or error
 
     def runtime(self, model: str | None) -> Runtime:
         """The loaded runtime for `model` (None = the default), loading it the first time."""
@@ -148,6 +149,7 @@ class KernelGenerator:
             view.fail(job.error)
         finally:
             with self._lock:
+                self.last = job
                 if self.active is job:
                     self.active = None
 

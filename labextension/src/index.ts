@@ -334,6 +334,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         ['iotcoder-run-all', 'Run all steps', 'Run the remaining generated iotcoder steps in order', () => steps.run('all')],
         ['iotcoder-stop', 'Stop', 'Interrupt the running generated step', () => steps.stop()]
       ];
+      let after = 'cellType';
       for (const [name, label, tooltip, action] of buttons) {
         const button = new ToolbarButton({
           label,
@@ -341,7 +342,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           className: name,
           onClick: () => void action()
         });
-        panel.toolbar.addItem(name, button);
+        if (!panel.toolbar.insertAfter(after, name, button)) {
+          panel.toolbar.addItem(name, button);
+        }
+        after = name;
       }
     });
 

@@ -1,0 +1,201 @@
+"""%%iotcoder in a real JupyterLab in headless Chromium: insertion below the magic cell, stepwise runs.
+
+The first test drives the extension with a scripted model in the kernel (fast, every protocol path);
+the second runs the real 0.5B model as a user would and saves screenshots for the README.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jupyterlab_fixture import ARTIFACTS, LabPage, jupyterlab_server, lab_page  # noqa: F401  (fixtures)
+from scripted_answers import REQUIREMENT
+
+TESTS = Path(__file__).resolve().parent
+README_IMAGE = TESTS.parent / "docs" / "img" / "jupyterlab-iotcoder.png"
+GENERATED_KINDS = ["plan", "task-markdown", "task-code", "task-markdown", "task-code", "wiring"]
+
+SCRIPTED_SETUP = f"""\
+%load_ext jupyter_iotcoder
+import sys
+sys.path.insert(0, {str(TESTS)!r})
+from conftest import ScriptedRuntime
+from scripted_answers import full_run
+from jupyter_iotcoder.jobs import KernelGenerator
+magics = get_ipython().magics_manager.registry["IoTCoderMagics"]
+magics.generator = KernelGenerator(lambda model: ScriptedRuntime(full_run() * 4))
+"""
+
+
+def iotcoder(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("iotcoder", {})
+
+
+def toast(page, text: str):
+    """A JupyterLab notification containing `text`."""
+    return page.locator(".Toastify__toast").filter(has_text=text)
+
+
+def toolbar_button(page, label: str):
+    return page.get_by_role("button", name=label, exact=True)
+
+
+def set_source(page, index: int, source: str) -> None:
+    page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells[i]"
+                  ".setSource(s)", [index, source])
+
+
+def wait_for_cell_count(page, count: int, timeout_ms: int) -> None:
+    page.wait_for_function("(n) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells.length"
+                           " === n", arg=count, timeout=timeout_ms)
+
+
+def wait_for_idle_job(page, lab: LabPage, timeout_ms: int) -> None:
+    """Until the magic cell's widget says done (or failed)."""
+    page.wait_for_function("() => [...document.querySelectorAll('.iotcoder-status')]"
+                           ".some(e => /done in|❌/.test(e.textContent))", timeout=timeout_ms)
+
+
+@pytest.mark.browser
+def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(jupyterlab_server, lab_page):
+    page, lab = lab_page, LabPage(lab_page, jupyterlab_server)
+    path = jupyterlab_server.write_notebook("scripted.ipynb", [
+        SCRIPTED_SETUP, f"%%iotcoder --no-validate\n{REQUIREMENT}", "user_value = 41 + 1"])
+    lab.open_notebook(path)
+    before = lab.cells()
+    lab.run_cell(0)
+    lab.wait_for_execution(0)
+    assert lab.cells()[0]["outputs"] == [], lab.cells()[0]["outputs"]
+
+    # insertion: six cells directly below the magic cell, in order, one run, the user's cell untouched
+    lab.run_cell(1)
+    wait_for_cell_count(page, 9, 60_000)
+    cells = lab.cells()
+    assert cells[0]["id"] == before[0]["id"] and cells[1]["id"] == before[1]["id"]
+    generated = cells[2:8]
+    assert [iotcoder(c)["kind"] for c in generated] == GENERATED_KINDS
+    assert len({iotcoder(c)["run_id"] for c in generated}) == 1
+    assert {iotcoder(c)["magic_cell_id"] for c in generated} == {before[1]["id"]}
+    assert cells[8]["id"] == before[2]["id"] and cells[8]["source"] == "user_value = 41 + 1"
+    first_run = iotcoder(generated[0])["run_id"]
+    wait_for_idle_job(page, lab, 30_000)
+    assert "Inserted 6 cells" in page.locator(".iotcoder-result").first.inner_text()
+
+    # the same run sent again (a reconnect, a second view) is not inserted twice
+    resend = ("import threading\nfrom jupyter_iotcoder import frontend\nlast = magics.generator.last\n"
+              "resent = []\nt = threading.Thread(target=lambda: resent.append(frontend.deliver(last.result, "
+              "last.request.magic_cell_id, replace=False, in_kernel=True)))\nt.start()")
+    page.evaluate("(s) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(9, "
+                  "{cell_type: 'code', source: s})", resend)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(10, "
+                  "{cell_type: 'code', source: 't.join(15); print(resent[0].status)'})")
+    lab.run_cell(9)
+    lab.wait_for_execution(9)
+    lab.run_cell(10)
+    lab.wait_for_execution(10, 30_000)
+    assert lab.cells()[10]["outputs"][0]["text"].strip() == "duplicate"
+    assert len(lab.cells()) == 11
+
+    # --replace removes only the cells this magic cell generated, then inserts the new run
+    set_source(page, 1, f"%%iotcoder --no-validate --replace\n{REQUIREMENT}")
+    lab.run_cell(1)
+    page.wait_for_function("(old) => { const c = window.jupyterapp.shell.currentWidget.content.model"
+                           ".sharedModel.toJSON().cells[2]; return c.metadata.iotcoder.run_id !== old; }",
+                           arg=first_run, timeout=60_000)
+    cells = lab.cells()
+    assert len(cells) == 11
+    assert [iotcoder(c)["kind"] for c in cells[2:8]] == GENERATED_KINDS
+    assert all(iotcoder(c).get("run_id") != first_run for c in cells)
+    assert cells[8]["source"] == "user_value = 41 + 1"
+
+    # stepwise: "Run next step" runs step 1 only; "Run all steps" runs the rest
+    toolbar_button(page, "Run next step").click()
+    lab.wait_for_execution(4)
+    cells = lab.cells()
+    assert cells[4]["execution_count"] is not None and cells[7]["execution_count"] is None
+    toolbar_button(page, "Run all steps").click()
+    toast(page, "All 3 generated steps ran").wait_for(timeout=30_000)
+    assert all(lab.cells()[i]["execution_count"] is not None for i in (4, 6, 7))
+
+    # a step that raises stops the run and names the step
+    wiring_count = lab.cells()[7]["execution_count"]
+    set_source(page, 6, "raise ValueError('no samples in this window')")
+    page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 6; }")
+    toolbar_button(page, "Run all steps").click()
+    toast(page, 'Step 2 ("Count the steps") failed: ValueError: no samples in this window').wait_for(timeout=30_000)
+    assert lab.cells()[7]["execution_count"] == wiring_count  # the run stopped at the failing step
+    assert "ValueError" in page.locator(".jp-Cell").nth(6).locator(".jp-OutputArea").inner_text()
+
+    # a step that loops forever is interrupted by Stop
+    set_source(page, 6, "while True:\n    pass")
+    toolbar_button(page, "Run next step").click()
+    page.wait_for_function("() => document.querySelector('.jp-NotebookPanel').dataset.iotcoderRunning === 'true'")
+    page.wait_for_timeout(1000)
+    toolbar_button(page, "Stop").click()
+    toast(page, "Step 2 (\"Count the steps\") was stopped: KeyboardInterrupt").wait_for(timeout=30_000)
+    lab.screenshot("scripted-after-steps.png")
+
+
+@pytest.mark.real_model
+@pytest.mark.browser
+def test_real_model_cells_appear_below_the_magic_cell_and_the_first_step_runs(jupyterlab_server, lab_page):
+    page, lab = lab_page, LabPage(lab_page, jupyterlab_server)
+    requirement = ("Count steps from a wrist-worn 3-axis accelerometer sampled at 50 Hz: "
+                   "compute the acceleration magnitude, then count its peaks.")
+    path = jupyterlab_server.write_notebook("real.ipynb", [
+        "%load_ext jupyter_iotcoder", f"%%iotcoder --max-tasks 2\n{requirement}", "print('my own cell')"])
+    lab.open_notebook(path)
+    before = lab.cells()
+    lab.run_cell(0)
+    lab.wait_for_execution(0)
+    lab.run_cell(1)
+    page.locator(".iotcoder-progress").wait_for(timeout=60_000)
+    try:
+        page.wait_for_function(
+            "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells.length > 3"
+            " || [...document.querySelectorAll('.iotcoder-status')].some(e => e.textContent.includes('❌'))",
+            timeout=600_000)
+    finally:
+        lab.screenshot("real-model-generation.png")
+    errors = page.locator(".iotcoder-error")
+    assert errors.count() == 0, errors.first.inner_text()
+
+    cells = lab.cells()
+    magic_id = before[1]["id"]
+    generated = [c for c in cells if iotcoder(c)]
+    n_tasks = sum(iotcoder(c)["kind"] == "task-code" for c in generated)
+    assert 1 <= n_tasks <= 2
+    expected = ["plan"] + ["task-markdown", "task-code"] * n_tasks + (["wiring"] if n_tasks >= 2 else [])
+    assert [c["id"] for c in cells[:2]] == [before[0]["id"], magic_id]
+    assert [iotcoder(c)["kind"] for c in cells[2:2 + len(expected)]] == expected
+    assert [iotcoder(c)["step"] for c in cells[2:2 + len(expected)]] == (
+        [0] + [s for s in range(1, n_tasks + 1) for _ in (0, 1)] + ([n_tasks + 1] if n_tasks >= 2 else []))
+    assert {iotcoder(c)["magic_cell_id"] for c in generated} == {magic_id}
+    assert len({iotcoder(c)["run_id"] for c in generated}) == 1
+    assert cells[2 + len(expected)]["source"] == "print('my own cell')" and len(cells) == 3 + len(expected)
+    assert page.locator(".jp-MarkdownCell h2").filter(has_text="Step 1:").count() == 1
+    wait_for_idle_job(page, lab, 30_000)
+    lab.screenshot("after-insertion.png")
+
+    toolbar_button(page, "Run next step").click()
+    lab.wait_for_execution(4, 120_000)
+    step1 = lab.cells()[4]
+    assert step1["execution_count"] is not None
+    assert not [o for o in step1["outputs"] if o["output_type"] == "error"], step1["outputs"]
+    # the step's function is now defined in the kernel: prove it from a new cell
+    function = iotcoder(step1)["stage_outputs"]["module"]["function_name"]
+    end = len(cells)
+    page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
+                  "{cell_type: 'code', source: s})", [end, f"print(callable({function}), {function}.__name__)"])
+    lab.run_cell(end)
+    lab.wait_for_execution(end, 60_000)
+    assert lab.cells()[end]["outputs"][0]["text"].strip() == f"True {function}"
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex = 4")
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(2, 'start')")
+    page.wait_for_timeout(500)
+    shot = lab.screenshot("after-stepwise-execution.png")
+    README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, README_IMAGE)
