@@ -46,7 +46,8 @@ class Program(BaseModel):
     names: list[str] = Field(min_length=1)
     data_names: list[str] = Field(min_length=1)
     out_names: list[str] = Field(min_length=1)
-    variants: dict[str, list[str | int | float]] = Field(default_factory=dict)
+    variants: dict[str, list[str | int | float]] | list[dict[str, str | int | float]] = Field(
+        default_factory=dict, description="a grid (name -> values) or an explicit list of value sets")
     target: str
     inputs: list[ParamTemplate] = Field(min_length=1)
     outputs: list[ParamTemplate] = Field(min_length=1)
@@ -56,7 +57,10 @@ class Program(BaseModel):
 
     @model_validator(mode="after")
     def _placeholders(self):
-        known = NAMES | set(self.variants)
+        if isinstance(self.variants, list):
+            if not self.variants or any(set(v) != set(self.variants[0]) for v in self.variants):
+                raise ValueError("every explicit variant must set the same parameters")
+        known = NAMES | set(self.parameter_names())
         texts = [self.target, self.code, self.test, *self.contexts]
         texts += [p.name + p.type + p.description for p in (*self.inputs, *self.outputs)]
         for text in texts:
@@ -75,8 +79,19 @@ class Program(BaseModel):
             raise ValueError("the test must define `def check(candidate)`")
         return self
 
+    def parameter_names(self) -> list[str]:
+        return sorted(self.variants[0] if isinstance(self.variants, list) else self.variants)
+
     def default_values(self) -> dict:
+        if isinstance(self.variants, list):
+            return dict(self.variants[0])
         return {k: v[0] for k, v in self.variants.items()}
+
+    def all_variants(self) -> list[dict]:
+        if isinstance(self.variants, list):
+            return [dict(v) for v in self.variants]
+        keys = sorted(self.variants)
+        return [dict(zip(keys, combo)) for combo in itertools.product(*(self.variants[k] for k in keys))]
 
 
 def fmt(value) -> str:
@@ -134,8 +149,7 @@ def instantiate(program: Program, values: dict | None = None, *, func: str | Non
 
 def variant_values(program: Program, rng: random.Random, limit: int) -> list[dict]:
     """Up to `limit` distinct parameter combinations, in a seeded random order."""
-    keys = sorted(program.variants)
-    grid = [dict(zip(keys, combo)) for combo in itertools.product(*(program.variants[k] for k in keys))]
+    grid = program.all_variants()
     rng.shuffle(grid)
     return grid[:limit]
 
