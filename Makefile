@@ -12,7 +12,7 @@ AMX_OFF := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(AMX_OFF)' -DCMAKE_CXX_FLAGS='$(AMX_OFF)'
 export CMAKE_ARGS
 
-EXTRAS := model-0_5b,jupyter,examples,data,train,test
+EXTRAS := model-0_5b,jupyter,chat,examples,data,train,test
 
 DEMO_REQUIREMENT ?= examples/requirements/step_counter.txt
 

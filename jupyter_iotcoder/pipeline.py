@@ -1,6 +1,8 @@
 """The three stages in order: requirement -> TaskList -> [TaskSpec] -> [CodeModule].
 
-This is the one API that the CLI, the notebook magic and the chat persona call.
+This is the one API that the CLI, the notebook magic and the chat persona call:
+`generate()` returns the whole result; `iter_generate()` yields each stage's
+output as soon as it exists, for front-ends that show work as it completes.
 """
 
 from __future__ import annotations
@@ -8,15 +10,103 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from typing import Iterator, Union
 
 from .calls import EventSink, ProgressEvent, StageCaller
-from .codegen import codegen
+from .codegen import generate_module
 from .config import GenerationConfig
 from .decompose import decompose
-from .requirement import check_requirement
+from .requirement import check_requirement, with_available_data
 from .runtime import Runtime
-from .schema import PipelineResult, StageStats
-from .transform import transform
+from .schema import CodeModule, PipelineResult, StageStats, TaskList, TaskSpec
+from .transform import iter_transform
+from .validate import Validation, validate_steps
+
+StageOutput = Union[TaskList, TaskSpec, CodeModule, PipelineResult]
+
+
+def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModule], caller: StageCaller,
+                 config: GenerationConfig, validation_stats: StageStats) -> CodeModule:
+    """The module of the first task that has none yet, written after (and validated with) `modules`.
+
+    The same step as one iteration of `codegen.codegen()`; it exists separately so
+    that a module can be shown as soon as it is written and one step can be
+    regenerated alone (revise.py).
+    """
+    i = len(modules)
+    task, spec = tasks.tasks[i], specs[i]
+    validator = None
+    if config.validate:
+        accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
+
+        def validator(module: CodeModule) -> Validation:
+            started = time.perf_counter()
+            outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
+            validation_stats.seconds += time.perf_counter() - started
+            validation_stats.calls += 1
+            return outcome
+
+    return generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, len(tasks.tasks)), config,
+                           validator)
+
+
+def stage_callers(runtime: Runtime, on_event: EventSink | None, cancel: threading.Event | None
+                  ) -> tuple[dict[str, StageStats], dict[str, StageCaller]]:
+    """Fresh per-stage stats and the callers that count into them, each with its stage's adapter if loaded."""
+    adapters = runtime.adapters()
+    stats = {stage: StageStats() for stage in ("decompose", "transform", "codegen", "validate")}
+    callers = {stage: StageCaller(runtime, stage, stats[stage], on_event, cancel,
+                                  adapter=stage if stage in adapters else None)
+               for stage in ("decompose", "transform", "codegen")}
+    return stats, callers
+
+
+def emit_done(on_event: EventSink | None, stats: dict[str, StageStats], task_count: int, started: float) -> None:
+    if on_event is not None:
+        total = sum(s.tokens for s in stats.values())
+        elapsed = time.perf_counter() - started
+        on_event(ProgressEvent("done", task_count, task_count, total,
+                               total / elapsed if elapsed else 0.0, elapsed, "done"))
+
+
+def iter_generate(
+    requirement: str,
+    runtime: Runtime,
+    config: GenerationConfig | None = None,
+    *,
+    on_event: EventSink | None = None,
+    cancel: threading.Event | None = None,
+) -> Iterator[StageOutput]:
+    """Yield the TaskList, then each TaskSpec, then each CodeModule, and last the PipelineResult.
+
+    Raises RequirementError on the first `next()`, before any model call, when the input is unusable.
+    """
+    config = config or GenerationConfig()
+    requirement, warnings = check_requirement(requirement, config)
+    stats, callers = stage_callers(runtime, on_event, cancel)
+    start = time.perf_counter()
+    tasks = decompose(with_available_data(requirement, config.available_data), callers["decompose"], config)
+    yield tasks
+    specs: list[TaskSpec] = []
+    for spec in iter_transform(tasks, callers["transform"], config):
+        specs.append(spec)
+        yield spec
+    modules: list[CodeModule] = []
+    while len(modules) < len(tasks.tasks):
+        modules.append(codegen_step(tasks, specs, modules, callers["codegen"], config, stats["validate"]))
+        yield modules[-1]
+    emit_done(on_event, stats, len(tasks.tasks), start)
+    yield PipelineResult(
+        run_id=uuid.uuid4().hex[:12],
+        requirement=requirement,
+        model=runtime.model_name,
+        adapters=runtime.adapters(),
+        tasks=tasks,
+        specs=specs,
+        modules=modules,
+        stats=stats,
+        warnings=warnings,
+    )
 
 
 def generate(
@@ -28,32 +118,8 @@ def generate(
     cancel: threading.Event | None = None,
 ) -> PipelineResult:
     """Run all three stages; raises RequirementError before any model call when the input is unusable."""
-    config = config or GenerationConfig()
-    requirement, warnings = check_requirement(requirement, config)
-    adapters = runtime.adapters()
-    stats = {stage: StageStats() for stage in ("decompose", "transform", "codegen", "validate")}
-
-    def caller(stage: str) -> StageCaller:
-        return StageCaller(runtime, stage, stats[stage], on_event, cancel,
-                           adapter=stage if stage in adapters else None)
-
-    start = time.perf_counter()
-    tasks = decompose(requirement, caller("decompose"), config)
-    specs = transform(tasks, caller("transform"), config)
-    modules = codegen(tasks, specs, caller("codegen"), config, validation_stats=stats["validate"])
-    if on_event is not None:
-        total = sum(s.tokens for s in stats.values())
-        elapsed = time.perf_counter() - start
-        on_event(ProgressEvent("done", len(tasks.tasks), len(tasks.tasks), total,
-                               total / elapsed if elapsed else 0.0, elapsed, "done"))
-    return PipelineResult(
-        run_id=uuid.uuid4().hex[:12],
-        requirement=requirement,
-        model=runtime.model_name,
-        adapters=adapters,
-        tasks=tasks,
-        specs=specs,
-        modules=modules,
-        stats=stats,
-        warnings=warnings,
-    )
+    output: StageOutput | None = None
+    for output in iter_generate(requirement, runtime, config, on_event=on_event, cancel=cancel):
+        pass
+    assert isinstance(output, PipelineResult)
+    return output

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from typing import Iterator
 
 from .calls import StageCaller
 from .config import GenerationConfig
@@ -163,7 +164,8 @@ def transform_task(
     return TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
 
 
-def transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> list[TaskSpec]:
+def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> Iterator[TaskSpec]:
+    """One spec per task, in order, each as soon as it is ready (the chat persona shows them one by one)."""
     required = find_required_signature(tasks.requirement)
     specs: list[TaskSpec] = []
     used_names: set[str] = {required.function_name} if required else set()
@@ -176,4 +178,8 @@ def transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) ->
             unique = _safe_name(spec.function_name, used_names)
             spec.signature = spec.signature.model_copy(update={"function_name": unique})
         specs.append(spec)
-    return specs
+        yield spec
+
+
+def transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> list[TaskSpec]:
+    return list(iter_transform(tasks, caller, config))

@@ -147,3 +147,30 @@ def test_sampling_schema_drops_string_length_limits_but_answers_are_still_checke
     with pytest.raises(GenerationError, match="schema"):
         caller.call_json(ChatRequest(({"role": "user", "content": "x"},), max_tokens=20, json_schema=schema))
     assert "maxLength" not in str(runtime.history[0].json_schema)
+
+
+def test_iter_generate_yields_plan_then_each_spec_then_each_module_then_the_result():
+    from jupyter_iotcoder.pipeline import iter_generate
+    from jupyter_iotcoder.schema import CodeModule, TaskList, TaskSpec
+
+    outputs = list(iter_generate(REQUIREMENT, ScriptedRuntime(full_run())))
+    assert [type(o).__name__ for o in outputs] == [
+        "TaskList", "TaskSpec", "TaskSpec", "CodeModule", "CodeModule", "PipelineResult"]
+    result = outputs[-1]
+    assert isinstance(outputs[0], TaskList) and outputs[0] == result.tasks
+    assert [o for o in outputs if isinstance(o, TaskSpec)] == result.specs
+    assert [o for o in outputs if isinstance(o, CodeModule)] == result.modules
+
+
+def test_iter_generate_writes_the_same_modules_as_codegen():
+    from jupyter_iotcoder.calls import StageCaller
+    from jupyter_iotcoder.codegen import codegen
+    from jupyter_iotcoder.schema import StageStats
+
+    result = generate(REQUIREMENT, ScriptedRuntime(full_run()))
+    stats = StageStats()
+    modules = codegen(result.tasks, result.specs, StageCaller(ScriptedRuntime(full_run()[5:]), "codegen",
+                                                              StageStats()), GenerationConfig(), stats)
+    strip = {"attempt_log"}
+    assert [m.model_dump(exclude=strip) for m in modules] == [m.model_dump(exclude=strip) for m in result.modules]
+    assert stats.calls == result.stats["validate"].calls
