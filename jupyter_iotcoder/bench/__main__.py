@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated (default direct,pipeline): "
                              + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values())
                              + "; for --suite humaneval: base, base+lora (default both)")
+    parser.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores; 1 keeps "
+                                                    "a shared machine's other work from stalling it)")
     parser.add_argument("--limit", type=int, help="--suite humaneval: the first N problems only")
     parser.add_argument("--model", help="model name or GGUF path (default: the default model)")
     parser.add_argument("--samples", "-n", type=int, default=1, help="samples per task (5+ for pass@5)")
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
     started = time.perf_counter()
     if not args.report_only:
-        runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed))
+        runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads))
         if "pipeline+lora" in configs and not runtime.adapters():
             print("note: no LoRA adapters are shipped for this model; pipeline+lora equals pipeline", file=sys.stderr)
         BenchRun(runtime, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
@@ -124,7 +126,7 @@ def run_suite(args: argparse.Namespace) -> int:
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    runtime = None if args.report_only else load_runtime(args.model, RuntimeConfig(seed=args.seed))
+    runtime = None if args.report_only else load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads))
     if args.suite == "sensors":
         path = args.out / "sensor_samples.jsonl"
         if runtime is not None:
