@@ -67,7 +67,7 @@ def classify(body: str, last: PipelineResult | None, config: GenerationConfig | 
 def help_markdown(note: str = "", has_result: bool = False) -> str:
     lines = []
     if note:
-        lines += [note, ""]
+        lines += [note.replace(" (or pass --allow-off-topic to try anyway)", ""), ""]
     lines += [
         "I am **IoTCoder**: I turn an IoT application requirement into a notebook, one documented Python "
         "step per task, using a small model that runs on this machine.",

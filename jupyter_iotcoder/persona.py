@@ -172,6 +172,10 @@ class IoTCoderPersona(BasePersona):
         if self._cancel is not None:
             self._cancel.set()
 
+    async def shutdown(self) -> None:
+        await self.cancel_response()
+        await super().shutdown()
+
     async def _reply(self, intent: chat.Intent, ticket: worker_module.Ticket) -> AsyncIterator[str]:
         """Run the request on the worker thread and yield markdown as each stage's output arrives."""
         loop = asyncio.get_running_loop()
@@ -199,23 +203,27 @@ class IoTCoderPersona(BasePersona):
 
         future = self.worker.submit(ticket, self.model, job)
         future.add_done_callback(lambda _: post(_FINISHED))
-        yield chat.start_markdown(intent, self.model)
         result, specs, modules = None, 0, 0
         revised = intent.revision.task_id if intent.kind == "revise" and intent.revision else None
-        while (item := await outputs.get()) is not _FINISHED:
-            if isinstance(item, str):
-                self.set_status(item)
-            elif isinstance(item, TaskList):
-                yield chat.plan_markdown(item, revised)
-            elif isinstance(item, TaskSpec):
-                yield chat.spec_markdown(item, first=specs == 0)
-                specs += 1
-            elif isinstance(item, CodeModule):
-                yield chat.module_markdown(item, first=modules == 0)
-                modules += 1
-            elif isinstance(item, PipelineResult):
-                result = item
-        self._cancel = None
+        try:
+            yield chat.start_markdown(intent, self.model)
+            while (item := await outputs.get()) is not _FINISHED:
+                if isinstance(item, str):
+                    self.set_status(item)
+                elif isinstance(item, TaskList):
+                    yield chat.plan_markdown(item, revised)
+                elif isinstance(item, TaskSpec):
+                    yield chat.spec_markdown(item, first=specs == 0)
+                    specs += 1
+                elif isinstance(item, CodeModule):
+                    yield chat.module_markdown(item, first=modules == 0)
+                    modules += 1
+                elif isinstance(item, PipelineResult):
+                    result = item
+        finally:
+            if not future.done():
+                cancel.set()  # nobody reads the reply any more (chat closed, server stopping)
+            self._cancel = None
         error = None if future.cancelled() else future.exception()
         if future.cancelled() or error is not None or result is None:
             yield "\n" + self._error_markdown(error)

@@ -39,6 +39,7 @@ def test_strip_mentions_removes_leading_mentions_only():
 def test_messages_without_a_requirement_ask_for_one(body, note):
     intent = classify(body, None)
     assert intent.kind == "help" and note in intent.note
+    assert "--allow-off-topic" not in help_markdown(intent.note), "a CLI flag means nothing in the chat"
 
 
 def test_a_requirement_is_generated():
