@@ -150,9 +150,12 @@ class WidgetProgress:
     def _close_button(self) -> None:
         self.cancel_button.layout.display = "none"
 
-    def finish(self, message: str, link: str | None = None, markdown: str | None = None) -> None:
-        from IPython.display import HTML, Markdown
+    def _show(self, mime: str, content: str, plain: str) -> None:
+        """Add one output to the result area (set as widget state, so it works from any thread)."""
+        self.result.outputs += ({"output_type": "display_data", "data": {mime: content, "text/plain": plain},
+                                 "metadata": {}},)
 
+    def finish(self, message: str, link: str | None = None, markdown: str | None = None) -> None:
         with self._lock:
             self._close_button()
             elapsed = time.perf_counter() - self.state.started
@@ -161,16 +164,13 @@ class WidgetProgress:
             text = html.escape(message)
             if link:
                 text += f" <a href='{html.escape(link, quote=True)}' target='_blank'>Open {html.escape(link)}</a>"
-            self.result.append_display_data(HTML(f"<div class='iotcoder-result'>{text}</div>"))
+            self._show("text/html", f"<div class='iotcoder-result'>{text}</div>", message)
             if markdown:
-                self.result.append_display_data(Markdown(markdown))
+                self._show("text/markdown", markdown, markdown)
 
     def fail(self, message: str) -> None:
-        from IPython.display import HTML
-
         with self._lock:
             self._close_button()
             self.status.value = self._status_html("❌")
-            self.result.append_display_data(HTML(
-                f"<pre class='iotcoder-error' style='color: var(--jp-error-color1, #c00); white-space: pre-wrap'>"
-                f"{html.escape(message)}</pre>"))
+            self._show("text/html", "<pre class='iotcoder-error' style='color: var(--jp-error-color1, #c00); "
+                       f"white-space: pre-wrap'>{html.escape(message)}</pre>", message)

@@ -117,6 +117,8 @@ def start_jupyterlab(base: Path, extra_args: list[str] | None = None, env: dict 
         f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={base / 'workspaces'}",
         "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False",
+        # jupyter-ai's MCP server extension binds port 3001 by default: give each server its own
+        f"--MCPExtensionApp.mcp_port={free_port()}",
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *(extra_args or []),
     ]
     log_path = base / "jupyterlab.log"

@@ -138,6 +138,25 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
     toast(page, "Step 2 (\"Count the steps\") was stopped: KeyboardInterrupt").wait_for(timeout=30_000)
     lab.screenshot("scripted-after-steps.png")
 
+    # a second magic while one generates is refused; Cancel stops the first and inserts nothing
+    slow = ("import time\ndef slow(request):\n    time.sleep(5)\n    return full_run()[0]\n"
+            "magics.generator = KernelGenerator(lambda model: ScriptedRuntime([slow] + full_run()))")
+    magic = f"%%iotcoder --no-validate\n{REQUIREMENT}"
+    for offset, source in enumerate((slow, magic, magic)):
+        page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
+                      "{cell_type: 'code', source: s})", [11 + offset, source])
+    lab.run_cell(11)
+    lab.wait_for_execution(11)
+    lab.run_cell(12)
+    lab.wait_for_execution(12)
+    lab.run_cell(13)
+    lab.wait_for_execution(13)
+    assert "already generating (decomposing the requirement)" in lab.cells()[13]["outputs"][0]["text"]
+    progress = page.locator(".iotcoder-progress").last
+    progress.get_by_role("button", name="Cancel").click()
+    progress.locator(".iotcoder-error").filter(has_text="Cancelled: nothing was inserted").wait_for(timeout=30_000)
+    assert len(lab.cells()) == 14
+
 
 @pytest.mark.real_model
 @pytest.mark.browser

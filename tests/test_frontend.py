@@ -40,14 +40,15 @@ class FakeFrontend:
 
     def __call__(self, target_name, data):
         self.opened.append({"target_name": target_name, "data": data})
-        threading.Timer(self.delay, self._answer, args=(data["request_id"],)).start()
         return self
 
     def on_msg(self, callback):
         self._on_msg = callback
 
     def on_close(self, callback):
+        """Registered last by the kernel side: the frontend may answer from now on."""
         self._on_close = callback
+        threading.Timer(self.delay, self._answer, args=(self.opened[-1]["data"]["request_id"],)).start()
 
     def close(self):
         self.closed_by_kernel = True
