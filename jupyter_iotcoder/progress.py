@@ -123,8 +123,12 @@ class WidgetProgress:
         self.box.add_class("iotcoder-progress")
         display(self.box)
 
-    def _status_html(self, prefix: str = "⏳") -> str:
-        return f"<span class='iotcoder-status'>{prefix} <b>iotcoder</b>: {html.escape(self.state.line())}</span>"
+    def _status_html(self, state: str = "running", text: str | None = None) -> str:
+        """The status line; `data-state` (running | done | failed) lets tests and styles tell them apart."""
+        text = html.escape(self.state.line() if text is None else text)
+        color = {"done": "var(--jp-success-color1, #080)", "failed": "var(--jp-error-color1, #c00)"}.get(state)
+        style = f" style='color: {color}'" if color else ""
+        return f"<span class='iotcoder-status' data-state='{state}'{style}><b>iotcoder</b> {state}: {text}</span>"
 
     def on_cancel(self, callback: Callable[[], None]) -> None:
         def clicked(_button: object) -> None:
@@ -159,8 +163,7 @@ class WidgetProgress:
         with self._lock:
             self._close_button()
             elapsed = time.perf_counter() - self.state.started
-            self.status.value = (f"<span class='iotcoder-status'>✅ <b>iotcoder</b>: done in {elapsed:.0f} s"
-                                 "</span>")
+            self.status.value = self._status_html("done", f"in {elapsed:.0f} s")
             text = html.escape(message)
             if link:
                 text += f" <a href='{html.escape(link, quote=True)}' target='_blank'>Open {html.escape(link)}</a>"
@@ -171,6 +174,6 @@ class WidgetProgress:
     def fail(self, message: str) -> None:
         with self._lock:
             self._close_button()
-            self.status.value = self._status_html("❌")
+            self.status.value = self._status_html("failed", f"stopped at {self.state.step()}")
             self._show("text/html", "<pre class='iotcoder-error' style='color: var(--jp-error-color1, #c00); "
                        f"white-space: pre-wrap'>{html.escape(message)}</pre>", message)

@@ -70,4 +70,4 @@ def test_widget_progress_failure_shows_the_message_escaped():
     view.fail("Model <tiny> not found: run `iotcoder models fetch`")
     html = view.result.outputs[0]["data"]["text/html"]
     assert "Model &lt;tiny&gt; not found: run `iotcoder models fetch`" in html
-    assert "❌" in view.status.value
+    assert "data-state='failed'" in view.status.value
