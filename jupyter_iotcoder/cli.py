@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="the IoT benchmark: configurations side by side, pass@k, report")
     add_bench_arguments(bench)
+    from .data.__main__ import add_arguments as add_data_arguments
+
+    add_data_arguments(sub.add_parser("data", help="build the IoT training data (needs the [data] extra)"))
     return parser
 
 
@@ -272,6 +275,12 @@ def _serve(args: argparse.Namespace) -> int:
     return serve.run_foreground(plan, announce=lambda text: print(text, file=sys.stderr))
 
 
+def _data(args: argparse.Namespace) -> int:
+    from .data.__main__ import run
+
+    return run(args)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench.__main__ import run
 
@@ -288,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         log.addHandler(handler)
     log.setLevel(level)
     try:
-        commands = {"generate": _generate, "models": _models, "serve": _serve, "bench": _bench}
+        commands = {"generate": _generate, "models": _models, "serve": _serve, "bench": _bench, "data": _data}
         return commands[args.command](args)
     except IoTCoderError as exc:
         print(f"error: {exc}", file=sys.stderr)

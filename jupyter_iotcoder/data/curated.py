@@ -94,6 +94,18 @@ class Program(BaseModel):
         return [dict(zip(keys, combo)) for combo in itertools.product(*(self.variants[k] for k in keys))]
 
 
+_ORDINAL = re.compile(r"\b(\d*[023]?)([123])th\b")
+
+
+def fix_ordinals(text: str) -> str:
+    """'2th-order' -> '2nd-order' after filling a '{order}th' template (11th, 12th and 13th stay)."""
+    def repl(m):
+        if m.group(1).endswith("1"):
+            return m.group(0)
+        return m.group(1) + m.group(2) + {"1": "st", "2": "nd", "3": "rd"}[m.group(2)]
+    return _ORDINAL.sub(repl, text)
+
+
 def fmt(value) -> str:
     """A value as it appears in code and prose: 4 not 4.0, 2.56 not 2.5600000000000001."""
     if isinstance(value, float):
@@ -137,7 +149,7 @@ def instantiate(program: Program, values: dict | None = None, *, func: str | Non
         raise CuratedError(f"{program.id}: the data name and the function name are both {subs['x']!r}")
 
     def sub(text: str) -> str:
-        return Template(text).substitute(subs)
+        return fix_ordinals(Template(text).substitute(subs))
 
     def params(items):
         return tuple(Param(name=sub(p.name), type=sub(p.type), description=sub(p.description)) for p in items)

@@ -103,12 +103,14 @@ class Technique(_Strict):
     text: list[str] = Field(min_length=1)
     params: dict[str, list[str | int | float]] = Field(default_factory=dict)
     produces: str
+    input_from: list[str] = Field(default_factory=list, description="earlier stages whose output it consumes")
     program: ProgramLink | None = None
 
     @model_validator(mode="after")
     def _known_stage(self):
-        if self.stage not in STAGES:
-            raise ValueError(f"unknown stage {self.stage!r}; known: {list(STAGES)}")
+        unknown = [s for s in [self.stage, *self.input_from] if s not in STAGES]
+        if unknown:
+            raise ValueError(f"unknown stages {unknown}; known: {list(STAGES)}")
         return self
 
 

@@ -1,0 +1,323 @@
+"""Expert decompositions from the knowledge base, with IoT augmentation and user voices.
+
+For a valid (family, modality, representation, platform) combination, each
+stage slot of the family's pipeline is filled with a technique that applies to
+it, its parameters drawn from the technique's values and the combination's
+sampling rate, band and budget. The platform changes the plan (an MCU adds
+feature selection, quantisation and memory checks; a server may train a deep
+model), the modality changes cleaning and filtering, the representation
+changes the transform. The requirement is written in one of several voices.
+
+The training pair is exactly what the runtime sends at inference
+(`decompose.decompose_messages`) plus the answer, which must validate against
+`decompose.decompose_schema`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from string import Formatter
+
+import jsonschema
+
+from ..config import GenerationConfig
+from ..decompose import decompose_messages, decompose_schema
+from ..schema import Task, TaskList
+from .curated import Instance, Program, fix_ordinals, fmt, instantiate
+from .knowledge import Combination, KnowledgeBase, Technique
+
+MIN_TASKS, MAX_TASKS = 3, 7
+DATA_STAGES = {"filter", "segment", "represent", "features", "estimate", "detect_beats"}
+NAMED_KINDS = {"estimate", "detect", "localise"}
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """One task of a plan, with the technique behind it and, when linked, the curated program that implements it."""
+
+    task: Task
+    stage: str
+    technique: str
+    program: Instance | None = None
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    requirement: str
+    combination: Combination
+    voice: str
+    max_tasks: int
+    planned: tuple[PlannedTask, ...]
+    named_function: str | None = None
+    facts: dict = field(default_factory=dict)
+
+    def answer(self) -> dict:
+        return {"tasks": [p.task.model_dump(include={"title", "description", "inputs", "outputs"})
+                          for p in self.planned]}
+
+    def task_list(self) -> TaskList:
+        return TaskList(requirement=self.requirement, tasks=[p.task for p in self.planned])
+
+    def messages(self) -> list[dict]:
+        """The inference prompt for this requirement followed by the expert answer."""
+        prompt = list(decompose_messages(self.requirement, self.max_tasks))
+        return prompt + [{"role": "assistant", "content": json.dumps(self.answer())}]
+
+    def validate(self) -> None:
+        jsonschema.validate(self.answer(), decompose_schema(self.max_tasks))
+
+
+def num(value: float) -> str:
+    """A short human form of a number: 0.45, 2.56, 50, 0.0167."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return fmt(float(round(value)))
+    text = f"{value:.3g}"
+    return fmt(float(text))
+
+
+def _size(kb: int) -> str:
+    if kb >= 1024 * 1024:
+        return f"{kb // (1024 * 1024)} GB"
+    if kb >= 1024:
+        return f"{kb // 1024} MB"
+    return f"{kb} KB"
+
+
+class _Context(dict):
+    """Format values; an unknown placeholder in a KB template is a KB bug and raises."""
+
+    def __missing__(self, key):
+        raise KeyError(f"the knowledge base template uses an unknown placeholder {{{key}}}")
+
+
+def _fill(template: str, values: dict) -> str:
+    return fix_ordinals(Formatter().vformat(template, (), _Context(values)))
+
+
+def _a(noun: str) -> str:
+    """'a' or 'an' before a noun phrase (by its first letter; acronyms like IMU, ECG, UWB take 'an')."""
+    first = noun.split()[0] if noun.split() else noun
+    spelled = first.isupper() and first not in {"MEMS", "NASA"}
+    vowel_sound = first[:1].lower() in "aeio" or (spelled and first[:1] in "AEFHILMNORSX")
+    return ("an " if vowel_sound else "a ") + noun
+
+
+def _context(combo: Combination, rng: random.Random) -> dict:
+    fam, mod, plat = combo.family, combo.modality, combo.platform
+    fs = rng.choice(mod.rates)
+    hi = min(fam.band[1], 0.45 * fs)
+    lo = min(fam.band[0], hi / 4) if fam.band[0] > 0 else 0.0
+    return {
+        "fs": num(fs), "fs_value": fs, "lo": num(lo), "hi": num(hi), "lo_value": lo, "hi_value": hi,
+        "win": num(rng.choice(fam.windows_s)), "overlap": rng.choice([0, 25, 50, 50, 75]),
+        "classes": ", ".join(fam.classes), "n_classes": len(fam.classes) or 2,
+        "platform": plat.name, "ram_kb": plat.ram_kb, "flash_kb": plat.flash_kb,
+        "ram": _size(plat.ram_kb), "flash": _size(plat.flash_kb),
+        "raw": mod.data, "result": fam.result, "shape": mod.shape,
+        "sensor": rng.choice(mod.aliases), "placement": rng.choice(mod.placements),
+    }
+
+
+def _program_values(tech: Technique, params: dict, ctx: dict, program: Program) -> dict:
+    """Values for the linked program: mapped from the technique's parameters or the context, else the program's defaults."""
+    values = {}
+    for name, source in tech.program.map.items():
+        if isinstance(source, str) and source in params:
+            value = params[source]
+        elif isinstance(source, str) and f"{source}_value" in ctx:
+            value = float(num(ctx[f"{source}_value"]))
+        elif isinstance(source, str) and source in ctx:
+            value = ctx[source]
+        else:
+            value = source
+        values[name] = float(value) if isinstance(value, str) and re.fullmatch(r"-?[0-9.]+", value) else value
+    allowed = program.parameter_names()
+    return {k: v for k, v in values.items() if k in allowed}
+
+
+def plan(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination, rng: random.Random,
+         named: bool = False) -> tuple[list[PlannedTask], dict] | None:
+    """Fill the family's stage slots for this combination; None when fewer than 3 tasks apply."""
+    ctx = _context(combo, rng)
+    outputs_by_stage: dict[str, str] = {}
+    current = combo.modality.data
+    planned: list[PlannedTask] = []
+    stages = [s for s in combo.family.pipeline if not (named and s == "deploy")]
+    for stage in stages:
+        candidates = kb.techniques_for(stage, combo)
+        if not candidates:
+            continue
+        tech = rng.choice(candidates)
+        params = {k: rng.choice(v) for k, v in sorted(tech.params.items())}
+        values = {**ctx, **{k: (num(v) if isinstance(v, float) else v) for k, v in params.items()},
+                  "data": current}
+        source = next((outputs_by_stage[s] for s in tech.input_from if s in outputs_by_stage), current)
+        values["data"] = source
+        produces = _fill(tech.produces, values)
+        if produces == source:
+            continue
+        instance = None
+        if tech.program is not None and tech.program.id in programs:
+            program = programs[tech.program.id]
+            func = rng.choice(program.names)
+            if func not in (source, produces):
+                instance = instantiate(program, _program_values(tech, params, ctx, program), func=func,
+                                       x=source, out=produces)
+        if instance is not None:
+            inputs = [p.name for p in instance.inputs]
+            outputs = [p.name for p in instance.outputs]
+        else:
+            inputs = [source] + (["fs"] if stage in DATA_STAGES else [])
+            if stage == "model" and combo.family.kind == "classify":
+                inputs.append("labels")
+            if stage == "position" and combo.family.id == "indoor_localisation":
+                inputs.append("anchors")
+            outputs = [produces]
+        task = Task(id=len(planned) + 1, title=_fill(rng.choice(tech.titles), values)[:100],
+                    description=_fill(rng.choice(tech.text), values), inputs=inputs[:6], outputs=outputs[:4])
+        planned.append(PlannedTask(task=task, stage=stage, technique=tech.id, program=instance))
+        outputs_by_stage[stage] = produces
+        current = produces
+    if len(planned) < MIN_TASKS:
+        return None
+    return planned[:MAX_TASKS], ctx
+
+
+# ------------------------------------------------------------------ voices
+
+_CONSTRAINTS = [
+    "It has to run in real time.", "Latency per decision must stay under {latency} ms.",
+    "The device runs on a coin cell, so keep the computation light.", "Data arrive in chunks of a few seconds.",
+    "False alarms are costly, so prefer precision over recall.", "Readings can drop out for a few samples.",
+    "The firmware team wants plain, well-documented Python first, to port later.",
+    "Some recordings are noisy because the sensor is loosely attached.",
+]
+_RATE = ["{fs} Hz", "fs = {fs} Hz", "{fs} samples per second", "a sampling rate of {fs} Hz"]
+_BUDGET = ["{ram} of RAM", "{ram} RAM and {flash} flash", "a {ram} RAM budget", "only {ram} of memory"]
+_REP_HINT = {
+    "raw": ["", "directly on the raw samples", "without any fancy transforms"],
+    "filtered": ["on the filtered time series", "working in the time domain after filtering"],
+    "spectrogram": ["using spectrograms (STFT)", "working on time-frequency spectrograms"],
+    "doppler": ["using micro-Doppler signatures", "from Doppler spectrograms"],
+    "wavelet": ["using wavelet coefficients", "with a wavelet-based front end"],
+    "features": ["with hand-crafted statistical features", "using simple statistical features"],
+    "csi_amplitude": ["from the CSI amplitude", "using CSI amplitude only"],
+    "csi_phase": ["from the sanitised CSI phase", "using the CSI phase"],
+    "envelope": ["with envelope analysis", "using the envelope spectrum"],
+}
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def requirement_text(combo: Combination, ctx: dict, voice: str, rng: random.Random,
+                     signature: str | None) -> str:
+    """The user's requirement in one of four voices; wording, units and clause order vary."""
+    fam, plat = combo.family, combo.platform
+    goal = rng.choice(fam.goals)
+    rate = _fill(rng.choice(_RATE), ctx)
+    budget = _fill(rng.choice(_BUDGET), ctx)
+    target = rng.choice(plat.aliases)
+    hint = rng.choice(_REP_HINT[combo.representation.id])
+    classes = f" ({ctx['classes']})" if fam.classes and rng.random() < 0.6 else ""
+    extra = [_fill(c, {"latency": rng.choice([50, 100, 200, 500])}) for c in rng.sample(_CONSTRAINTS, 2)]
+    sensor, placement = ctx["sensor"], ctx["placement"]
+    ask = f" Write {signature} that returns the {fam.result.replace('_', ' ')}." if signature else ""
+    on_platform = f"{target} ({budget})" if plat.class_ == "mcu" else target
+    if voice == "novice":
+        openers = ["Hi! I'm new to IoT.", "I'm a student and not sure where to start.", "Beginner here.",
+                   "I've never done signal processing before."]
+        text = (f"{rng.choice(openers)} I have {_a(sensor)} {placement} that samples at {rate}, and I want to "
+                f"{goal}{classes}. It should run on {on_platform}. {rng.choice(extra)} How should I structure the code?")
+    elif voice == "expert":
+        parts = [f"{_cap(goal)}{classes} from {_a(sensor)} ({placement}, {rate}, {ctx['shape']}).",
+                 f"Target: {on_platform}.", f"Approach: {hint}." if hint else "", " ".join(extra)]
+        head, rest = parts[0], [p for p in parts[1:] if p]
+        rng.shuffle(rest)
+        text = " ".join([head, *rest])
+    elif voice == "terse":
+        arrow = rng.choice(["->", "=>", ":"])
+        text = f"{sensor}, {placement}, {rate} {arrow} {goal}{classes}. {on_platform}."
+        if hint:
+            text += f" {_cap(hint)}."
+    else:
+        settings = ["We are building a pilot deployment", "Our start-up is prototyping a product",
+                    "For a research project we are setting up a testbed", "Our facility team asked for a system"]
+        text = (f"{rng.choice(settings)} with {_a(sensor)} {placement}. It streams data at {rate} "
+                f"({combo.modality.units}). The goal is to {goal}{classes}. All processing has to happen on "
+                f"{on_platform}, so the pipeline must respect that platform's limits. "
+                + (f"We would like to work {hint}. " if hint else "") + " ".join(extra))
+    return re.sub(r"\s+", " ", text + ask).strip()
+
+
+VOICES = ("novice", "expert", "terse", "verbose")
+
+
+def _signature_name(combo: Combination, rng: random.Random, reserved: set[str]) -> str:
+    fam, mod = combo.family, combo.modality
+    options = [f"{fam.result}_from_{mod.data}", f"compute_{fam.result}", f"{mod.data}_to_{fam.result}"]
+    options = [o for o in options if o not in reserved]
+    return rng.choice(options) if options else f"run_{fam.id}_pipeline"
+
+
+def _merge(first: PlannedTask, second: PlannedTask) -> PlannedTask:
+    a, b = first.task, second.task
+    produced = set(a.outputs)
+    inputs = a.inputs + [n for n in b.inputs if n not in produced and n not in a.inputs]
+    description = f"{a.description.rstrip('.')}; then {b.description[:1].lower()}{b.description[1:]}"
+    task = Task(id=a.id, title=f"{a.title} and {b.title[:1].lower()}{b.title[1:]}"[:100],
+                description=description[:600], inputs=inputs[:6], outputs=b.outputs)
+    return PlannedTask(task=task, stage=f"{first.stage}+{second.stage}", technique=f"{first.technique}+{second.technique}")
+
+
+def compress(planned: list[PlannedTask], limit: int) -> list[PlannedTask]:
+    """Merge neighbouring tasks (the shortest pair first) until at most `limit` remain, as an expert would under a cap."""
+    planned = list(planned)
+    while len(planned) > limit:
+        sizes = [len(planned[i].task.description) + len(planned[i + 1].task.description)
+                 for i in range(len(planned) - 1)]
+        i = sizes.index(min(sizes))
+        planned[i:i + 2] = [_merge(planned[i], planned[i + 1])]
+    return [p if p.task.id == n else PlannedTask(task=p.task.model_copy(update={"id": n}), stage=p.stage,
+                                                   technique=p.technique, program=p.program)
+            for n, p in enumerate(planned, start=1)]
+
+
+def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination, rng: random.Random,
+             reserved_names: set[str] = frozenset()) -> Decomposition | None:
+    """One decomposition of this combination: a plan, a voice and, sometimes, a named final function."""
+    named = combo.family.kind in NAMED_KINDS and rng.random() < 0.35
+    made = plan(kb, programs, combo, rng, named=named)
+    if made is None:
+        return None
+    planned, ctx = made
+    default = GenerationConfig.max_tasks
+    if len(planned) > default and rng.random() < 0.6:
+        planned = compress(planned, default)
+    max_tasks = default if len(planned) <= default else rng.randint(len(planned), 8)
+    signature = None
+    if named:
+        name = _signature_name(combo, rng, set(reserved_names))
+        args = [combo.modality.data, "fs"] + (["anchors"] if combo.family.id == "indoor_localisation" else [])
+        signature = f"{name}({', '.join(args)})"
+        last = planned[-1].task
+        steps = ", ".join(f"`{p.task.title.lower()}`" for p in planned[:-1])
+        final = last.model_copy(update={
+            "title": f"Implement {name}"[:100],
+            "description": (last.description + f" This task implements `{signature}`: it calls the earlier steps "
+                            f"({steps}) in order and returns {combo.family.result}.")[:600],
+            "inputs": args, "outputs": [combo.family.result]})
+        planned[-1] = PlannedTask(task=final, stage=planned[-1].stage, technique=planned[-1].technique)
+    voice = rng.choice(VOICES)
+    requirement = requirement_text(combo, ctx, voice, rng, signature)
+    decomposition = Decomposition(requirement=requirement, combination=combo, voice=voice, max_tasks=max_tasks,
+                                  planned=tuple(planned), named_function=signature,
+                                  facts={"fs": ctx["fs"], "win": ctx["win"]})
+    decomposition.validate()
+    return decomposition

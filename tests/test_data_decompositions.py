@@ -1,0 +1,61 @@
+"""Expert decompositions: the runtime's exact prompt, schema-valid answers, augmentation by platform."""
+
+import json
+import random
+
+import jsonschema
+
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.data.curated import load_programs
+from jupyter_iotcoder.data.decompositions import compress, generate, plan
+from jupyter_iotcoder.data.knowledge import Combination, load_knowledge
+from jupyter_iotcoder.decompose import decompose_messages, decompose_schema
+
+
+def _combo(kb, family, modality, representation, platform):
+    return Combination(kb.families[family], kb.modalities[modality], kb.representations[representation],
+                       kb.platforms[platform])
+
+
+def test_pair_uses_the_inference_prompt_and_a_schema_valid_answer():
+    kb, programs = load_knowledge(), load_programs()
+    for seed, combo in enumerate(kb.valid_combinations()[::97]):
+        d = generate(kb, programs, combo, random.Random(seed))
+        messages = d.messages()
+        assert messages[:-1] == list(decompose_messages(d.requirement, d.max_tasks))
+        answer = json.loads(messages[-1]["content"])
+        jsonschema.validate(answer, decompose_schema(d.max_tasks))
+        assert 3 <= len(answer["tasks"]) <= 7
+        if d.max_tasks == GenerationConfig.max_tasks:
+            assert len(answer["tasks"]) <= GenerationConfig.max_tasks
+
+
+def test_mcu_target_adds_quantisation_and_server_target_does_not():
+    kb, programs = load_knowledge(), load_programs()
+    mcu = plan(kb, programs, _combo(kb, "activity_recognition", "imu", "features", "cortex_m4"), random.Random(1))
+    server = plan(kb, programs, _combo(kb, "activity_recognition", "imu", "features", "edge_server"),
+                  random.Random(1))
+    mcu_text = " ".join(p.task.description for p in mcu[0])
+    server_text = " ".join(p.task.description for p in server[0])
+    assert "int8" in mcu_text and "256 KB" in mcu_text
+    assert "int8" not in server_text
+
+
+def test_tasks_chain_their_data_names():
+    kb, programs = load_knowledge(), load_programs()
+    planned, _ = plan(kb, programs, _combo(kb, "respiration", "mmwave_radar", "raw", "raspberry_pi"),
+                      random.Random(3))
+    produced = {"radar_frames", "fs"}
+    for p in planned:
+        assert p.task.inputs[0] in produced, (p.task.title, p.task.inputs, produced)
+        produced.update(p.task.outputs)
+
+
+def test_compress_merges_neighbours_to_respect_the_cap():
+    kb, programs = load_knowledge(), load_programs()
+    planned, _ = plan(kb, programs, _combo(kb, "activity_recognition", "imu", "spectrogram", "cortex_m4"),
+                      random.Random(2))
+    assert len(planned) > 5
+    merged = compress(planned, 5)
+    assert [p.task.id for p in merged] == [1, 2, 3, 4, 5]
+    assert merged[-1].task.outputs == planned[-1].task.outputs
