@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--allow-download", action="store_true", help="may fetch it from the HF hub")
     verify = models_sub.add_parser("verify", help="check a cached model's sha256")
     verify.add_argument("name", nargs="?", help="model name (default: the default model)")
+    from .training.commands import add_export_arguments, add_merge_arguments, add_train_arguments
+
+    add_export_arguments(models_sub.add_parser("export", help="a trained LoRA (PEFT) -> GGUF adapter for llama.cpp"))
+    add_merge_arguments(models_sub.add_parser("merge", help="base model + LoRA adapter -> one quantised GGUF"))
 
     serve = sub.add_parser("serve", help="share the local model: an OpenAI-compatible server (llama-cpp-python's)")
     serve.add_argument("--model", help="model name or GGUF path (default: the default model)")
@@ -77,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     from .data.__main__ import add_arguments as add_data_arguments
 
     add_data_arguments(sub.add_parser("data", help="build the IoT training data (needs the [data] extra)"))
+    add_train_arguments(sub.add_parser("train", help="LoRA-tune a stage's adapter (needs the [train] extra)"))
     return parser
 
 
@@ -212,6 +217,10 @@ def _report(result, load_seconds: float, total_seconds: float, target: Path | No
 
 
 def _models(args: argparse.Namespace) -> int:
+    if args.action in ("export", "merge"):
+        from .training.commands import run_export, run_merge
+
+        return (run_export if args.action == "export" else run_merge)(args)
     from rich.console import Console
     from rich.table import Table
 
@@ -275,6 +284,12 @@ def _serve(args: argparse.Namespace) -> int:
     return serve.run_foreground(plan, announce=lambda text: print(text, file=sys.stderr))
 
 
+def _train(args: argparse.Namespace) -> int:
+    from .training.commands import run_train
+
+    return run_train(args)
+
+
 def _data(args: argparse.Namespace) -> int:
     from .data.__main__ import run
 
@@ -297,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         log.addHandler(handler)
     log.setLevel(level)
     try:
-        commands = {"generate": _generate, "models": _models, "serve": _serve, "bench": _bench, "data": _data}
+        commands = {"generate": _generate, "models": _models, "serve": _serve, "bench": _bench, "train": _train,
+                    "data": _data}
         return commands[args.command](args)
     except IoTCoderError as exc:
         print(f"error: {exc}", file=sys.stderr)

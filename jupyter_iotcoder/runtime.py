@@ -310,6 +310,19 @@ class LlamaRuntime:
         text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
         return len(self._llm.tokenize(text.encode(), add_bos=False, special=True)) + 3
 
+    def next_token_logits(self, prompt: str, adapter: str | None = None) -> list[float]:
+        """Raw logits for the token after `prompt` (chat markup included), with a stage's adapter or none.
+
+        For checking an exported adapter against the PyTorch model it was trained as; generation uses stream().
+        """
+        with self._lock:
+            self._activate(adapter)
+            tokens = self._llm.tokenize(prompt.encode(), add_bos=False, special=True)
+            self._llm.reset()
+            self._llm.eval(tokens)
+            logits = self._bindings.llama_get_logits_ith(self._llm.ctx, -1)
+            return logits[: self._llm.n_vocab()]
+
     def stream(self, request: ChatRequest) -> Iterator[str]:
         with self._lock:
             self._activate(request.adapter)
