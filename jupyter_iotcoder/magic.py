@@ -6,6 +6,7 @@ A thin shell over jobs.KernelGenerator (background generation), progress
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Any
 
@@ -50,13 +51,7 @@ class IoTCoderMagics(Magics):
 
     def in_kernel(self) -> bool:
         """True under ipykernel with ipywidgets: generate in the background and insert via the extension."""
-        if getattr(self.shell, "kernel", None) is None:
-            return False
-        try:
-            import ipywidgets  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return getattr(self.shell, "kernel", None) is not None and importlib.util.find_spec("ipywidgets") is not None
 
     def request(self, line: str, cell: str) -> MagicRequest:
         """Parse the magic line into a MagicRequest; raises UsageError or RequirementError."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_fixture import ARTIFACTS, LabPage, jupyterlab_server, lab_page  # noqa: F401  (fixtures)
+from jupyterlab_fixture import LabPage, jupyterlab_server, lab_page  # noqa: F401  (fixtures)
 from scripted_answers import REQUIREMENT
 
 TESTS = Path(__file__).resolve().parent

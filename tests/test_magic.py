@@ -192,3 +192,21 @@ def test_magic_cell_id_reads_the_execute_requests_metadata():
 
     assert magic_cell_id(Shell()) == "abc"
     assert magic_cell_id(NoKernel()) is None
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist"),
+    (b"not a gguf at all", "is not a GGUF file"),
+])
+def test_a_missing_or_corrupt_model_gets_the_stores_message_in_the_output(shell, capsys, monkeypatch, tmp_path,
+                                                                            content, message):
+    """The real loader (store + runtime), no stand-in: the error text reaches the cell and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    model = tmp_path / "model.gguf"
+    if content is not None:
+        model.write_bytes(content)
+    shell.register_magics(IoTCoderMagics(shell))
+    shell.run_cell(f"%%iotcoder --model {model}\n{REQUIREMENT}\n")
+    out = capsys.readouterr().out
+    assert message in out and "iotcoder models fetch" in out
+    assert [p.name for p in tmp_path.iterdir()] == (["model.gguf"] if content else [])
