@@ -28,7 +28,7 @@ from traitlets import Bool, Int, Unicode
 from . import chat
 from . import worker as worker_module
 from .calls import ProgressEvent
-from .config import GenerationConfig
+from .config import GenerationConfig, RuntimeConfig
 from .errors import (GenerationCancelled, IoTCoderError, ModelCorruptError, ModelNotFoundError, OutputPathError,
                      RuntimeLoadError)
 from .notebook import build_notebook, write_notebook
@@ -84,6 +84,7 @@ class IoTCoderPersona(BasePersona):
     max_tasks = Int(5, config=True, help="most steps a requirement is decomposed into")
     validate_steps = Bool(True, config=True, help="run each generated step on sample inputs in the sandbox")
     repair_attempts = Int(2, config=True, help="repairs per step after a failed validation")
+    threads = Int(0, config=True, help="CPU threads of the model; 0: all cores (1 is faster on a busy machine)")
 
     lab_command: LabCommand = staticmethod(run_lab_command)
 
@@ -201,7 +202,7 @@ class IoTCoderPersona(BasePersona):
             for output in stages:
                 post(output)
 
-        future = self.worker.submit(ticket, self.model, job)
+        future = self.worker.submit(ticket, self.model, job, RuntimeConfig(n_threads=self.threads or None))
         future.add_done_callback(lambda _: post(_FINISHED))
         result, specs, modules = None, 0, 0
         revised = intent.revision.task_id if intent.kind == "revise" and intent.revision else None

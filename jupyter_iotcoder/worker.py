@@ -19,13 +19,13 @@ from .config import RuntimeConfig
 from .runtime import Runtime
 
 T = TypeVar("T")
-LoadRuntime = Callable[[str | None], Runtime]
+LoadRuntime = Callable[[str | None, RuntimeConfig], Runtime]
 
 
-def load_local_runtime(model: str | None) -> Runtime:
+def load_local_runtime(model: str | None, config: RuntimeConfig) -> Runtime:
     from .runtime import load_runtime
 
-    return load_runtime(model, RuntimeConfig())
+    return load_runtime(model, config)
 
 
 class Ticket:
@@ -56,7 +56,7 @@ class RuntimeWorker:
         self._lock = threading.Lock()
         self._admitted = 0
         self._runtime: Runtime | None = None
-        self._model: str | None = None
+        self._loaded_as: tuple[str | None, RuntimeConfig] | None = None
 
     @property
     def pending(self) -> int:
@@ -74,22 +74,23 @@ class RuntimeWorker:
         with self._lock:
             self._admitted -= 1
 
-    def submit(self, ticket: Ticket, model: str | None, job: Callable[[Runtime], T]) -> "Future[T]":
+    def submit(self, ticket: Ticket, model: str | None, job: Callable[[Runtime], T],
+               config: RuntimeConfig | None = None) -> "Future[T]":
         """Run `job(runtime)` on the worker thread after the jobs submitted before it; the ticket ends with it."""
         ticket.submitted = True
-        future = self._executor.submit(self._run, model, job)
+        future = self._executor.submit(self._run, model, config or RuntimeConfig(), job)
         future.add_done_callback(lambda _: ticket.release())
         return future
 
-    def _run(self, model: str | None, job: Callable[[Runtime], T]) -> T:
-        return job(self._runtime_for(model))
+    def _run(self, model: str | None, config: RuntimeConfig, job: Callable[[Runtime], T]) -> T:
+        return job(self._runtime_for(model, config))
 
-    def _runtime_for(self, model: str | None) -> Runtime:
-        """The loaded runtime, (re)loaded when none is loaded yet or another model is asked for."""
-        if self._runtime is None or model != self._model:
+    def _runtime_for(self, model: str | None, config: RuntimeConfig) -> Runtime:
+        """The loaded runtime, (re)loaded when none is loaded yet or another model or setting is asked for."""
+        if self._runtime is None or self._loaded_as != (model, config):
             self._close_runtime()
-            self._runtime = self._load(model)
-            self._model = model
+            self._runtime = self._load(model, config)
+            self._loaded_as = (model, config)
         return self._runtime
 
     def _close_runtime(self) -> None:

@@ -42,9 +42,11 @@ class Models:
     def __init__(self, runtime: ScriptedRuntime | BaseException) -> None:
         self.runtime = runtime
         self.loaded: list[str | None] = []
+        self.configs: list = []
 
-    def __call__(self, model: str | None):
+    def __call__(self, model: str | None, config):
         self.loaded.append(model)
+        self.configs.append(config)
         if isinstance(self.runtime, BaseException):
             raise self.runtime
         return self.runtime
@@ -107,13 +109,14 @@ def test_model_picker_lists_the_manifest_models_and_update_model_switches(tmp_pa
         assert [o.id for o in config.options] == ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
         assert config.current == "qwen2.5-coder-0.5b"
         assert "ready" in config.options[0].description
+        persona.threads = 1
         await persona.on_message(send(chat, REQUIREMENT, model={"id": "qwen2.5-coder-1.5b"}))
         assert persona.get_model() == "qwen2.5-coder-1.5b"
         await persona.update_model("no-such-model")
         return chat
 
     chat = asyncio.run(scenario())
-    assert models.loaded == ["qwen2.5-coder-1.5b"]
+    assert models.loaded == ["qwen2.5-coder-1.5b"] and models.configs[0].n_threads == 1
     assert "unknown model 'no-such-model'" in replies(chat)[-1]
 
 

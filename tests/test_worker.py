@@ -17,7 +17,7 @@ class Loader:
         self.loaded: list[str | None] = []
         self.runtimes: list[ScriptedRuntime] = []
 
-    def __call__(self, model):
+    def __call__(self, model, config):
         if model == "missing":
             raise ModelNotFoundError("unknown model 'missing'")
         self.loaded.append(model)
@@ -84,6 +84,18 @@ def test_another_model_replaces_the_loaded_one():
     assert loader.loaded == ["a", "b"] and loader.runtimes[0].closed and not loader.runtimes[1].closed
     worker.close()
     assert loader.runtimes[1].closed
+
+
+def test_other_runtime_settings_reload_the_model():
+    from jupyter_iotcoder.config import RuntimeConfig
+
+    loader = Loader()
+    worker = RuntimeWorker(load=loader)
+    worker.submit(worker.admit(), "a", lambda rt: None, RuntimeConfig(n_threads=1)).result(5)
+    worker.submit(worker.admit(), "a", lambda rt: None, RuntimeConfig(n_threads=1)).result(5)
+    worker.submit(worker.admit(), "a", lambda rt: None, RuntimeConfig(n_threads=2)).result(5)
+    assert loader.loaded == ["a", "a"] and loader.runtimes[0].closed
+    worker.close()
 
 
 def test_a_model_that_cannot_load_fails_the_job_and_the_next_job_can_still_load():
