@@ -35,19 +35,17 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     """
     i = len(modules)
     task, spec = tasks.tasks[i], specs[i]
-    validator = None
-    if config.validate:
-        accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
+    accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
 
-        def validator(module: CodeModule) -> Validation:
-            started = time.perf_counter()
-            outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
-            validation_stats.seconds += time.perf_counter() - started
-            validation_stats.calls += 1
-            return outcome
+    def validator(module: CodeModule) -> Validation:
+        started = time.perf_counter()
+        outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
+        validation_stats.seconds += time.perf_counter() - started
+        validation_stats.calls += 1
+        return outcome
 
     return generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, len(tasks.tasks)), config,
-                           validator)
+                           validator if config.validate else None)
 
 
 def stage_callers(runtime: Runtime, on_event: EventSink | None, cancel: threading.Event | None
