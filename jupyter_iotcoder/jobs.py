@@ -39,19 +39,20 @@ class MagicRequest:
     requirement: str
     config: GenerationConfig
     model: str | None = None
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     insert: bool = True
     replace: bool = False
     magic_cell_id: str | None = None
 
 
 Deliver = Callable[[PipelineResult, MagicRequest], Delivery]
-LoadRuntime = Callable[[str | None], Runtime]
+LoadRuntime = Callable[[str | None, RuntimeConfig], Runtime]
 
 
-def _load_default(model: str | None) -> Runtime:
+def _load_default(model: str | None, config: RuntimeConfig) -> Runtime:
     from .runtime import load_runtime
 
-    return load_runtime(model, RuntimeConfig())
+    return load_runtime(model, config)
 
 
 @dataclass
@@ -79,17 +80,18 @@ class KernelGenerator:
     def __init__(self, load_runtime: LoadRuntime = _load_default) -> None:
         self._load_runtime = load_runtime
         self._runtime: Runtime | None = None
-        self._runtime_model: str | None = None
+        self._runtime_key: tuple[str | None, RuntimeConfig] | None = None
         self._lock = threading.Lock()
         self.active: Job | None = None
         self.last: Job | None = None  # the latest finished job: its result, delivery or error
 
-    def runtime(self, model: str | None) -> Runtime:
-        """The loaded runtime for `model` (None = the default), loading it the first time."""
-        if self._runtime is None or model != self._runtime_model:
+    def runtime(self, model: str | None, config: RuntimeConfig | None = None) -> Runtime:
+        """The loaded runtime for `model` (None = the default); loaded again only when model or settings change."""
+        config = config or RuntimeConfig()
+        if self._runtime is None or (model, config) != self._runtime_key:
             self._runtime = None  # drop the old model before loading another one
-            self._runtime = self._load_runtime(model)
-            self._runtime_model = model
+            self._runtime = self._load_runtime(model, config)
+            self._runtime_key = (model, config)
         return self._runtime
 
     def check_idle(self) -> None:
@@ -121,7 +123,7 @@ class KernelGenerator:
         view = job.view
         try:
             view.stage("loading", job.request.model or "default model")
-            runtime = self.runtime(job.request.model)
+            runtime = self.runtime(job.request.model, job.request.runtime)
             if job.cancel.is_set():
                 raise GenerationCancelled("generation cancelled")
             job.result = generate(job.request.requirement, runtime, job.request.config,

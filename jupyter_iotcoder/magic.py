@@ -14,7 +14,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .config import GenerationConfig
+from .config import GenerationConfig, RuntimeConfig
 from .errors import IoTCoderError
 from .frontend import Delivery, deliver
 from .jobs import KernelGenerator, MagicRequest
@@ -60,6 +60,8 @@ class IoTCoderMagics(Magics):
             raise UsageError("--max-tasks must be between 1 and 8")
         if not 0.0 <= args.temperature <= 2.0:
             raise UsageError("--temperature must be between 0 and 2")
+        if args.threads is not None and args.threads < 1:
+            raise UsageError("--threads must be at least 1")
         if args.replace and args.no_insert:
             raise UsageError("--replace and --no-insert cannot be used together")
         data = tuple(dict.fromkeys(args.data or ()))
@@ -72,7 +74,8 @@ class IoTCoderMagics(Magics):
         _cleaned, warnings = check_requirement(cell, config)
         for warning in warnings:
             print(f"iotcoder: {warning}", file=sys.stderr)
-        return MagicRequest(requirement=cell, config=config, model=args.model, insert=not args.no_insert,
+        return MagicRequest(requirement=cell, config=config, model=args.model,
+                            runtime=RuntimeConfig(n_threads=args.threads), insert=not args.no_insert,
                             replace=args.replace, magic_cell_id=magic_cell_id(self.shell))
 
     @magic_arguments()
@@ -80,6 +83,8 @@ class IoTCoderMagics(Magics):
     @argument("--max-tasks", type=int, default=5, help="at most this many steps (1-8)")
     @argument("--temperature", type=float, default=0.2, help="sampling temperature (0-2)")
     @argument("--seed", type=int, default=0, help="sampling seed")
+    @argument("--threads", type=int, default=None,
+              help="CPU threads for the model (default: all cores; 1 is faster when other work shares the CPU)")
     @argument("--no-insert", action="store_true", help="show the result in this cell's output only")
     @argument("--replace", action="store_true",
               help="remove the cells this magic cell generated before, then insert the new ones")

@@ -16,7 +16,9 @@ from scripted_answers import REQUIREMENT
 
 TESTS = Path(__file__).resolve().parent
 README_IMAGE = TESTS.parent / "docs" / "img" / "jupyterlab-iotcoder.png"
-# about 2 minutes on an idle 2-core machine; generous for a busy one, and the test fails, never hangs
+# about 2 minutes on an idle 2-core machine; generous for a busy one, and the test fails, never hangs.
+# The real run uses one model thread: two llama.cpp processes with two threads each on two cores
+# (a benchmark beside the tests) slow each other about tenfold; one thread keeps it usable.
 GENERATION_TIMEOUT_MS = 900_000
 GENERATED_KINDS = ["plan", "task-markdown", "task-code", "task-markdown", "task-code", "wiring"]
 
@@ -28,7 +30,7 @@ from conftest import ScriptedRuntime
 from scripted_answers import full_run
 from jupyter_iotcoder.jobs import KernelGenerator
 magics = get_ipython().magics_manager.registry["IoTCoderMagics"]
-magics.generator = KernelGenerator(lambda model: ScriptedRuntime(full_run() * 4))
+magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime(full_run() * 4))
 """
 
 
@@ -142,7 +144,7 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
 
     # a second magic while one generates is refused; Cancel stops the first and inserts nothing
     slow = ("import time\ndef slow(request):\n    time.sleep(5)\n    return full_run()[0]\n"
-            "magics.generator = KernelGenerator(lambda model: ScriptedRuntime([slow] + full_run()))")
+            "magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime([slow] + full_run()))")
     magic = f"%%iotcoder --no-validate\n{REQUIREMENT}"
     for offset, source in enumerate((slow, magic, magic)):
         page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
@@ -167,7 +169,7 @@ def test_real_model_cells_appear_below_the_magic_cell_and_the_first_step_runs(ju
     requirement = ("Count steps from a wrist-worn 3-axis accelerometer sampled at 50 Hz: "
                    "compute the acceleration magnitude, then count its peaks.")
     path = jupyterlab_server.write_notebook("real.ipynb", [
-        "%load_ext jupyter_iotcoder", f"%%iotcoder --max-tasks 2\n{requirement}", "print('my own cell')"])
+        "%load_ext jupyter_iotcoder", f"%%iotcoder --max-tasks 2 --threads 1\n{requirement}", "print('my own cell')"])
     lab.open_notebook(path)
     before = lab.cells()
     lab.run_cell(0)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.config import GenerationConfig, RuntimeConfig
 from jupyter_iotcoder.errors import ModelNotFoundError
 from jupyter_iotcoder.frontend import Delivery
 from jupyter_iotcoder.jobs import GeneratorBusyError, KernelGenerator, MagicRequest
@@ -52,7 +52,7 @@ class Loads:
         self.models: list = []
         self.make = make
 
-    def __call__(self, model):
+    def __call__(self, model, config=None):
         self.models.append(model)
         return self.make()
 
@@ -82,13 +82,13 @@ def test_a_run_loads_the_runtime_once_generates_and_delivers():
     assert generator.active is None
 
 
-def test_the_runtime_is_reused_and_reloaded_only_for_another_model():
+def test_the_runtime_is_reused_and_reloaded_only_for_another_model_or_thread_count():
     loads = Loads()
     generator = KernelGenerator(loads)
-    for model in (None, None, "other", "other"):
-        generator.start(MagicRequest(REQUIREMENT, CONFIG, model=model), RecordingView(), delivered,
-                        background=False)
-    assert loads.models == [None, "other"]
+    for model, threads in ((None, None), (None, None), ("other", None), ("other", None), ("other", 1)):
+        generator.start(MagicRequest(REQUIREMENT, CONFIG, model=model, runtime=RuntimeConfig(n_threads=threads)),
+                        RecordingView(), delivered, background=False)
+    assert loads.models == [None, "other", "other"]
 
 
 def test_no_insert_shows_the_result_in_the_output_and_delivers_nothing():
@@ -139,7 +139,7 @@ def test_cancel_stops_generation_and_delivers_nothing():
 
 
 def test_a_missing_model_is_shown_with_the_stores_message_and_the_kernel_stays_usable():
-    def missing(model):
+    def missing(model, config):
         raise ModelNotFoundError("No model file for qwen-0.5b: run `iotcoder models fetch`.")
 
     view = RecordingView()

@@ -23,7 +23,7 @@ class Loads:
         self.models: list = []
         self.make = make
 
-    def __call__(self, model):
+    def __call__(self, model, config=None):
         self.models.append(model)
         return self.make()
 
@@ -57,9 +57,9 @@ def test_load_ext_registers_the_cell_magic(shell):
 
 
 def test_options_become_the_generation_config(magics):
-    request = magics.request("--model tiny --max-tasks 2 --temperature 0.5 --seed 7 --no-validate "
+    request = magics.request("--model tiny --max-tasks 2 --temperature 0.5 --seed 7 --no-validate --threads 1 "
                              "--replace --data basic_motions ppg basic_motions", REQUIREMENT)
-    assert request.model == "tiny"
+    assert request.model == "tiny" and request.runtime.n_threads == 1
     assert (request.config.max_tasks, request.config.temperature, request.config.seed) == (2, 0.5, 7)
     assert request.config.validate is False
     assert request.config.available_data == ("basic_motions", "ppg")
@@ -71,12 +71,14 @@ def test_defaults_insert_and_validate(magics):
     request = magics.request("", REQUIREMENT)
     assert request.insert and not request.replace and request.config.validate
     assert request.model is None and request.config.available_data == ()
+    assert request.runtime.n_threads is None  # all cores
 
 
 @pytest.mark.parametrize("line, message", [
     ("--max-tasks 9", "--max-tasks must be between 1 and 8"),
     ("--temperature 3", "--temperature must be between 0 and 2"),
     ("--replace --no-insert", "cannot be used together"),
+    ("--threads 0", "--threads must be at least 1"),
     ("--data no_such_data", "unknown --data no_such_data; choose from basic_motions"),
     ("--max-tasks two", "invalid int value"),
 ])
