@@ -47,7 +47,9 @@ class BuildConfig:
         "help": "at most this many combinations, curated programs and crawled APIs (quick builds and tests)"})
     decompositions_target: int = field(default=7000, metadata={"help": "decompositions to draw before dedup"})
     held_out_families: tuple[str, ...] = HELD_OUT_FAMILIES
-    contexts_per_code: int = field(default=1, metadata={"help": "pipeline contexts kept per distinct module"})
+    contexts_per_code: int = field(default=3, metadata={"help": "pipeline contexts kept per distinct module"})
+    pipeline_pairs_per_program: int = field(default=600, metadata={
+        "help": "cap on pipeline-context pairs of one curated program (sliding windows would otherwise dominate)"})
     variants_per_program: int = field(default=40, metadata={"help": "standalone variants per curated program"})
     near_duplicate_threshold: float = 0.85
     ngram: int = field(default=13, metadata={"help": "n of the benchmark n-gram overlap check"})
@@ -103,12 +105,14 @@ def code_candidates(config: BuildConfig, decompositions: list[Decomposition], pr
                     progress: bool) -> list[Candidate]:
     candidates: list[Candidate] = []
     per_code: Counter = Counter()
+    per_program: Counter = Counter()
     for d in tqdm(decompositions, desc="code from plans", unit="plan", disable=not progress):
         split = "heldout" if d.combination.family.id in config.held_out_families else "train"
         for cand in pipeline_candidates(d, split):
-            key = cand.jobs[0].code
-            if per_code[key] < config.contexts_per_code:
+            key, program = cand.jobs[0].code, cand.meta["program"]
+            if per_code[key] < config.contexts_per_code and per_program[program] < config.pipeline_pairs_per_program:
                 per_code[key] += 1
+                per_program[program] += 1
                 candidates.append(cand)
     for program_id in sorted(programs):
         candidates += standalone_candidates(programs[program_id], _rng(config.seed, "standalone", program_id),
@@ -142,8 +146,13 @@ def _lengths(records: list[dict], count_tokens) -> list[int]:
     return [sum(len(m["content"]) for m in r["messages"]) // 4 for r in records]
 
 
-def distinct_ngram_ratio(texts: list[str], n: int = 3) -> float:
-    """Distinct n-grams / all n-grams over the texts: 1.0 means no phrase is ever repeated."""
+def distinct_ngram_ratio(texts: list[str], n: int = 3, sample: int = 500, seed: int = 0) -> float:
+    """Distinct n-grams / all n-grams over a seeded sample of the texts (1.0: no phrase is ever repeated).
+
+    The ratio falls as a corpus grows, so it is measured on a fixed-size sample to be comparable between builds.
+    """
+    if len(texts) > sample:
+        texts = random.Random(seed).sample(texts, sample)
     seen, total = set(), 0
     for text in texts:
         words = text.lower().split()
@@ -266,7 +275,8 @@ def build(config: BuildConfig, progress: bool = True) -> dict:
                 [r["messages"][-1]["content"] for r in code_kept]), 3),
             "length": _percentiles(_lengths(code_kept, config.count_tokens)),
         },
-        "token_counter": "model tokenizer" if config.count_tokens else "characters / 4 (estimate)",
+        "token_counter": ("the default model's tokenizer (Runtime.count_tokens)" if config.count_tokens
+                          else "characters / 4 (an estimate, not the tokenizer)"),
         "timings_s": timings | {"total": round(time.perf_counter() - started, 1)},
         "examples": {"decompose": _example(decomp_kept), "codegen_pipeline": _example(code_kept, "curated-pipeline"),
                      "codegen_crawled": _example(code_kept, "crawled")},

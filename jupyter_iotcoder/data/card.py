@@ -81,8 +81,9 @@ def render(stats: dict, config) -> str:
         "",
         _table(d["tasks_per_plan"], ("tasks per plan", "pairs")),
         "",
-        f"Distinct 3-gram ratio (distinct / all word 3-grams): requirements {d['distinct_3gram_ratio_requirements']}, "
-        f"answers {d['distinct_3gram_ratio_answers']}.",
+        f"Distinct 3-gram ratio (distinct / all word 3-grams, over a seeded sample of 500 pairs): requirements "
+        f"{d['distinct_3gram_ratio_requirements']}, answers {d['distinct_3gram_ratio_answers']}. For scale: 1.0 would "
+        "mean no three-word phrase ever repeats; answers reuse the knowledge base's technique wording by design.",
         "",
         "## Code-generation set",
         "",
@@ -109,7 +110,7 @@ def render(stats: dict, config) -> str:
         "",
         _table(c["per_category"], ("category (curated)", "pairs")),
         "",
-        f"Distinct 3-gram ratio of code answers: {c['distinct_3gram_ratio_answers']}.",
+        f"Distinct 3-gram ratio of code answers (seeded sample of 500): {c['distinct_3gram_ratio_answers']}.",
         "",
         "## Length distribution",
         "",

@@ -196,6 +196,10 @@ _CONSTRAINTS = [
     "False alarms are costly, so prefer precision over recall.", "Readings can drop out for a few samples.",
     "The firmware team wants plain, well-documented Python first, to port later.",
     "Some recordings are noisy because the sensor is loosely attached.",
+    "Please keep memory use predictable; no unbounded buffers.", "Results are reviewed by a clinician, so explain each step.",
+    "We have a few labelled recordings but not many.", "Timestamps can jitter by a few milliseconds.",
+    "The output feeds a dashboard that refreshes every minute.", "Sensor placement varies between users.",
+    "Temperature changes during the day shift the sensor offset.", "It must keep working when one channel fails.",
 ]
 _RATE = ["{fs} Hz", "fs = {fs} Hz", "{fs} samples per second", "a sampling rate of {fs} Hz"]
 _BUDGET = ["{ram} of RAM", "{ram} RAM and {flash} flash", "a {ram} RAM budget", "only {ram} of memory"]
@@ -229,12 +233,16 @@ def requirement_text(combo: Combination, ctx: dict, voice: str, rng: random.Rand
     extra = [_fill(c, {"latency": rng.choice([50, 100, 200, 500])}) for c in rng.sample(_CONSTRAINTS, 2)]
     sensor, placement = ctx["sensor"], ctx["placement"]
     ask = f" Write {signature} that returns the {fam.result.replace('_', ' ')}." if signature else ""
-    on_platform = f"{target} ({budget})" if plat.class_ == "mcu" else target
+    on_platform = f"{target} ({budget})" if plat.class_ == "mcu" and "RAM" not in target else target
     if voice == "novice":
         openers = ["Hi! I'm new to IoT.", "I'm a student and not sure where to start.", "Beginner here.",
-                   "I've never done signal processing before."]
+                   "I've never done signal processing before.", "I'm a web developer trying my first sensor project.",
+                   "Hello, quick question from a hobbyist.", "My thesis supervisor suggested this project.",
+                   "I bought a dev kit last week."]
+        asks = ["How should I structure the code?", "What steps do I need?", "Can you break this into steps?",
+                "Where do I start?", "What would the processing chain look like?"]
         text = (f"{rng.choice(openers)} I have {_a(sensor)} {placement} that samples at {rate}, and I want to "
-                f"{goal}{classes}. It should run on {on_platform}. {rng.choice(extra)} How should I structure the code?")
+                f"{goal}{classes}. It should run on {on_platform}. {rng.choice(extra)} {rng.choice(asks)}")
     elif voice == "expert":
         parts = [f"{_cap(goal)}{classes} from {_a(sensor)} ({placement}, {rate}, {ctx['shape']}).",
                  f"Target: {on_platform}.", f"Approach: {hint}." if hint else "", " ".join(extra)]
@@ -248,7 +256,9 @@ def requirement_text(combo: Combination, ctx: dict, voice: str, rng: random.Rand
             text += f" {_cap(hint)}."
     else:
         settings = ["We are building a pilot deployment", "Our start-up is prototyping a product",
-                    "For a research project we are setting up a testbed", "Our facility team asked for a system"]
+                    "For a research project we are setting up a testbed", "Our facility team asked for a system",
+                    "A customer wants a proof of concept", "We are replacing a legacy system",
+                    "Our lab is running a month-long field study", "An insurance partner asked us for a solution"]
         text = (f"{rng.choice(settings)} with {_a(sensor)} {placement}. It streams data at {rate} "
                 f"({combo.modality.units}). The goal is to {goal}{classes}. All processing has to happen on "
                 f"{on_platform}, so the pipeline must respect that platform's limits. "
