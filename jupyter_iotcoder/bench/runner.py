@@ -169,6 +169,7 @@ class BenchRun:
             "cells_total": len(candidate.cells), "cells_ok": cells_ok, "gen_seconds": round(candidate.seconds, 3),
             "tokens": candidate.tokens, "plan_ok": candidate.plan_ok, "plan_score": candidate.plan_score,
             "n_steps": candidate.n_steps, "exec_seconds": round(exec_seconds, 3), "exec_peak_rss_mb": exec_rss,
+            "cells": candidate.cells,
         }
 
     def run(self, progress: bool = True) -> int:
