@@ -232,10 +232,9 @@ class IoTCoderPersona(BasePersona):
         self._last = result
         notebook, note = await asyncio.to_thread(self._write_notebook, result)
         self._notebook = notebook
-        link = quote(notebook.name) if notebook is not None else None
         if note:
             yield f"> {note}\n\n"
-        yield chat.result_markdown(result, notebook, link, can_insert=True)
+        yield chat.result_markdown(result, notebook, self._lab_link(notebook), can_insert=True)
 
     def _error_markdown(self, error: BaseException | None) -> str:
         if error is None:
@@ -248,6 +247,21 @@ class IoTCoderPersona(BasePersona):
             return f"**Could not finish**: {error}"
         self.log.error("IoTCoder failed", exc_info=error)
         return f"**Unexpected error** ({type(error).__name__}): {error}. The server log has the traceback."
+
+    def _lab_link(self, path: Path | None) -> str | None:
+        """`<base_url>lab/tree/<path>`: opens the file in JupyterLab wherever the chat is shown.
+
+        The chat renders a relative link against the page's URL, which is the chat's
+        folder only when the chat was opened through its own /lab/tree/ URL.
+        """
+        if path is None:
+            return None
+        try:
+            relative = path.resolve().relative_to(Path(self.parent.root_dir).resolve()).as_posix()
+        except ValueError:
+            return quote(path.name)
+        base = getattr(self.parent, "base_url", "/") or "/"
+        return f"{base.rstrip('/')}/lab/tree/{quote(relative)}"
 
     def _write_notebook(self, result: PipelineResult) -> tuple[Path | None, str]:
         """Write the result next to the chat file under a new name; (path, note for the user)."""
@@ -283,7 +297,7 @@ class IoTCoderPersona(BasePersona):
                 inserted += 1
         finally:
             target_client_id.reset(token)
-        saved = f" All of them are in [{self._notebook.name}]({quote(self._notebook.name)})." if self._notebook else ""
+        saved = f" All of them are in [{self._notebook.name}]({self._lab_link(self._notebook)})." if self._notebook else ""
         if problem:
             self.send_message(f"**Inserted {inserted} of {len(cells)} cells** into the open notebook, then: "
                               f"{problem}. Open a notebook, click the cell to insert below, and say *insert* again."

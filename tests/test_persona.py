@@ -180,7 +180,12 @@ def test_result_is_written_as_a_notebook_next_to_the_chat_and_linked(tmp_path, i
     (tmp_path / "sub").mkdir()
 
     async def scenario():
-        chat, persona = open_chat(tmp_path / "sub")
+        (tmp_path / "sub" / "iot.chat").write_text("")
+        chat = WsChatModel("sub/iot.chat", tmp_path)
+        manager = PersonaManager(chat=chat, root_dir=str(tmp_path), event_loop=asyncio.get_running_loop(),
+                                 base_url="/user/ada/")
+        persona = manager.personas[PERSONA_ID]
+        persona.validate_steps = False
         await persona.on_message(send(chat, REQUIREMENT))
         await persona.on_message(send(chat, REQUIREMENT))
         return chat, persona
@@ -189,7 +194,7 @@ def test_result_is_written_as_a_notebook_next_to_the_chat_and_linked(tmp_path, i
     written = sorted((tmp_path / "sub").glob("*.ipynb"))
     assert len(written) == 2, "a second run must not overwrite the first notebook"
     for path, reply in zip(sorted(written, key=lambda p: p.stat().st_mtime), replies(chat)):
-        assert f"[{path.name}]({path.name})" in reply
+        assert f"[{path.name}](/user/ada/lab/tree/sub/{path.name})" in reply
         nb = nbformat.read(path, as_version=4)
         assert [c.metadata["iotcoder"]["kind"] for c in nb.cells] == [
             "plan", "task-markdown", "task-code", "task-markdown", "task-code", "wiring"]
