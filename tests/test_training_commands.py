@@ -58,8 +58,8 @@ def test_train_two_steps_on_the_real_model_then_llama_cpp_loads_its_adapter(tmp_
     data = Path(__file__).parent / "fixtures" / "train_decompose.jsonl"
     config = tmp_path / "quick.toml"
     config.write_text(
-        f'[data]\ntrain = "{data}"\neval = "{data}"\nmax_length = 1536\neval_examples = 2\n'
-        '[optim]\nmax_steps = 2\nwarmup_steps = 1\ngrad_accum = 1\ntokens_per_batch = 2048\n'
+        f'[data]\ntrain = "{data}"\neval = "{data}"\nmax_length = 1536\neval_examples = 1\n'
+        '[optim]\nmax_steps = 2\nwarmup_steps = 1\ngrad_accum = 1\ntokens_per_batch = 1536\n'
         '[run]\neval_every = 2\nsave_every = 1\n'
     )
     run = tmp_path / "run"
