@@ -205,12 +205,12 @@ def _literal(value) -> str | None:
 def _wrapper_parameters(doc: ApiDoc):
     """(required names, [(name, default source)]) of a function that a wrapper can pass through, or None."""
     try:
-        params = list(ast.parse(f"def f{doc.signature}: pass").body[0].args.args)
         tree = ast.parse(f"def f{doc.signature}: pass").body[0].args
     except SyntaxError:
         return None
     if tree.posonlyargs or tree.vararg or any(d is None for d in tree.kw_defaults):
         return None
+    params = tree.args
     defaults = [None] * (len(params) - len(tree.defaults)) + list(tree.defaults)
     required, optional = [], []
     for arg, default in zip(params, defaults):
