@@ -207,18 +207,29 @@ def test_real_model_cells_appear_below_the_magic_cell_and_the_first_step_runs(ju
     lab.wait_for_execution(4, 120_000)
     step1 = lab.cells()[4]
     assert step1["execution_count"] is not None
-    assert not [o for o in step1["outputs"] if o["output_type"] == "error"], step1["outputs"]
-    # the step's function is now defined in the kernel: prove it from a new cell
-    function = iotcoder(step1)["stage_outputs"]["module"]["function_name"]
-    end = len(cells)
-    page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
-                  "{cell_type: 'code', source: s})", [end, f"print(callable({function}), {function}.__name__)"])
-    lab.run_cell(end)
-    lab.wait_for_execution(end, 60_000)
-    assert lab.cells()[end]["outputs"][0]["text"].strip() == f"True {function}"
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex = 4")
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(2, 'start')")
-    page.wait_for_timeout(500)
+    if n_tasks == 2:
+        assert lab.cells()[6]["execution_count"] is None  # one step per click
+    module = iotcoder(step1)["stage_outputs"]["module"]
+    errors = [o for o in step1["outputs"] if o["output_type"] == "error"]
+    if module["validation"] in ("passed", "inconclusive"):
+        assert not errors, errors  # the sandbox ran this step already: defining it cannot fail
+    if errors:
+        # a step the small model got wrong (its markdown warns): the runner stops and names it
+        toast(page, "Step 1").filter(has_text=errors[0]["ename"]).wait_for(timeout=30_000)
+        assert errors[0]["ename"] in page.locator(".jp-Cell").nth(4).locator(".jp-OutputArea").inner_text()
+    else:
+        # the step's function is now defined in the kernel: prove it from a new cell
+        function = module["function_name"]
+        end = len(cells)
+        page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
+                      "{cell_type: 'code', source: s})", [end, f"print(callable({function}), {function}.__name__)"])
+        lab.run_cell(end)
+        lab.wait_for_execution(end, 60_000)
+        assert lab.cells()[end]["outputs"][0]["text"].strip() == f"True {function}"
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = 4;"
+                  " return nb.scrollToItem(1, 'start'); }")
+    page.wait_for_timeout(1000)
     shot = lab.screenshot("after-stepwise-execution.png")
     README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, README_IMAGE)
