@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -89,4 +90,51 @@ def test_adapter_for_another_model_is_refused_with_the_reason(peft_dir):
 def test_folder_without_an_adapter_is_a_clear_error(tmp_path):
     with pytest.raises(AdapterExportError, match="not a PEFT LoRA adapter"):
         export_adapter(tmp_path, tmp_path / "x.gguf")
+    assert not (tmp_path / "x.gguf").exists()
+
+
+def _tiny_base_gguf(path, model):
+    """A GGUF holding the tiny model's weights under their GGUF names: enough for shape checks."""
+    name_map = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN2, model.config.num_hidden_layers)
+    writer = gguf.GGUFWriter(str(path), "qwen2")
+    for name, tensor in model.state_dict().items():
+        target = name_map.get_name(name, try_suffixes=(".weight", ".bias"))
+        if target is not None:
+            writer.add_tensor(target, tensor.numpy().astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def test_models_export_command_checks_the_base_and_installs_where_the_runtime_looks(peft_dir, tmp_path,
+                                                                                   monkeypatch, capsys):
+    from jupyter_iotcoder import cli, config, store
+
+    folder, _ = peft_dir
+    base = _tiny_base_gguf(tmp_path / "tiny-base.gguf", tiny_model(300))
+    (tmp_path / "models").mkdir()
+    shutil.copy(config.resource_dir("models") / "manifest.toml", tmp_path / "models")
+    for module in (config, store):
+        monkeypatch.setattr(module, "resource_dir", lambda name: tmp_path / name)
+    out = tmp_path / "decompose-lora.gguf"
+    code = cli.main(["models", "export", str(folder), "-o", str(out), "--base", str(base),
+                     "--stage", "decompose", "--install"])
+    assert code == 0, capsys.readouterr().err
+    installed = tmp_path / "models" / "adapters" / "tiny-base" / "decompose.gguf"
+    assert installed.read_bytes() == out.read_bytes()
+    assert store.find_adapter("tiny-base", "decompose") == installed
+    assert read_gguf_adapter(installed).rank == 4
+
+
+def test_models_export_refuses_a_base_of_another_shape(peft_dir, tmp_path, capsys):
+    from jupyter_iotcoder import cli
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    wider = Qwen2ForCausalLM(Qwen2Config(vocab_size=300, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+                                         num_attention_heads=4, num_key_value_heads=2))
+    base = _tiny_base_gguf(tmp_path / "wider.gguf", wider)
+    code = cli.main(["models", "export", str(peft_dir[0]), "-o", str(tmp_path / "x.gguf"), "--base", str(base)])
+    assert code == 1 and "trained on another model" in capsys.readouterr().err
     assert not (tmp_path / "x.gguf").exists()
