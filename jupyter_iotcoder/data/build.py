@@ -47,8 +47,8 @@ class BuildConfig:
         "help": "at most this many combinations, curated programs and crawled APIs (quick builds and tests)"})
     decompositions_target: int = field(default=7000, metadata={"help": "decompositions to draw before dedup"})
     held_out_families: tuple[str, ...] = HELD_OUT_FAMILIES
-    contexts_per_code: int = field(default=3, metadata={"help": "pipeline contexts kept per distinct module"})
-    pipeline_pairs_per_program: int = field(default=600, metadata={
+    contexts_per_code: int = field(default=5, metadata={"help": "pipeline contexts kept per distinct module"})
+    pipeline_pairs_per_program: int = field(default=900, metadata={
         "help": "cap on pipeline-context pairs of one curated program (sliding windows would otherwise dominate)"})
     variants_per_program: int = field(default=40, metadata={"help": "standalone variants per curated program"})
     near_duplicate_threshold: float = 0.85
