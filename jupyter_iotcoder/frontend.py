@@ -55,11 +55,25 @@ class Delivery:
     path: Path | None = None
 
 
+def source_fingerprint(source: str) -> str:
+    """32-bit FNV-1a of the UTF-8 source as 8 hex digits; the extension computes the same in TypeScript.
+
+    `--replace` removes only generated cells whose source still has this fingerprint: a cell the user
+    edited is kept.
+    """
+    value = 0x811C9DC5
+    for byte in source.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
 def generated_cells(result: PipelineResult, magic_cell_id: str | None) -> list[dict[str, Any]]:
-    """The notebook builder's cells as plain JSON dicts, each tagged with the magic cell that made it."""
+    """The notebook builder's cells as plain JSON dicts, tagged with the magic cell and their source's fingerprint."""
     cells = json.loads(json.dumps(build_notebook(result).cells))
     for cell in cells:
-        cell["metadata"].setdefault("iotcoder", {})["magic_cell_id"] = magic_cell_id
+        meta = cell["metadata"].setdefault("iotcoder", {})
+        meta["magic_cell_id"] = magic_cell_id
+        meta["source_fingerprint"] = source_fingerprint(cell["source"])
     return cells
 
 
@@ -168,7 +182,12 @@ def deliver(result: PipelineResult, magic_cell_id: str | None, *, replace: bool,
     status = reply.get("status")
     if status == "inserted":
         count = int(reply.get("count", len(request.cells)))
-        return Delivery("inserted", count, f"Inserted {count} cells below this cell (run {result.run_id}).")
+        message = f"Inserted {count} cells below this cell (run {result.run_id})."
+        removed, kept = int(reply.get("removed", 0)), int(reply.get("kept", 0))
+        if removed or kept:
+            message += f" Replaced {removed} cells of the earlier run"
+            message += f"; kept {kept} that you had edited." if kept else "."
+        return Delivery("inserted", count, message)
     if status == "duplicate":
         return Delivery("duplicate", 0, f"The cells of run {result.run_id} are already in the notebook; "
                         "nothing was inserted twice.")

@@ -103,17 +103,21 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
     assert lab.cells()[10]["outputs"][0]["text"].strip() == "duplicate"
     assert len(lab.cells()) == 11
 
-    # --replace removes only the cells this magic cell generated, then inserts the new run
+    # --replace removes the cells this magic cell generated, except one the user edited, then inserts the new run
+    edited = "# my own notes on step 2\n" + cells[6]["source"]
+    set_source(page, 6, edited)
     set_source(page, 1, f"%%iotcoder --no-validate --replace\n{REQUIREMENT}")
     lab.run_cell(1)
     page.wait_for_function("(old) => { const c = window.jupyterapp.shell.currentWidget.content.model"
                            ".sharedModel.toJSON().cells[2]; return c.metadata.iotcoder.run_id !== old; }",
                            arg=first_run, timeout=60_000)
     cells = lab.cells()
-    assert len(cells) == 11
+    assert len(cells) == 12
     assert [iotcoder(c)["kind"] for c in cells[2:8]] == GENERATED_KINDS
-    assert all(iotcoder(c).get("run_id") != first_run for c in cells)
-    assert cells[8]["source"] == "user_value = 41 + 1"
+    assert cells[8]["source"] == edited and iotcoder(cells[8])["run_id"] == first_run
+    assert [c for c in cells if iotcoder(c).get("run_id") == first_run] == [cells[8]]
+    assert cells[9]["source"] == "user_value = 41 + 1"
+    page.locator(".iotcoder-result").filter(has_text="kept 1 that you had edited").wait_for(timeout=30_000)
 
     # stepwise: "Run next step" runs step 1 only; "Run all steps" runs the rest
     toolbar_button(page, "Run next step").click()
@@ -148,18 +152,18 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
     magic = f"%%iotcoder --no-validate\n{REQUIREMENT}"
     for offset, source in enumerate((slow, magic, magic)):
         page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
-                      "{cell_type: 'code', source: s})", [11 + offset, source])
-    lab.run_cell(11)
-    lab.wait_for_execution(11)
+                      "{cell_type: 'code', source: s})", [12 + offset, source])
     lab.run_cell(12)
     lab.wait_for_execution(12)
     lab.run_cell(13)
     lab.wait_for_execution(13)
-    assert "already generating (decomposing the requirement)" in lab.cells()[13]["outputs"][0]["text"]
+    lab.run_cell(14)
+    lab.wait_for_execution(14)
+    assert "already generating (decomposing the requirement)" in lab.cells()[14]["outputs"][0]["text"]
     progress = page.locator(".iotcoder-progress").last
     progress.get_by_role("button", name="Cancel").click()
     progress.locator(".iotcoder-error").filter(has_text="Cancelled: nothing was inserted").wait_for(timeout=30_000)
-    assert len(lab.cells()) == 14
+    assert len(lab.cells()) == 15
 
 
 @pytest.mark.real_model

@@ -11,7 +11,7 @@ import pytest
 from jupyter_iotcoder import frontend
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.frontend import (COMM_TARGET, deliver, fallback_path, generated_cells, insert_request,
-                                       request_insertion, write_fallback)
+                                       request_insertion, source_fingerprint, write_fallback)
 from jupyter_iotcoder.pipeline import generate
 from scripted_answers import REQUIREMENT, full_run
 
@@ -72,6 +72,18 @@ def test_generated_cells_carry_run_step_kind_and_the_magic_cell_id(result):
     assert {c["metadata"]["iotcoder"]["magic_cell_id"] for c in cells} == {"cell-42"}
     assert [c["metadata"]["iotcoder"]["step"] for c in cells] == [0, 1, 1, 2, 2, 3]
     assert "def acceleration_magnitude" in cells[2]["source"]
+
+
+def test_source_fingerprint_is_32_bit_fnv1a_of_the_utf8_bytes():
+    assert source_fingerprint("") == "811c9dc5"
+    assert source_fingerprint("a") == "e40c292c"
+    assert source_fingerprint("foobar") == "bf9cf968"
+    assert source_fingerprint("⚠️ m/s²") != source_fingerprint("m/s2")
+
+
+def test_every_generated_cell_carries_the_fingerprint_of_its_source(result):
+    for cell in generated_cells(result, "c"):
+        assert cell["metadata"]["iotcoder"]["source_fingerprint"] == source_fingerprint(cell["source"])
 
 
 def test_insert_message_has_the_documented_shape(result):
@@ -172,6 +184,12 @@ def test_deliver_reports_insertion_and_duplicates_without_writing_files(tmp_path
                            session_name=str(tmp_path / "nb.ipynb"))
         assert delivery.status == status and expected in delivery.message and delivery.path is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_deliver_says_how_many_earlier_cells_were_replaced_and_kept(result):
+    fake = FakeFrontend([{"status": "inserted", "request_id": "{id}", "count": 6, "removed": 5, "kept": 1}])
+    delivery = deliver(result, "cell-1", replace=True, in_kernel=True, timeout=5, comm_factory=fake)
+    assert delivery.message.endswith("Replaced 5 cells of the earlier run; kept 1 that you had edited.")
 
 
 def test_deliver_passes_replace_to_the_frontend(result):

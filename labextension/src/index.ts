@@ -26,6 +26,7 @@ interface IIoTCoderMeta {
   step: number;
   kind: string;
   magic_cell_id?: string | null;
+  source_fingerprint?: string;
   stage_outputs?: { task?: { title?: string } };
 }
 
@@ -48,6 +49,28 @@ interface IMetadataOwner {
   getMetadata(key: string): unknown;
 }
 
+interface INotebookCell extends IMetadataOwner {
+  id: string;
+  getSource(): string;
+}
+
+/** 32-bit FNV-1a of the UTF-8 source as 8 hex digits (same as frontend.source_fingerprint in Python). */
+export function sourceFingerprint(source: string): string {
+  let value = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(source)) {
+    value = Math.imul(value ^ byte, 0x01000193) >>> 0;
+  }
+  return value.toString(16).padStart(8, '0');
+}
+
+/** A generated cell whose source differs from what was inserted: the user edited it. */
+function isEdited(cell: INotebookCell, meta: IIoTCoderMeta): boolean {
+  return (
+    meta.source_fingerprint !== undefined &&
+    sourceFingerprint(cell.getSource()) !== meta.source_fingerprint
+  );
+}
+
 function iotcoderMeta(cell: IMetadataOwner): IIoTCoderMeta | undefined {
   const value = cell.getMetadata('iotcoder') as IIoTCoderMeta | undefined;
   return value && typeof value.run_id === 'string' ? value : undefined;
@@ -57,10 +80,10 @@ function iotcoderMeta(cell: IMetadataOwner): IIoTCoderMeta | undefined {
 export type InsertPlan =
   | { action: 'duplicate' }
   | { action: 'error'; message: string }
-  | { action: 'insert'; remove: number[]; insertAt: number };
+  | { action: 'insert'; remove: number[]; kept: number; insertAt: number };
 
 export function planInsertion(
-  cells: ReadonlyArray<IMetadataOwner & { id: string }>,
+  cells: ReadonlyArray<INotebookCell>,
   request: IInsertRequest
 ): InsertPlan {
   const runId = request.cells[0]?.metadata?.iotcoder?.run_id;
@@ -78,15 +101,21 @@ export function planInsertion(
     };
   }
   const remove: number[] = [];
+  let kept = 0;
   if (request.replace) {
     cells.forEach((cell, index) => {
-      if (iotcoderMeta(cell)?.magic_cell_id === request.magic_cell_id) {
-        remove.push(index);
+      const meta = iotcoderMeta(cell);
+      if (meta?.magic_cell_id === request.magic_cell_id) {
+        if (isEdited(cell, meta)) {
+          kept += 1;
+        } else {
+          remove.push(index);
+        }
       }
     });
   }
   const shift = remove.filter(index => index < magicIndex).length;
-  return { action: 'insert', remove, insertAt: magicIndex - shift + 1 };
+  return { action: 'insert', remove, kept, insertAt: magicIndex - shift + 1 };
 }
 
 function toSharedCell(cell: IGeneratedCell): any {
@@ -180,7 +209,8 @@ class NotebookSteps {
       reply({
         status: 'inserted',
         count: request.cells.length,
-        removed: plan.remove.length
+        removed: plan.remove.length,
+        kept: plan.kept
       });
     } catch (error) {
       reply({ status: 'error', message: String(error) });
