@@ -56,12 +56,14 @@ class ChatPage:
     def open(self, path: str) -> None:
         (self.server.root / path).write_text(json.dumps({"messages": [], "users": {}, "attachments": {},
                                                           "metadata": {}}))
-        self.page.evaluate("(p) => window.jupyterapp.commands.execute('docmanager:open', {path: p})", path)
+        self.page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', {path: p}); }",
+                           path)
         self.page.locator(".jp-jai-personaControls-persona").filter(has_text="IoTCoder").wait_for()
 
     def show(self, path: str) -> None:
         """Bring the tab of `path` (the chat or a notebook) to the front."""
-        self.page.evaluate("(p) => window.jupyterapp.commands.execute('docmanager:open', {path: p})", path)
+        self.page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', {path: p}); }",
+                           path)
         self.page.wait_for_function("(p) => window.jupyterapp.shell.currentWidget.context.path === p", arg=path)
 
     @property
