@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from jupyter_iotcoder import prompts
+from jupyter_iotcoder.bench.humaneval import answer_problem, load_problems
 from jupyter_iotcoder.config import GenerationConfig, resource_dir
 from jupyter_iotcoder.decompose import decompose_schema
 from jupyter_iotcoder.pipeline import generate
@@ -55,7 +56,8 @@ def test_prompts_folder_has_the_templates_the_stages_use():
 
 
 def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(monkeypatch):
-    """One full pipeline run plus a codegen retry and a repair renders every template; fill() raises on a mismatch."""
+    """A pipeline run with example data, a codegen retry and a repair, plus a HumanEval question, renders every
+    template; fill() raises on a mismatch."""
     rendered: list[str] = []
     original = prompts.load_text
 
@@ -69,7 +71,9 @@ def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(mo
     answers.insert(5, "```python\ndef acceleration_magnitude(acc:\n```")
     answers.insert(6, "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc) + 'x'\n```")
     runtime = ScriptedRuntime(answers)
-    result = generate(REQUIREMENT, runtime, GenerationConfig())
+    result = generate(REQUIREMENT, runtime, GenerationConfig(available_data=("basic_motions",)))
+    problem = load_problems(limit=1)[0]
+    answer_problem(problem, runtime.enqueue("```python\n" + problem["prompt"] + "    return False\n```"), None, 0, 0.2)
 
     assert result.modules[0].attempts == 3
     assert set(TEMPLATES) <= set(rendered)
