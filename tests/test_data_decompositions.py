@@ -59,3 +59,10 @@ def test_compress_merges_neighbours_to_respect_the_cap():
     merged = compress(planned, 5)
     assert [p.task.id for p in merged] == [1, 2, 3, 4, 5]
     assert merged[-1].task.outputs == planned[-1].task.outputs
+
+
+def test_every_valid_combination_of_a_classifying_or_detecting_family_has_a_model_step():
+    kb = load_knowledge()
+    missing = [c.key for c in kb.valid_combinations()
+               if c.family.kind in ("classify", "detect") and not kb.techniques_for("model", c)]
+    assert missing == []
