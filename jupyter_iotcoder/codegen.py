@@ -67,6 +67,74 @@ def missing_imports(tree: ast.Module) -> list[str]:
     return sorted(m for m in modules if m not in sys.stdlib_module_names and importlib.util.find_spec(m) is None)
 
 
+# Libraries whose names are checked: generated code leans on them, small models invent names in them
+# (`scipy.signal.sosfreq`, `np.mode`), and importing them to look is cheap and free of side effects.
+CHECKED_LIBRARIES = frozenset({"numpy", "scipy", "sklearn", "math", "statistics", "struct", "collections",
+                               "itertools", "functools", "json", "re", "time", "datetime"})
+
+
+def _checked_module(name: str):
+    """The imported module when `name` belongs to a checked library and imports; None otherwise."""
+    if name.split(".")[0] not in CHECKED_LIBRARIES:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def invented_names(tree: ast.Module) -> list[str]:
+    """Names imported from, or looked up on, a checked library module that the module does not have."""
+    aliases: dict[str, str] = {}
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            module = _checked_module(node.module)
+            for alias in node.names:
+                if module is None or alias.name == "*":
+                    continue
+                if hasattr(module, alias.name) or _checked_module(f"{node.module}.{alias.name}") is not None:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                else:
+                    problems.append(f"`{node.module}` has no `{alias.name}`")
+    # A parameter or variable that reuses an alias (`def f(signal)` beside `from scipy import signal`) is not the module.
+    rebound = {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    rebound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for node in ast.walk(tree):
+        chain = _attribute_chain(node)
+        if not chain or chain[0] not in aliases or chain[0] in rebound:
+            continue
+        path = aliases[chain[0]]
+        for attribute in chain[1:]:
+            module = _checked_module(path)
+            if module is None:
+                break
+            if not hasattr(module, attribute) and _checked_module(f"{path}.{attribute}") is None:
+                problems.append(f"`{path}` has no `{attribute}`")
+                break
+            path = f"{path}.{attribute}"
+    return list(dict.fromkeys(problems))
+
+
+def _attribute_chain(node: ast.AST) -> list[str] | None:
+    """`np.fft.rfft` -> ["np", "fft", "rfft"]; None for anything that is not a dotted name."""
+    if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
+        return None
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(parts)]
+
+
 def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> list[str]:
     """Problems that make the module unusable as this step; empty when it looks right.
 
@@ -79,6 +147,7 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
     undefined = [name for name in undefined_names(tree) if name not in defined_earlier]
     problems = [f"it uses the undefined name `{name}`" for name in undefined]
     problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)]
+    problems += [f"it uses a name that does not exist: {name}" for name in invented_names(tree)]
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     func = functions.get(spec.function_name)
     if func is None:

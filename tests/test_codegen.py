@@ -245,3 +245,21 @@ def test_earlier_functions_lists_each_signature_outputs_and_target():
         f"- `def acceleration_magnitude(acc)` returns magnitude: {SPEC_1.target}",
         f"- `def count_steps(acc, fs)` returns step_count: {SPEC_2.target}",
     ]
+
+
+def test_check_module_reports_names_a_library_does_not_have():
+    code = ("import numpy as np\nfrom scipy.signal import butter, sosfreq\nfrom scipy import signal as sg\n\n"
+            "def acceleration_magnitude(acc):\n    b = sg.welchh(acc)\n    return np.mode(acc)\n")
+    problems = check_module(code, SPEC_1)
+    assert sorted(problems) == ["it uses a name that does not exist: `numpy` has no `mode`",
+                                "it uses a name that does not exist: `scipy.signal` has no `sosfreq`",
+                                "it uses a name that does not exist: `scipy.signal` has no `welchh`"]
+
+
+def test_check_module_accepts_real_submodules_and_a_parameter_that_shadows_a_module():
+    code = ("import numpy as np\nimport scipy.signal\nfrom scipy import signal\n\n"
+            "def acceleration_magnitude(acc, signal=None):\n"
+            "    spectrum = np.fft.rfft(np.random.default_rng(0).normal(size=8))\n"
+            "    peaks = scipy.signal.find_peaks(spectrum.real)[0]\n"
+            "    return signal.mean() if signal is not None else np.linalg.norm(acc, axis=1)\n")
+    assert check_module(code, SPEC_1) == []
