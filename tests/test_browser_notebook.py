@@ -165,6 +165,26 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
     progress.locator(".iotcoder-error").filter(has_text="Cancelled: nothing was inserted").wait_for(timeout=30_000)
     assert len(lab.cells()) == 15
 
+    # without the extension answering, the cells go to a new notebook next to this one, with a link
+    no_extension = ("frontend.COMM_TARGET = 'not.registered.by.any.extension'\n"
+                    "magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime(full_run()))")
+    for offset, source in enumerate((no_extension, magic)):
+        page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
+                      "{cell_type: 'code', source: s})", [15 + offset, source])
+    lab.run_cell(15)
+    lab.wait_for_execution(15)
+    lab.run_cell(16)
+    result = page.locator(".iotcoder-result").filter(has_text="extension is not active")
+    result.wait_for(timeout=60_000)
+    assert len(lab.cells()) == 17
+    written = sorted(jupyterlab_server.root.glob("scripted-iotcoder-*.ipynb"))
+    assert len(written) == 1 and str(written[0]) in result.inner_text()
+    # JupyterLab resolves the relative link; clicking it opens the new notebook in a JupyterLab tab
+    result.locator("a").click()
+    page.wait_for_function("(name) => { const w = window.jupyterapp.shell.currentWidget;"
+                           " return w && w.context && w.context.path === name; }", arg=written[0].name,
+                           timeout=30_000)
+
 
 @pytest.mark.real_model
 @pytest.mark.browser
