@@ -35,7 +35,8 @@ def render(stats: dict, config) -> str:
         "| --- | ---: | ---: |",
         *[f"| `{v['path']}` | {v['count']} | {v['bytes']} |" for v in files.values()],
         "",
-        "Each line is `{\"messages\": [...], \"meta\": {...}}` in chat format.",
+        "Each line is `{\"messages\": [...], \"meta\": {...}}` in chat format. Files over 30 MB in total are not "
+        "committed (`data/built/.gitignore`); `iotcoder data build` makes them again, byte for byte.",
         "",
         "- **decompose** pairs are exactly the runtime's decomposition prompt "
         "(`jupyter_iotcoder.decompose.decompose_messages(requirement, max_tasks)`: system rules, the fixed one-shot "
