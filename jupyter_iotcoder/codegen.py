@@ -288,24 +288,33 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
     return module.model_copy(update={"attempts": len(log), "attempt_log": log})
 
 
+def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModule], caller: StageCaller,
+                 config: GenerationConfig, validation_stats: StageStats) -> CodeModule:
+    """The module of the first task that has none yet, written after (and, with `config.validate`, run after) `modules`.
+
+    One step at a time, so that a front-end can show each module as soon as it is
+    written and a follow-up can regenerate one step alone (revise.py).
+    """
+    i = len(modules)
+    task, spec = tasks.tasks[i], specs[i]
+    accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
+
+    def validator(module: CodeModule) -> Validation:
+        started = time.perf_counter()
+        outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
+        validation_stats.seconds += time.perf_counter() - started
+        validation_stats.calls += 1
+        return outcome
+
+    return generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, len(tasks.tasks)), config,
+                           validator if config.validate else None)
+
+
 def codegen(tasks: TaskList, specs: list[TaskSpec], caller: StageCaller, config: GenerationConfig,
             validation_stats: StageStats | None = None) -> list[CodeModule]:
     """One module per task, in order; with `config.validate`, each is run on sample inputs after the ones before it."""
-    count = len(tasks.tasks)
-    modules: list[CodeModule] = []
     stats = validation_stats if validation_stats is not None else StageStats()
-    for i, (task, spec) in enumerate(zip(tasks.tasks, specs)):
-        validator = None
-        if config.validate:
-            accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
-
-            def validator(module: CodeModule, accepted=accepted, task=task, spec=spec) -> Validation:
-                started = time.perf_counter()
-                outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
-                stats.seconds += time.perf_counter() - started
-                stats.calls += 1
-                return outcome
-
-        modules.append(generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, count), config,
-                                       validator))
+    modules: list[CodeModule] = []
+    while len(modules) < len(tasks.tasks):
+        modules.append(codegen_step(tasks, specs, modules, caller, config, stats))
     return modules

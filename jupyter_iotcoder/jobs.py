@@ -18,6 +18,7 @@ from .errors import GenerationCancelled, IoTCoderError
 from .frontend import Delivery
 from .runtime import Runtime
 from .schema import PipelineResult
+from .worker import LoadRuntime, load_local_runtime
 
 
 class GeneratorBusyError(IoTCoderError):
@@ -46,13 +47,6 @@ class MagicRequest:
 
 
 Deliver = Callable[[PipelineResult, MagicRequest], Delivery]
-LoadRuntime = Callable[[str | None, RuntimeConfig], Runtime]
-
-
-def _load_default(model: str | None, config: RuntimeConfig) -> Runtime:
-    from .runtime import load_runtime
-
-    return load_runtime(model, config)
 
 
 @dataclass
@@ -77,7 +71,7 @@ class Job:
 class KernelGenerator:
     """Per kernel: the one runtime (loaded on first use, reloaded only for another model) and the busy guard."""
 
-    def __init__(self, load_runtime: LoadRuntime = _load_default) -> None:
+    def __init__(self, load_runtime: LoadRuntime = load_local_runtime) -> None:
         self._load_runtime = load_runtime
         self._runtime: Runtime | None = None
         self._runtime_key: tuple[str | None, RuntimeConfig] | None = None

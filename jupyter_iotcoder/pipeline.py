@@ -13,39 +13,15 @@ import uuid
 from typing import Iterator, Union
 
 from .calls import EventSink, ProgressEvent, StageCaller
-from .codegen import generate_module
+from .codegen import codegen_step
 from .config import GenerationConfig
 from .decompose import decompose
 from .requirement import check_requirement, with_available_data
 from .runtime import Runtime
 from .schema import CodeModule, PipelineResult, StageStats, TaskList, TaskSpec
 from .transform import iter_transform
-from .validate import Validation, validate_steps
 
 StageOutput = Union[TaskList, TaskSpec, CodeModule, PipelineResult]
-
-
-def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModule], caller: StageCaller,
-                 config: GenerationConfig, validation_stats: StageStats) -> CodeModule:
-    """The module of the first task that has none yet, written after (and validated with) `modules`.
-
-    The same step as one iteration of `codegen.codegen()`; it exists separately so
-    that a module can be shown as soon as it is written and one step can be
-    regenerated alone (revise.py).
-    """
-    i = len(modules)
-    task, spec = tasks.tasks[i], specs[i]
-    accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
-
-    def validator(module: CodeModule) -> Validation:
-        started = time.perf_counter()
-        outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
-        validation_stats.seconds += time.perf_counter() - started
-        validation_stats.calls += 1
-        return outcome
-
-    return generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, len(tasks.tasks)), config,
-                           validator if config.validate else None)
 
 
 def stage_callers(runtime: Runtime, on_event: EventSink | None, cancel: threading.Event | None

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .calls import EventSink
+from .codegen import codegen_step
 from .config import GenerationConfig
 from .errors import IoTCoderError
-from .pipeline import StageOutput, codegen_step, emit_done, stage_callers
+from .pipeline import StageOutput, emit_done, stage_callers
 from .runtime import Runtime
 from .schema import PipelineResult, Task, TaskList
 from .transform import find_required_signature, transform_task

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IoTCoderError
+from ..runtime import STAGES_WITH_ADAPTERS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-STAGES = ("decompose", "codegen")
+STAGES = STAGES_WITH_ADAPTERS
 PRECISIONS = ("bf16", "fp32")
 LOSS_ON = ("last", "all")
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
