@@ -14,6 +14,18 @@ import sys
 import traceback
 
 
+def _peak_rss_mb() -> float:
+    """This program's own peak RSS: VmHWM starts afresh at exec, while ru_maxrss keeps the forking parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _limit(cpu_seconds, memory_bytes):
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -128,7 +140,7 @@ def main():
                 result.update(status="memory", reason="MemoryError while testing")
             except BaseException as exc:
                 result.update(status="error", reason=f"while testing: {_short_error(exc, '<test>')}")
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = _peak_rss_mb()
     with os.fdopen(out_fd, "w") as pipe:
         json.dump(result, pipe)
 

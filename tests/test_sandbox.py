@@ -86,3 +86,12 @@ def test_a_hard_crash_is_reported_not_raised():
     result = run_cells(["import os, signal\nos.abort()\n"])
     assert result.status == "error" and "died" in result.reason
 
+
+
+def test_peak_rss_is_the_programs_own_not_the_large_parents():
+    ballast = bytearray(600 * 1024 * 1024)
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = run_cells(["x = 1"], timeout=30)
+    big = run_cells(["import numpy as np\nx = np.ones(300 * 1024 * 1024 // 8)"], timeout=30)
+    assert small.peak_rss_mb < 200 < big.peak_rss_mb < 600
+    del ballast
