@@ -95,7 +95,7 @@ def run_sensor_accuracy(runtime: Runtime, model_id: str, configs: list[str], tas
                 "key": key(config, task, sample), "config": config, "model": model_id if config != REFERENCE else "",
                 "task_id": task.id, "sample": sample, "metric": task.metric, "better": task.better,
                 "gen_seconds": round(candidate.seconds, 3), "tokens": candidate.tokens,
-                "cells_total": len(candidate.cells), "error": candidate.error[:300], **row,
+                "cells_total": len(candidate.cells), "error": candidate.error[:300], **row, "cells": candidate.cells,
             }) + "\n")
             out.flush()
     return path
