@@ -34,6 +34,26 @@ def sampling_schema(schema: Any) -> Any:
     return schema
 
 
+def clip_to_schema(data: Any, schema: Any) -> Any:
+    """`data` with every string longer than its schema's maxLength cut at a word boundary.
+
+    Sampling ignores length limits (see `sampling_schema`), and a small model
+    sometimes copies a long sentence into a short field; cutting it keeps an
+    otherwise good answer instead of failing the whole call.
+    """
+    if not isinstance(schema, dict):
+        return data
+    if isinstance(data, str) and isinstance(schema.get("maxLength"), int) and len(data) > schema["maxLength"]:
+        cut = data[: schema["maxLength"]]
+        return cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut
+    if isinstance(data, dict):
+        properties = schema.get("properties", {})
+        return {key: clip_to_schema(value, properties.get(key)) for key, value in data.items()}
+    if isinstance(data, list):
+        return [clip_to_schema(item, schema.get("items")) for item in data]
+    return data
+
+
 @dataclass(frozen=True)
 class ProgressEvent:
     """What the CLI, the notebook widget and the chat persona show while the pipeline works."""
@@ -94,7 +114,7 @@ class StageCaller:
             seed = None if request.seed is None else request.seed + attempt
             answer = self.call(replace(request, seed=seed, json_schema=sampling_schema(schema)))
             try:
-                data = json.loads(answer.text)
+                data = clip_to_schema(json.loads(answer.text), schema)
                 jsonschema.validate(data, schema)
                 return data
             except json.JSONDecodeError as exc:

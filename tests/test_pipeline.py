@@ -142,11 +142,27 @@ def test_sampling_schema_drops_string_length_limits_but_answers_are_still_checke
               "required": ["name"]}
     assert sampling_schema(schema) == {"type": "object", "properties": {"name": {"type": "string"}},
                                        "required": ["name"]}
-    runtime = ScriptedRuntime([{"name": "far too long"}, {"name": "also too long"}])
+    runtime = ScriptedRuntime([{"name": ""}, {"name": ""}])
     caller = StageCaller(runtime, "transform", StageStats())
     with pytest.raises(GenerationError, match="schema"):
         caller.call_json(ChatRequest(({"role": "user", "content": "x"},), max_tokens=20, json_schema=schema))
     assert "maxLength" not in str(runtime.history[0].json_schema)
+
+
+def test_an_answer_string_over_its_max_length_is_cut_at_a_word_instead_of_failing_the_call():
+    from jupyter_iotcoder.calls import StageCaller, clip_to_schema
+    from jupyter_iotcoder.runtime import ChatRequest
+    from jupyter_iotcoder.schema import StageStats
+
+    schema = {"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 12},
+        "items": {"type": "array", "items": {"type": "string", "maxLength": 4}}}}
+    assert clip_to_schema({"name": "abcdefghijklmnop", "items": ["ok", "toolong"]}, schema) == {
+        "name": "abcdefghijkl", "items": ["ok", "tool"]}
+    runtime = ScriptedRuntime([{"name": "acceleration magnitude in metres", "items": []}])
+    answer = StageCaller(runtime, "transform", StageStats()).call_json(
+        ChatRequest(({"role": "user", "content": "x"},), max_tokens=20, json_schema=schema))
+    assert answer == {"name": "acceleration", "items": []}
 
 
 def test_iter_generate_yields_plan_then_each_spec_then_each_module_then_the_result():
