@@ -135,6 +135,48 @@ def _attribute_chain(node: ast.AST) -> list[str] | None:
     return [node.id, *reversed(parts)]
 
 
+# Imports a module may have forgotten, by the name it uses: small models often call `np.` or a
+# scipy.signal function, or the example-data loader named in the prompt, without importing it.
+COMMON_IMPORTS = {
+    "np": "import numpy as np",
+    "plt": "import matplotlib.pyplot as plt",
+    "math": "import math",
+    "signal": "from scipy import signal",
+    "stats": "from scipy import stats",
+}
+
+
+def _import_for(name: str) -> str | None:
+    if name in COMMON_IMPORTS:
+        return COMMON_IMPORTS[name]
+    from . import sensors
+
+    if not name.startswith("_") and callable(getattr(sensors, name, None)) and name.startswith(("load_", "synth_")):
+        return f"from jupyter_iotcoder.sensors import {name}"
+    scipy_signal = _checked_module("scipy.signal")
+    if scipy_signal is not None and callable(getattr(scipy_signal, name, None)) and not name.startswith("_"):
+        return f"from scipy.signal import {name}"
+    return None
+
+
+def add_missing_imports(code: str, defined_earlier: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """The code with an import for each undefined name that has an obvious one, and the lines added."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    wanted = [n for n in undefined_names(tree) if n not in defined_earlier]
+    lines = list(dict.fromkeys(line for line in map(_import_for, wanted) if line))
+    if not lines:
+        return code, []
+    docstring_end = 0
+    if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(getattr(tree.body[0], "value", None),
+                                                                       ast.Constant):
+        docstring_end = tree.body[0].end_lineno
+    source = code.splitlines()
+    return "\n".join(source[:docstring_end] + lines + source[docstring_end:]) + "\n", lines
+
+
 def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> list[str]:
     """Problems that make the module unusable as this step; empty when it looks right.
 
@@ -251,8 +293,9 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
             seed=config.seed + attempt - 1,
         )
         answer = caller.call(request, until=closed_code_block)
-        code = extract_code(answer.text)
-        problems = check_module(code, spec, frozenset(e.function_name for e in earlier))
+        earlier_names = frozenset(e.function_name for e in earlier)
+        code, _ = add_missing_imports(extract_code(answer.text), earlier_names)
+        problems = check_module(code, spec, earlier_names)
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
         module = CodeModule(task_id=task.id, function_name=spec.function_name, code=code,

@@ -263,3 +263,22 @@ def test_check_module_accepts_real_submodules_and_a_parameter_that_shadows_a_mod
             "    peaks = scipy.signal.find_peaks(spectrum.real)[0]\n"
             "    return signal.mean() if signal is not None else np.linalg.norm(acc, axis=1)\n")
     assert check_module(code, SPEC_1) == []
+
+
+def test_forgotten_imports_with_an_obvious_source_are_added_after_the_docstring():
+    from jupyter_iotcoder.codegen import add_missing_imports
+
+    code = ('"""Filter."""\ndef acceleration_magnitude(acc, fs):\n    data = load_basic_motions()\n'
+            '    b, a = butter(4, 5, fs=fs)\n    return np.abs(filtfilt(b, a, acc)) + helper(acc) + mystery(acc)\n')
+    fixed, added = add_missing_imports(code, frozenset({"helper"}))
+    assert added == ["from jupyter_iotcoder.sensors import load_basic_motions", "from scipy.signal import butter",
+                     "import numpy as np", "from scipy.signal import filtfilt"]
+    assert fixed.startswith('"""Filter."""\nfrom jupyter_iotcoder.sensors import load_basic_motions\n')
+    assert check_module(fixed, SPEC_1, frozenset({"helper"})) == ["it uses the undefined name `mystery`"]
+
+
+def test_generate_module_adds_a_forgotten_numpy_import_instead_of_retrying():
+    runtime = ScriptedRuntime([fenced("def acceleration_magnitude(acc):\n    return np.linalg.norm(acc, axis=1)\n")])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig())
+    assert module.problems == [] and module.attempts == 1
+    assert module.code.startswith("import numpy as np\n")
