@@ -49,6 +49,20 @@ class ScriptedRuntime:
         return dict(self._adapters)
 
 
+class Loads:
+    """A load_runtime stand-in that counts loads and hands out scripted runtimes (a full scripted run by default)."""
+
+    def __init__(self, make: Callable[[], ScriptedRuntime] | None = None) -> None:
+        from scripted_answers import full_run
+
+        self.models: list = []
+        self.make = make or (lambda: ScriptedRuntime(full_run()))
+
+    def __call__(self, model, config=None) -> ScriptedRuntime:
+        self.models.append(model)
+        return self.make()
+
+
 @pytest.fixture
 def scripted() -> ScriptedRuntime:
     return ScriptedRuntime()

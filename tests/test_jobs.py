@@ -13,7 +13,7 @@ from jupyter_iotcoder.jobs import GeneratorBusyError, KernelGenerator, MagicRequ
 from jupyter_iotcoder.progress import ProgressState
 from scripted_answers import PLAN, REQUIREMENT, full_run
 
-from conftest import ScriptedRuntime
+from conftest import Loads, ScriptedRuntime
 
 CONFIG = GenerationConfig(validate=False)
 
@@ -43,18 +43,6 @@ class RecordingView:
 
     def on_cancel(self, callback):
         self.cancel_callback = callback
-
-
-class Loads:
-    """load_runtime stand-in that counts loads and hands out scripted runtimes."""
-
-    def __init__(self, make=lambda: ScriptedRuntime(full_run())):
-        self.models: list = []
-        self.make = make
-
-    def __call__(self, model, config=None):
-        self.models.append(model)
-        return self.make()
 
 
 def gated_runtime(gate: threading.Event, started: threading.Event) -> ScriptedRuntime:

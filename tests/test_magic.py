@@ -15,17 +15,7 @@ from jupyter_iotcoder.jobs import KernelGenerator
 from jupyter_iotcoder.magic import IoTCoderMagics, load_ipython_extension, magic_cell_id
 from scripted_answers import PLAN, REQUIREMENT, full_run
 
-from conftest import ScriptedRuntime
-
-
-class Loads:
-    def __init__(self, make=lambda: ScriptedRuntime(full_run())):
-        self.models: list = []
-        self.make = make
-
-    def __call__(self, model, config=None):
-        self.models.append(model)
-        return self.make()
+from conftest import Loads, ScriptedRuntime
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,10 @@ from pathlib import Path
 from string import Template
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..schema import Param, Signature, TaskSpec
+from .knowledge import parse_entries
 
 NAMES = {"func", "x", "out"}
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -191,14 +192,5 @@ def load_programs(directory: str | Path | None = None) -> dict[str, Program]:
             raise CuratedError(f"{path}: not valid YAML: {exc}") from exc
         if not isinstance(doc, dict) or not isinstance(doc.get("programs"), list):
             raise CuratedError(f"{path}: expected a mapping with a list under `programs:`")
-        for index, item in enumerate(doc["programs"]):
-            label = item.get("id", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
-            try:
-                program = Program.model_validate(item)
-            except ValidationError as exc:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
-                raise CuratedError(f"{path}: program {label!r}: {problems}") from None
-            if program.id in programs:
-                raise CuratedError(f"{path}: duplicate program id {program.id!r}")
-            programs[program.id] = program
+        parse_entries(Program, doc["programs"], path, CuratedError, kind="program", out=programs)
     return programs

@@ -232,17 +232,20 @@ def _read(path: Path) -> list[dict]:
     return doc[key]
 
 
-def _parse(model: type[BaseModel], items: list[dict], path: Path) -> dict[str, BaseModel]:
-    out: dict[str, BaseModel] = {}
+def parse_entries(model: type[BaseModel], items: list, path: Path, error: type[Exception] | None = None,
+                  kind: str = "entry", out: dict | None = None) -> dict[str, BaseModel]:
+    """Validate each item as `model` into `out` by id; a bad or duplicate entry raises `error` naming file and entry."""
+    error = error or KnowledgeError
+    out = {} if out is None else out
     for index, item in enumerate(items):
         label = item.get("id", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
         try:
             parsed = model.model_validate(item)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
-            raise KnowledgeError(f"{path}: entry {label!r}: {problems}") from None
+            raise error(f"{path}: {kind} {label!r}: {problems}") from None
         if parsed.id in out:
-            raise KnowledgeError(f"{path}: duplicate id {parsed.id!r}")
+            raise error(f"{path}: duplicate {'' if kind == 'entry' else kind + ' '}id {parsed.id!r}")
         out[parsed.id] = parsed
     return out
 
@@ -283,9 +286,9 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
               "platforms": Platform, "techniques": Technique}
     for name, model in models.items():
         path = directory / f"{name}.yaml"
-        parsed[name] = _parse(model, _read(path), path)
+        parsed[name] = parse_entries(model, _read(path), path)
     rules_path = directory / "rules.yaml"
-    rules = list(_parse(Rule, _read(rules_path), rules_path).values())
+    rules = list(parse_entries(Rule, _read(rules_path), rules_path).values())
     kb = KnowledgeBase(rules=rules, source=directory, **parsed)
     _check_references(kb, directory)
     return kb
