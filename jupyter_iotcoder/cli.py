@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--json", action="store_true", help="print the plan, specs and code as JSON on stdout")
     gen.add_argument("--model", help="model name from `iotcoder models list`, or a path to a GGUF file "
                                      "(with a server: a model it serves)")
-    gen.add_argument("--max-tasks", type=int, default=GenerationConfig.max_tasks, help="2-8 tasks at most")
+    gen.add_argument("--max-tasks", type=int, default=GenerationConfig.max_tasks, help="1-8 tasks at most")
     gen.add_argument("--seed", type=int, default=GenerationConfig.seed)
     gen.add_argument("--temperature", type=float, default=GenerationConfig.temperature)
     gen.add_argument("--no-validate", action="store_true", help="do not run generated steps on sample inputs")

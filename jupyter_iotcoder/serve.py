@@ -9,6 +9,7 @@ generation for anyone who can reach it.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -21,6 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,23 +196,32 @@ def stop_server(proc: subprocess.Popen, grace: float = 10.0) -> None:
             proc.wait()
 
 
+@contextlib.contextmanager
+def running_server(plan: ServePlan, directory: str | os.PathLike, log_file=None,
+                   timeout: float = 300.0) -> Iterator[subprocess.Popen]:
+    """The server, started and ready, for the `with` block; stopped however the block ends."""
+    proc = start_server(plan, directory, log_file)
+    try:
+        wait_until_ready(plan.base_url, proc, api_key=plan.settings.get("api_key"), timeout=timeout)
+        yield proc
+    finally:
+        stop_server(proc)
+
+
 def run_foreground(plan: ServePlan, announce=print) -> int:
     """`iotcoder serve`: run until Ctrl-C, saying how to point notebooks at it once it is ready."""
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) must stop the server child too, not leave it running.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with tempfile.TemporaryDirectory(prefix="iotcoder-serve-") as directory:
-        proc = start_server(plan, directory)
         try:
-            wait_until_ready(plan.base_url, proc, api_key=plan.settings.get("api_key"))
-            announce(f"Serving {', '.join(plan.aliases)} at {plan.base_url}\n"
-                     f"Point notebooks at it: export IOTCODER_BASE_URL={plan.base_url}"
-                     + ("  (and IOTCODER_API_KEY)" if "api_key" in plan.settings else ""))
-            return proc.wait()
+            with running_server(plan, directory) as proc:
+                announce(f"Serving {', '.join(plan.aliases)} at {plan.base_url}\n"
+                         f"Point notebooks at it: export IOTCODER_BASE_URL={plan.base_url}"
+                         + ("  (and IOTCODER_API_KEY)" if "api_key" in plan.settings else ""))
+                return proc.wait()
         except KeyboardInterrupt:
             return 0
-        finally:
-            stop_server(proc)
 
 
 def _main_without_extra_buffer_types() -> None:

@@ -400,13 +400,8 @@ def real_server(tmp_path_factory):
     # One thread: on a shared 2-core machine, two llama.cpp threads spin-wait for each other and crawl.
     options = serve.ServeOptions(port=serve.free_port(), api_key=API_KEY, n_ctx=4096, n_threads=1, adapters=False)
     plan = serve.plan_server(options)
-    with open(directory / "server.log", "wb") as log_file:
-        proc = serve.start_server(plan, directory, log_file)
-        try:
-            serve.wait_until_ready(plan.base_url, proc, api_key=API_KEY, timeout=300)
-            yield ServerConfig(base_url=plan.base_url, api_key=API_KEY, timeout=300)
-        finally:
-            serve.stop_server(proc)
+    with open(directory / "server.log", "wb") as log_file, serve.running_server(plan, directory, log_file):
+        yield ServerConfig(base_url=plan.base_url, api_key=API_KEY, timeout=300)
 
 
 def _structure(nb) -> list[tuple]:
@@ -483,15 +478,10 @@ def test_adapter_alias_of_iotcoder_serve_is_used_for_its_stage_only(tmp_path):
     _random_lora(tmp_path / "codegen.gguf", model.path)
     plan = serve.build_plan(model.name, model.path, {"codegen": tmp_path / "codegen.gguf"},
                             serve.ServeOptions(port=serve.free_port(), n_ctx=1024, n_threads=1))
-    with open(tmp_path / "server.log", "wb") as log_file:
-        proc = serve.start_server(plan, tmp_path, log_file)
-        try:
-            serve.wait_until_ready(plan.base_url, proc, timeout=300)
-            rt = OpenAIRuntime.connect(ServerConfig(base_url=plan.base_url, timeout=300))
-            answers = [complete(rt, ChatRequest(HELLO, max_tokens=12, temperature=0.0, adapter=stage)).text
-                       for stage in (None, "codegen", "transform")]
-        finally:
-            serve.stop_server(proc)
+    with open(tmp_path / "server.log", "wb") as log_file, serve.running_server(plan, tmp_path, log_file):
+        rt = OpenAIRuntime.connect(ServerConfig(base_url=plan.base_url, timeout=300))
+        answers = [complete(rt, ChatRequest(HELLO, max_tokens=12, temperature=0.0, adapter=stage)).text
+                   for stage in (None, "codegen", "transform")]
     assert rt.adapters() == {"codegen": "codegen"} and rt.model_name == model.name
     base, tuned, other_stage = answers
     assert tuned != base, "the codegen alias runs with the adapter"

@@ -103,3 +103,32 @@ def test_print_config_shows_the_plan_and_hides_the_key(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert '"port": 8124' in out and '"api_key": "***"' in out and "secret" not in out
     assert "llama_cpp.server --config_file" in out
+
+
+def _static_server_plan(tmp_path, monkeypatch):
+    """A plan whose 'server' is Python's http.server answering /v1/models from a folder."""
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "models").write_text("{}")
+    plan = build_plan("qwen2.5-coder-0.5b", MODEL, {}, ServeOptions(port=serve.free_port()))
+    command = [sys.executable, "-m", "http.server", str(plan.settings["port"]), "--bind", "127.0.0.1",
+               "--directory", str(tmp_path)]
+    monkeypatch.setattr(serve.ServePlan, "command", lambda self, config, python=sys.executable: command)
+    return plan
+
+
+def test_running_server_is_ready_inside_the_block_and_stopped_after_an_error(tmp_path, monkeypatch):
+    plan = _static_server_plan(tmp_path, monkeypatch)
+    with pytest.raises(RuntimeError, match="the caller failed"):
+        with serve.running_server(plan, tmp_path, timeout=30) as proc:
+            serve.wait_until_ready(plan.base_url, proc, timeout=1)  # already answering
+            raise RuntimeError("the caller failed")
+    assert proc.poll() is not None, "the server outlived its block"
+
+
+def test_running_server_reports_a_server_that_exits_before_it_is_ready(tmp_path, monkeypatch):
+    plan = build_plan("qwen2.5-coder-0.5b", MODEL, {}, ServeOptions(port=serve.free_port()))
+    monkeypatch.setattr(serve.ServePlan, "command",
+                        lambda self, config, python=sys.executable: [sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(ServeError, match="exited with code 3 before it was ready"):
+        with serve.running_server(plan, tmp_path, timeout=30):
+            pass

@@ -33,13 +33,8 @@ def server_url(tmp_path_factory):
     options = serve.ServeOptions(port=serve.free_port(), api_key=API_KEY, n_ctx=2048, n_threads=1, adapters=False)
     plan = serve.plan_server(options)
     assert plan.aliases[0] == "qwen2.5-coder-0.5b"
-    with open(directory / "server.log", "wb") as log_file:
-        proc = serve.start_server(plan, directory, log_file)
-        try:
-            serve.wait_until_ready(plan.base_url, proc, api_key=API_KEY, timeout=300)
-            yield plan.base_url
-        finally:
-            serve.stop_server(proc)
+    with open(directory / "server.log", "wb") as log_file, serve.running_server(plan, directory, log_file):
+        yield plan.base_url
 
 
 @pytest.mark.real_model

@@ -102,6 +102,7 @@ def _run_info(folder: Path) -> tuple[Path, dict, dict]:
 
 def run_export(args: argparse.Namespace) -> int:
     from ..store import resolve_model
+    from .card import write_model_card
     from .export import export_adapter, install_adapter
 
     peft_dir, config, summary = _run_info(args.adapter)
@@ -119,6 +120,8 @@ def run_export(args: argparse.Namespace) -> int:
             raise IoTCoderError("--install needs --stage for a bare PEFT adapter folder")
         target = install_adapter(report.path, base.name, stage)
         print(f"installed as {target}: `iotcoder generate` now uses it for the {stage} stage of {base.name}")
+        if summary:
+            print(f"model card: {write_model_card(args.adapter, stage, target)}")
     return 0
 
 
