@@ -38,7 +38,8 @@ from .schema import CodeModule, PipelineResult, TaskList, TaskSpec
 from .store import load_manifest, model_status
 
 AVATAR = Path(__file__).resolve().parent / "static" / "iotcoder-avatar.svg"
-INSERT_COMMAND = "jupyterlab-ai-commands:add-cell"
+# registered by this package's JupyterLab extension (labextension/src/index.ts)
+INSERT_COMMAND = "iotcoder:insert-cells"
 _FINISHED = object()
 
 LabCommand = Callable[[str, dict], Awaitable[dict]]
@@ -277,31 +278,29 @@ class IoTCoderPersona(BasePersona):
         return None, f"The notebook could not be written: names in {directory} kept being taken."
 
     async def _insert_cells(self, message: Message) -> None:
-        """Put the last result's cells below the active cell of the notebook open in the sender's browser."""
+        """Put the last result's cells below the active cell of the notebook open in the sender's browser.
+
+        One command, one shared-model transaction: the cells keep their iotcoder metadata, so the
+        notebook's Run next step / Run all steps buttons know them as a run.
+        """
         result = self._last
         if result is None:
             self.send_message(chat.help_markdown("There is nothing to insert yet.", False))
             return
         from jupyterlab_commands_toolkit.tools import target_client_id
 
-        cells = build_notebook(result).cells
+        cells = [dict(cell) for cell in build_notebook(result).cells]
         token = target_client_id.set((message.metadata or {}).get("web_client_id"))
-        inserted, problem = 0, ""
         try:
-            for cell in cells:
-                reply = await self.lab_command(INSERT_COMMAND, {
-                    "content": cell.source, "cellType": cell.cell_type, "position": "below"})
-                if not reply.get("success"):
-                    problem = str(reply.get("error") or reply.get("message") or "the browser did not confirm")
-                    break
-                inserted += 1
+            reply = await self.lab_command(INSERT_COMMAND, {"cells": cells})
         finally:
             target_client_id.reset(token)
         saved = f" All of them are in [{self._notebook.name}]({self._lab_link(self._notebook)})." if self._notebook else ""
-        if problem:
-            self.send_message(f"**Inserted {inserted} of {len(cells)} cells** into the open notebook, then: "
-                              f"{problem}. Open a notebook, click the cell to insert below, and say *insert* again."
-                              + saved)
-        else:
-            self.send_message(f"Inserted {inserted} cells (plan, then a markdown and a code cell per step) below "
-                              "the active cell of your open notebook." + saved)
+        if not reply.get("success"):
+            problem = reply.get("error") or reply.get("message") or "the browser did not confirm"
+            self.send_message(f"**Nothing was inserted** into the open notebook: {problem}. Open a notebook, "
+                              "click the cell to insert below, and say *insert* again." + saved)
+            return
+        inserted = (reply.get("result") or {}).get("inserted", len(cells))
+        self.send_message(f"Inserted {inserted} cells (plan, then a markdown and a code cell per step) below "
+                          "the active cell of your open notebook." + saved)

@@ -8,6 +8,7 @@ Only the model is scripted; test_persona_real.py runs the real one.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -340,7 +341,7 @@ def test_insert_puts_every_cell_below_the_active_cell_in_the_senders_browser(tmp
 
     async def lab_command(command, args):
         calls.append((command, args, target_client_id.get()))
-        return {"success": True}
+        return {"success": True, "result": {"inserted": len(args["cells"]), "path": "analysis.ipynb"}}
 
     monkeypatch.setattr(IoTCoderPersona, "lab_command", staticmethod(lab_command))
 
@@ -351,19 +352,22 @@ def test_insert_puts_every_cell_below_the_active_cell_in_the_senders_browser(tmp
         return chat
 
     chat = asyncio.run(scenario())
-    assert [c[1]["cellType"] for c in calls] == ["markdown", "markdown", "code", "markdown", "code", "code"]
-    assert {c[0] for c in calls} == {"jupyterlab-ai-commands:add-cell"}
-    assert {c[1]["position"] for c in calls} == {"below"} and {c[2] for c in calls} == {"tab-7"}
-    assert calls[2][1]["content"].startswith('"""Acceleration magnitude')
+    (command, args, client), = calls  # one command: one transaction in the browser
+    assert command == "iotcoder:insert-cells" and client == "tab-7"
+    cells = args["cells"]
+    assert [c["cell_type"] for c in cells] == ["markdown", "markdown", "code", "markdown", "code", "code"]
+    assert cells[2]["source"].startswith('"""Acceleration magnitude')
+    kinds = [c["metadata"]["iotcoder"]["kind"] for c in cells]
+    assert kinds == ["plan", "task-markdown", "task-code", "task-markdown", "task-code", "wiring"]
+    assert len({c["metadata"]["iotcoder"]["run_id"] for c in cells}) == 1
+    json.dumps(args)  # it crosses to the browser as JSON
     assert "Inserted 6 cells" in replies(chat)[-1]
 
 
-def test_insert_that_the_browser_refuses_says_how_far_it_got(tmp_path, install_worker, monkeypatch):
+def test_insert_that_the_browser_refuses_says_why_and_where_the_notebook_is(tmp_path, install_worker, monkeypatch):
     install_worker(ScriptedRuntime(full_run()))
-    answers = iter([{"success": True}, {"success": False, "error": "No active notebook and no notebook path provided"}])
-
     async def lab_command(command, args):
-        return next(answers)
+        return {"success": False, "error": "No notebook is open: open one and click the cell to insert below"}
 
     monkeypatch.setattr(IoTCoderPersona, "lab_command", staticmethod(lab_command))
 
@@ -374,7 +378,7 @@ def test_insert_that_the_browser_refuses_says_how_far_it_got(tmp_path, install_w
         return chat
 
     reply = replies(asyncio.run(scenario()))[-1]
-    assert "Inserted 1 of 6 cells" in reply and "No active notebook" in reply and ".ipynb" in reply
+    assert "Nothing was inserted" in reply and "No notebook is open" in reply and ".ipynb" in reply
 
 
 BLOCK_JUPYTER_AI = """

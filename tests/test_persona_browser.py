@@ -146,6 +146,10 @@ def test_persona_answers_in_the_chat_with_plan_specs_code_and_a_notebook(jupyter
     assert cells[0]["source"] == "print('my own cell')"
     assert [c["cell_type"] for c in cells[1:]] == [c.cell_type for c in generated.cells]
     assert [c["source"] for c in cells[1:]] == [c.source for c in generated.cells]
+    # one transaction through the extension's iotcoder:insert-cells: the cells are a run the step buttons know
+    assert [c["metadata"]["iotcoder"]["kind"] for c in cells[1:]] == kinds
+    assert len({c["metadata"]["iotcoder"]["run_id"] for c in cells[1:]}) == 1
+    assert len({c["id"] for c in cells}) == len(cells)
     chat.show("analysis.ipynb")
     lab.screenshot("chat-persona-inserted.png")
     chat.show("iot.chat")

@@ -7,6 +7,8 @@
  *    kernel gets a reply ("inserted" | "duplicate" | "error").
  * 2. Stepwise execution: "Run next step", "Run all steps" and "Stop" toolbar
  *    buttons run the generated code cells of the latest run in order.
+ * 3. `iotcoder:insert-cells`: the chat persona's cells, with their iotcoder
+ *    metadata, below the active cell of the current notebook in one transaction.
  */
 import {
   JupyterFrontEnd,
@@ -217,6 +219,24 @@ class NotebookSteps {
     }
   }
 
+  /** Chat insert: the cells below the active cell in one transaction, as a run the step buttons know. */
+  insertBelowActive(cells: IGeneratedCell[]): number {
+    const model = this.panel.content.model;
+    if (!model) {
+      throw new Error('the notebook is not loaded');
+    }
+    const at = this.panel.content.activeCellIndex + 1;
+    // fresh cell ids: inserting the same result twice must not give two cells one id
+    const fresh = cells.map(cell => toSharedCell({ ...cell, id: undefined }));
+    model.sharedModel.transact(() => model.sharedModel.insertCells(at, fresh));
+    const runId = cells[0].metadata.iotcoder?.run_id;
+    if (runId) {
+      this.lastInserted = runId;
+      this.cursors.delete(runId);
+    }
+    return cells.length;
+  }
+
   /** The run of the active cell if it is generated, else the last inserted run, else the last one in the notebook. */
   currentRun(): string | undefined {
     const notebook = this.panel.content;
@@ -388,6 +408,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
       ['iotcoder:run-all-steps', 'IoTCoder: Run all steps', () => current()?.run('all')],
       ['iotcoder:stop-steps', 'IoTCoder: Stop running steps', () => current()?.stop()]
     ];
+    app.commands.addCommand('iotcoder:insert-cells', {
+      label: 'IoTCoder: Insert generated cells below the active cell',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { cells: { type: 'array', description: 'nbformat cells with metadata.iotcoder' } },
+          required: ['cells']
+        }
+      },
+      execute: args => {
+        const panel = tracker.currentWidget;
+        if (!panel) {
+          throw new Error('No notebook is open: open one and click the cell to insert below');
+        }
+        const cells = args.cells as unknown as IGeneratedCell[];
+        if (!Array.isArray(cells) || cells.length === 0) {
+          throw new Error('there are no cells to insert');
+        }
+        const inserted = runners.get(panel)!.insertBelowActive(cells);
+        return { inserted, path: panel.context.path };
+      }
+    });
     for (const [id, label, execute] of commands) {
       app.commands.addCommand(id, {
         label,
