@@ -191,6 +191,36 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
                            timeout=30_000)
 
 
+@pytest.mark.browser
+def test_kernel_restart_mid_generation_inserts_nothing_and_the_magic_works_again(jupyterlab_server, lab_page):
+    page, lab = lab_page, LabPage(lab_page, jupyterlab_server)
+    slow = SCRIPTED_SETUP + ("import time\ndef slow(request):\n    time.sleep(300)\n    return full_run()[0]\n"
+                             "magics.generator = KernelGenerator(lambda model, config: "
+                             "ScriptedRuntime([slow] + full_run()))\n")
+    path = jupyterlab_server.write_notebook("restart.ipynb", [
+        slow, f"%%iotcoder --no-validate\n{REQUIREMENT}", "user_value = 41 + 1"])
+    lab.open_notebook(path)
+    lab.run_cell(0)
+    lab.wait_for_execution(0)
+    lab.run_cell(1)
+    page.locator(".iotcoder-status[data-state='running']").wait_for(timeout=60_000)
+    # the generation thread dies with the kernel: nothing may be inserted, now or later
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+    lab.wait_for_kernel_idle()
+    page.wait_for_timeout(2000)
+    assert [c["source"] for c in lab.cells()][2] == "user_value = 41 + 1" and len(lab.cells()) == 3
+
+    # the new kernel: the extension still answers its comm, so the magic inserts again
+    set_source(page, 0, SCRIPTED_SETUP + "print('set up again')")
+    lab.run_cell(0)
+    page.locator(".jp-OutputArea-output").filter(has_text="set up again").wait_for(timeout=60_000)
+    lab.run_cell(1)
+    wait_for_cell_count(page, 3 + len(GENERATED_KINDS), 60_000)
+    cells = lab.cells()
+    assert [iotcoder(c)["kind"] for c in cells[2:2 + len(GENERATED_KINDS)]] == GENERATED_KINDS
+    assert cells[-1]["source"] == "user_value = 41 + 1"
+
+
 @pytest.mark.real_model
 @pytest.mark.browser
 def test_real_model_cells_appear_below_the_magic_cell_and_the_first_step_runs(jupyterlab_server, lab_page):
