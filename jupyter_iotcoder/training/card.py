@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .runlog import RunLog
+from .runlog import RunLog, losses
 
 
 def _hardware(summary: dict[str, Any]) -> str:
@@ -24,17 +24,11 @@ def _hardware(summary: dict[str, Any]) -> str:
     return f"CPU ({platform.machine()}, {threads} torch threads)" if threads else f"CPU ({platform.machine()})"
 
 
-def _losses(records: list[dict[str, Any]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    train = [(r["step"], r["loss"]) for r in records if r.get("kind") == "train"]
-    evals = [(r["step"], r["loss"]) for r in records if r.get("kind") == "eval"]
-    return train, evals
-
-
 def model_card(run_dir: Path, stage: str, adapter_file: Path) -> str:
     """The card's markdown: data, hyper-parameters, steps, tokens, wall time, hardware and losses."""
     config = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
-    train, evals = _losses(RunLog(run_dir / "log.jsonl").records())
+    train, evals = losses(RunLog(run_dir / "log.jsonl").records())
     optim, lora, data = config["optim"], config["lora"], config["data"]
     hours = summary["train_seconds"] / 3600
     tokens_per_step = optim["grad_accum"] * optim["tokens_per_batch"]

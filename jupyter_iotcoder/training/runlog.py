@@ -31,10 +31,16 @@ class RunLog:
             f.write(json.dumps(record) + "\n")
 
 
-def plot_losses(records: list[dict[str, Any]], path: Path, title: str) -> Path | None:
-    """Training loss per step and held-out loss per evaluation as a PNG; None when nothing is logged yet."""
+def losses(records: list[dict[str, Any]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """(step, loss) pairs of the training steps and of the held-out evaluations."""
     train = [(r["step"], r["loss"]) for r in records if r.get("kind") == "train"]
     evals = [(r["step"], r["loss"]) for r in records if r.get("kind") == "eval"]
+    return train, evals
+
+
+def plot_losses(records: list[dict[str, Any]], path: Path, title: str) -> Path | None:
+    """Training loss per step and held-out loss per evaluation as a PNG; None when nothing is logged yet."""
+    train, evals = losses(records)
     if not train and not evals:
         return None
     import matplotlib
