@@ -280,7 +280,12 @@ class LlamaRuntime:
         from .store import check_gguf
 
         check_gguf(path)
-        handle = self._bindings.llama_adapter_lora_init(self._llm.model, str(path).encode())
+        from llama_cpp._utils import suppress_stdout_stderr
+
+        # llama.cpp warns once per tensor that a LoRA cannot use the repacked CPU buffer; in a notebook that is
+        # dozens of red lines under the magic cell, so its output is kept back unless verbose is asked for
+        with suppress_stdout_stderr(disable=self.config.verbose):
+            handle = self._bindings.llama_adapter_lora_init(self._llm.model, str(path).encode())
         if not handle:
             log.warning("LoRA adapter %s could not be loaded: stage %s uses the base model", path, stage)
             return

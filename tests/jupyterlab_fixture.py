@@ -20,6 +20,7 @@ fails with the server log instead of hanging.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -72,9 +73,11 @@ class JupyterLabServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def lab_url(self, path: str = "") -> str:
+    def lab_url(self, path: str = "", workspace: str | None = None) -> str:
+        """JupyterLab at `path`; a named `workspace` starts with only that file open (no restored tabs)."""
         tree = f"/tree/{path}" if path else ""
-        return f"{self.url}/lab{tree}?token={self.token}"
+        space = f"/workspaces/{workspace}" if workspace else ""
+        return f"{self.url}/lab{space}{tree}?token={self.token}"
 
     def log_tail(self, chars: int = 6000) -> str:
         try:
@@ -188,16 +191,22 @@ def lab_page(jupyterlab_server):
 class LabPage:
     """What a person does in JupyterLab, as Playwright steps with deadlines."""
 
+    _workspaces = itertools.count(1)  # one fresh JupyterLab workspace per opened notebook
+
     def __init__(self, page, server: JupyterLabServer) -> None:
         self.page = page
         self.server = server
 
     def open_notebook(self, path: str, kernel_timeout_ms: int = 120_000) -> None:
-        self.page.goto(self.server.lab_url(path))
-        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                                    "&& window.jupyterapp.shell.currentWidget.content "
-                                    "&& window.jupyterapp.shell.currentWidget.content.model",
-                                    timeout=kernel_timeout_ms)
+        """Open `path` alone in a workspace of its own and wait until it is the current tab with an idle kernel.
+
+        The default workspace would restore the notebooks of earlier tests on the same server, and one of
+        them can end up as the current tab, so every later step would act on the wrong notebook.
+        """
+        self.page.goto(self.server.lab_url(path, workspace=f"test-{next(self._workspaces)}"))
+        self.page.wait_for_function("(path) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                                    " return w && w.context && w.context.path === path && w.content"
+                                    " && w.content.model; }", arg=path, timeout=kernel_timeout_ms)
         self.wait_for_kernel_idle(kernel_timeout_ms)
 
     def wait_for_kernel_idle(self, timeout_ms: int = 120_000) -> None:

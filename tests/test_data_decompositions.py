@@ -7,7 +7,7 @@ import jsonschema
 
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.data.curated import load_programs
-from jupyter_iotcoder.data.decompositions import compress, generate, plan
+from jupyter_iotcoder.data.decompositions import compress, generate, plan, task_cap
 from jupyter_iotcoder.data.knowledge import Combination, load_knowledge
 from jupyter_iotcoder.decompose import decompose_messages, decompose_schema
 
@@ -25,9 +25,7 @@ def test_pair_uses_the_inference_prompt_and_a_schema_valid_answer():
         assert messages[:-1] == list(decompose_messages(d.requirement, d.max_tasks))
         answer = json.loads(messages[-1]["content"])
         jsonschema.validate(answer, decompose_schema(d.max_tasks))
-        assert 3 <= len(answer["tasks"]) <= 7
-        if d.max_tasks == GenerationConfig.max_tasks:
-            assert len(answer["tasks"]) <= GenerationConfig.max_tasks
+        assert 2 <= len(answer["tasks"]) <= min(7, d.max_tasks)
 
 
 def test_mcu_target_adds_quantisation_and_server_target_does_not():
@@ -59,6 +57,39 @@ def test_compress_merges_neighbours_to_respect_the_cap():
     merged = compress(planned, 5)
     assert [p.task.id for p in merged] == [1, 2, 3, 4, 5]
     assert merged[-1].task.outputs == planned[-1].task.outputs
+
+
+def test_compress_to_two_tasks_keeps_every_step_in_order_and_the_final_result():
+    kb, programs = load_knowledge(), load_programs()
+    planned, _ = plan(kb, programs, _combo(kb, "activity_recognition", "imu", "spectrogram", "cortex_m4"),
+                      random.Random(2))
+    merged = compress(planned, 2)
+    assert [p.task.id for p in merged] == [1, 2]
+    assert merged[-1].task.outputs == planned[-1].task.outputs
+    assert "+".join(p.stage for p in merged) == "+".join(p.stage for p in planned)
+    assert merged[0].task.inputs[0] == planned[0].task.inputs[0]
+    for p in merged:
+        assert len(p.task.title) <= 100 and len(p.task.description) <= 600
+        assert not p.task.title.endswith((" and", ",")) and p.task.description.endswith(".")
+
+
+def test_caps_cover_two_to_eight_tasks_and_plans_fit_their_cap():
+    kb, programs = load_knowledge(), load_programs()
+    rng = random.Random(0)
+    caps = [task_cap(rng) for _ in range(400)]
+    assert set(caps) == set(range(2, 9))
+    assert caps.count(GenerationConfig.max_tasks) > len(caps) / 3  # the default cap users get stays the common one
+    lengths = set()
+    for seed, combo in enumerate(kb.valid_combinations()[::13]):
+        d = generate(kb, programs, combo, random.Random(seed))
+        assert len(d.planned) <= d.max_tasks
+        assert all(p.task.description.endswith(".") for p in d.planned)  # no step cut off mid-sentence
+        lengths.add(len(d.planned))
+        if d.named_function:  # the function the user named is always the last task, whatever the cap
+            name = d.named_function.split("(")[0]
+            assert d.planned[-1].task.title == f"Implement {name}"
+            assert f"`{d.named_function}`" in d.planned[-1].task.description
+    assert {2, 3, 4, 5, 6} <= lengths
 
 
 def test_every_valid_combination_of_a_classifying_or_detecting_family_has_a_model_step():

@@ -95,10 +95,13 @@ def _random_lora(path, model_path, rank=4, scale=0.5):
     writer.close()
 
 
-def test_lora_adapter_is_switched_per_request_on_one_base_model(tmp_path, model_path):
+def test_lora_adapter_is_switched_per_request_on_one_base_model(tmp_path, model_path, capfd):
     adapter = tmp_path / "codegen.gguf"
     _random_lora(adapter, model_path)
+    capfd.readouterr()
     runtime = LlamaRuntime(model_path, RuntimeConfig(n_ctx=512), {"codegen": adapter})
+    loading = capfd.readouterr()
+    assert "llama_adapter_lora" not in loading.out + loading.err, "llama.cpp's per-tensor notes stay out of the user's output"
     try:
         assert runtime.adapters() == {"codegen": "codegen.gguf"}
         base = complete(runtime, ChatRequest(HELLO, max_tokens=12, temperature=0.0)).text

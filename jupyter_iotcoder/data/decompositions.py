@@ -276,27 +276,67 @@ def _signature_name(combo: Combination, rng: random.Random, reserved: set[str]) 
     return rng.choice(options) if options else f"run_{fam.id}_pipeline"
 
 
-def _merge(first: PlannedTask, second: PlannedTask) -> PlannedTask:
-    a, b = first.task, second.task
-    produced = set(a.outputs)
-    inputs = a.inputs + [n for n in b.inputs if n not in produced and n not in a.inputs]
-    description = f"{a.description.rstrip('.')}; then {b.description[:1].lower()}{b.description[1:]}"
-    task = Task(id=a.id, title=f"{a.title} and {b.title[:1].lower()}{b.title[1:]}"[:100],
-                description=description[:600], inputs=inputs[:6], outputs=b.outputs)
-    return PlannedTask(task=task, stage=f"{first.stage}+{second.stage}", technique=f"{first.technique}+{second.technique}")
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, without a dangling joiner."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return re.sub(r"(,|;| and| then)+$", "", cut.rstrip(" ,;"))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _merge(group: list[PlannedTask]) -> PlannedTask:
+    """One task doing the work of neighbouring tasks, in order; it consumes what the group needs from outside."""
+    if len(group) == 1:
+        return group[0]
+    first, produced, inputs = group[0].task, set(), []
+    for p in group:
+        inputs += [n for n in p.task.inputs if n not in produced and n not in inputs]
+        produced.update(p.task.outputs)
+    titles = [p.task.title for p in group]
+    title = ", ".join([titles[0]] + [_lower_first(t) for t in titles[1:-1]]) + f" and {_lower_first(titles[-1])}"
+    if len(title) > 100:  # name the first and the last step; the description lists them all
+        title = f"{_shorten(titles[0], 48)}, then {_lower_first(_shorten(titles[-1], 44))}"
+    descriptions = [p.task.description.rstrip(".") for p in group]
+    if sum(len(d) for d in descriptions) + 8 * len(group) > 600:
+        # keep every step's first clause (its technique and parameters) over detail, within an equal share
+        share = 600 // len(group) - 8
+        descriptions = [_shorten(re.split(r"(?<=[.;])\s", d, maxsplit=1)[0].rstrip(".;"), share)
+                        for d in descriptions]
+    description = "; then ".join([descriptions[0]] + [_lower_first(d) for d in descriptions[1:]]) + "."
+    task = Task(id=first.id, title=_shorten(title, 100), description=_shorten(description, 600),
+                inputs=inputs[:6], outputs=group[-1].task.outputs)
+    return PlannedTask(task=task, stage="+".join(p.stage for p in group),
+                       technique="+".join(p.technique for p in group))
 
 
 def compress(planned: list[PlannedTask], limit: int) -> list[PlannedTask]:
-    """Merge neighbouring tasks (the shortest pair first) until at most `limit` remain, as an expert would under a cap."""
-    planned = list(planned)
-    while len(planned) > limit:
-        sizes = [len(planned[i].task.description) + len(planned[i + 1].task.description)
-                 for i in range(len(planned) - 1)]
+    """Merge neighbouring tasks (the shortest pair first) until at most `limit` remain, as an expert would under a cap.
+
+    The last task keeps its outputs, so the plan still ends with the result the user asked for.
+    """
+    groups = [[p] for p in planned]
+    while len(groups) > limit:
+        sizes = [sum(len(p.task.description) for p in groups[i] + groups[i + 1]) for i in range(len(groups) - 1)]
         i = sizes.index(min(sizes))
-        planned[i:i + 2] = [_merge(planned[i], planned[i + 1])]
+        groups[i:i + 2] = [groups[i] + groups[i + 1]]
+    merged = [_merge(g) for g in groups]
     return [p if p.task.id == n else PlannedTask(task=p.task.model_copy(update={"id": n}), stage=p.stage,
                                                    technique=p.technique, program=p.program)
-            for n, p in enumerate(planned, start=1)]
+            for n, p in enumerate(merged, start=1)]
+
+
+def task_cap(rng: random.Random) -> int:
+    """The `--max-tasks` a user gives: mostly the default, otherwise anything from 2 to 8.
+
+    Plans longer than the cap are compressed, so the adapter learns to plan within any cap instead of
+    cutting a long template off before its final task.
+    """
+    default = GenerationConfig.max_tasks
+    return default if rng.random() < 0.4 else rng.randint(2, 8)
 
 
 def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination, rng: random.Random,
@@ -307,10 +347,9 @@ def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination
     if made is None:
         return None
     planned, ctx = made
-    default = GenerationConfig.max_tasks
-    if len(planned) > default and rng.random() < 0.6:
-        planned = compress(planned, default)
-    max_tasks = default if len(planned) <= default else rng.randint(len(planned), 8)
+    max_tasks = task_cap(rng)
+    if len(planned) > max_tasks:
+        planned = compress(planned, max_tasks)
     signature = None
     if named:
         name = _signature_name(combo, rng, set(reserved_names))
@@ -318,10 +357,13 @@ def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination
         signature = f"{name}({', '.join(args)})"
         last = planned[-1].task
         steps = ", ".join(f"`{p.task.title.lower()}`" for p in planned[:-1])
+        calls = (f" This task implements `{signature}`: it calls the earlier steps ({steps}) in order and returns "
+                 f"{combo.family.result}." if steps else f" This task implements `{signature}` and returns "
+                 f"{combo.family.result}.")
         final = last.model_copy(update={
             "title": f"Implement {name}"[:100],
-            "description": (last.description + f" This task implements `{signature}`: it calls the earlier steps "
-                            f"({steps}) in order and returns {combo.family.result}.")[:600],
+            "description": _shorten((_shorten(last.description, max(0, 599 - len(calls))).rstrip(".;, ") + "."
+                                     + calls).strip(), 600),
             "inputs": args, "outputs": [combo.family.result]})
         planned[-1] = PlannedTask(task=final, stage=planned[-1].stage, technique=planned[-1].technique)
     voice = rng.choice(VOICES)
