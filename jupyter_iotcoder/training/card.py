@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .config import TrainConfigError, default_config_path, load_config
 from .runlog import RunLog, losses
 
 
@@ -21,7 +22,29 @@ def _hardware(summary: dict[str, Any]) -> str:
     if summary.get("device") == "cuda":
         return "CUDA GPU"
     threads = summary.get("torch_threads")
-    return f"CPU ({platform.machine()}, {threads} torch threads)" if threads else f"CPU ({platform.machine()})"
+    machine = summary.get("machine") or platform.machine()  # runs before the trainer recorded it: this machine
+    return f"CPU ({machine}, {threads} torch threads)" if threads else f"CPU ({machine})"
+
+
+def config_differences(stage: str, config: dict[str, Any]) -> list[str]:
+    """`section.key = value` for each setting of the run that the stage's shipped config does not have."""
+    try:
+        shipped = json.loads(json.dumps(load_config(stage).to_dict()))
+    except TrainConfigError:
+        return []
+    return [f"{section}.{key} = {value!r}"
+            for section, values in config.items() if isinstance(values, dict) and isinstance(shipped.get(section), dict)
+            for key, value in values.items()
+            if (section, key) != ("optim", "max_steps") and shipped[section].get(key) != value]
+
+
+def _reproduce(stage: str, config: dict[str, Any], summary: dict[str, Any]) -> str:
+    line = f"Reproduce with `iotcoder train --stage {stage} --max-steps {summary['max_steps']}`"
+    differences = config_differences(stage, config)
+    if differences:
+        line += (f" and a copy of `{default_config_path(stage).name}` changed to {', '.join(differences)} "
+                 "(`--config`)")
+    return line + ", then `iotcoder models export <run folder> --install`."
 
 
 def model_card(run_dir: Path, stage: str, adapter_file: Path) -> str:
@@ -71,8 +94,7 @@ def model_card(run_dir: Path, stage: str, adapter_file: Path) -> str:
     if evals:
         lines.append("- held-out loss: " + ", ".join(f"{loss:.3f} (step {step})" for step, loss in evals))
     lines += ["", f"![loss curve]({stage}.loss.png)", "",
-              f"The per-step log is `{stage}.log.jsonl`. Reproduce with `iotcoder train --stage {stage} "
-              f"--max-steps {summary['max_steps']}`, then `iotcoder models export <run folder> --install`.", ""]
+              f"The per-step log is `{stage}.log.jsonl`. {_reproduce(stage, config, summary)}", ""]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import platform
 import signal
 import sys
 import threading
@@ -288,7 +289,7 @@ def train(config: TrainConfig, base: BaseModel, out_dir: str | Path, *, resume: 
     )
     summary = {k: (str(v) if isinstance(v, Path) else v) for k, v in result.__dict__.items()}
     summary.update(base_model=base.name, base_gguf=str(base.gguf_path) if base.gguf_path else None,
-                   device=device, torch_threads=torch.get_num_threads(),
+                   device=device, torch_threads=torch.get_num_threads(), machine=platform.machine(),
                    train_tokens_per_second=state.tokens_seen / state.train_seconds if state.train_seconds else None)
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
     return result

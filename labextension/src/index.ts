@@ -205,9 +205,7 @@ class NotebookSteps {
         }
         shared.insertCells(plan.insertAt, request.cells.map(toSharedCell));
       });
-      const runId = request.cells[0].metadata.iotcoder!.run_id;
-      this.lastInserted = runId;
-      this.cursors.delete(runId);
+      this.remember(request.cells[0].metadata.iotcoder?.run_id);
       reply({
         status: 'inserted',
         count: request.cells.length,
@@ -229,12 +227,16 @@ class NotebookSteps {
     // fresh cell ids: inserting the same result twice must not give two cells one id
     const fresh = cells.map(cell => toSharedCell({ ...cell, id: undefined }));
     model.sharedModel.transact(() => model.sharedModel.insertCells(at, fresh));
-    const runId = cells[0].metadata.iotcoder?.run_id;
+    this.remember(cells[0].metadata.iotcoder?.run_id);
+    return cells.length;
+  }
+
+  /** A run just inserted: the step buttons act on it next, from its first step. */
+  private remember(runId: string | undefined): void {
     if (runId) {
       this.lastInserted = runId;
       this.cursors.delete(runId);
     }
-    return cells.length;
   }
 
   /** The run of the active cell if it is generated, else the last inserted run, else the last one in the notebook. */
