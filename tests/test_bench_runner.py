@@ -105,3 +105,32 @@ def test_pending_samples_are_task_major_so_a_cut_short_run_compares_configuratio
                    [STEP_TASK, STEP_TASK.model_copy(update={"id": "second"})], tmp_path)
     assert [(c, t.id) for c, t, _ in run.pending()] == [
         ("direct", "ar-test-steps"), ("pipeline", "ar-test-steps"), ("direct", "second"), ("pipeline", "second")]
+
+
+def test_a_sample_is_cached_per_adapter_and_task_cap_so_new_adapters_are_measured_afresh(tmp_path):
+    tasks = [STEP_TASK]
+    run = BenchRun(None, "scripted", ["direct", "pipeline", "pipeline+lora"], tasks, tmp_path,
+                   generation=GenerationConfig(max_tasks=3), adapters_id="aaaa")
+    retrained = BenchRun(None, "scripted", run.configs, tasks, tmp_path,
+                         generation=GenerationConfig(max_tasks=3), adapters_id="bbbb")
+    other_cap = BenchRun(None, "scripted", run.configs, tasks, tmp_path,
+                         generation=GenerationConfig(max_tasks=5), adapters_id="aaaa")
+    key = run.key
+    assert key("pipeline+lora", STEP_TASK.id, 0) != retrained.key("pipeline+lora", STEP_TASK.id, 0)
+    assert key("pipeline", STEP_TASK.id, 0) == retrained.key("pipeline", STEP_TASK.id, 0)  # no adapter in it
+    assert key("pipeline", STEP_TASK.id, 0) != other_cap.key("pipeline", STEP_TASK.id, 0)
+    assert key("direct", STEP_TASK.id, 0) == other_cap.key("direct", STEP_TASK.id, 0)  # no plan in it
+    run.samples_file.write_text("".join(json.dumps({"key": k}) + "\n" for k in run.keys()))
+    assert run.pending() == []
+    assert [c for c, _, _ in retrained.pending()] == ["pipeline+lora"]
+
+
+def test_adapters_fingerprint_changes_with_the_adapter_bytes(tmp_path):
+    from jupyter_iotcoder.bench.runner import adapters_fingerprint
+
+    adapter = tmp_path / "codegen.gguf"
+    adapter.write_bytes(b"one")
+    first = adapters_fingerprint({"codegen": adapter})
+    adapter.write_bytes(b"two")
+    assert adapters_fingerprint({"codegen": adapter}) != first and len(first) == 12
+    assert adapters_fingerprint({}) == ""

@@ -25,7 +25,7 @@ def test_pair_uses_the_inference_prompt_and_a_schema_valid_answer():
         assert messages[:-1] == list(decompose_messages(d.requirement, d.max_tasks))
         answer = json.loads(messages[-1]["content"])
         jsonschema.validate(answer, decompose_schema(d.max_tasks))
-        assert 2 <= len(answer["tasks"]) <= min(7, d.max_tasks)
+        assert 1 <= len(answer["tasks"]) <= min(7, d.max_tasks)
 
 
 def test_mcu_target_adds_quantisation_and_server_target_does_not():
@@ -73,11 +73,11 @@ def test_compress_to_two_tasks_keeps_every_step_in_order_and_the_final_result():
         assert not p.task.title.endswith((" and", ",")) and p.task.description.endswith(".")
 
 
-def test_caps_cover_two_to_eight_tasks_and_plans_fit_their_cap():
+def test_caps_cover_one_to_eight_tasks_and_plans_fit_their_cap():
     kb, programs = load_knowledge(), load_programs()
     rng = random.Random(0)
     caps = [task_cap(rng) for _ in range(400)]
-    assert set(caps) == set(range(2, 9))
+    assert set(caps) == set(range(1, 9))
     assert caps.count(GenerationConfig.max_tasks) > len(caps) / 3  # the default cap users get stays the common one
     lengths = set()
     for seed, combo in enumerate(kb.valid_combinations()[::13]):
@@ -89,7 +89,7 @@ def test_caps_cover_two_to_eight_tasks_and_plans_fit_their_cap():
             name = d.named_function.split("(")[0]
             assert d.planned[-1].task.title == f"Implement {name}"
             assert f"`{d.named_function}`" in d.planned[-1].task.description
-    assert {2, 3, 4, 5, 6} <= lengths
+    assert {1, 2, 3, 4, 5, 6} <= lengths
 
 
 def test_every_valid_combination_of_a_classifying_or_detecting_family_has_a_model_step():

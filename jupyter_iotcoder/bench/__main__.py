@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from ..runtime import load_runtime
     from ..store import resolve_model
     from .report import bar_chart, markdown, summarize
-    from .runner import CONFIGS, BenchRun, load_samples
+    from ..store import find_adapter
+    from .runner import CONFIGS, BenchRun, adapters_fingerprint, load_samples
     from .tasks import load_tasks
 
     if args.suite != "iot":
@@ -79,23 +80,26 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     resolved = resolve_model(args.model, progress=False)
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
+    adapters = {stage: path for stage in ("decompose", "codegen") if (path := find_adapter(resolved.name, stage))}
     started = time.perf_counter()
+    bench = BenchRun(None, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
+                     temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks),
+                     adapters_id=adapters_fingerprint(adapters))
     if not args.report_only:
-        runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads))
-        if "pipeline+lora" in configs and not runtime.adapters():
+        bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads))
+        if "pipeline+lora" in configs and not bench.runtime.adapters():
             print("note: no LoRA adapters are shipped for this model; pipeline+lora equals pipeline", file=sys.stderr)
-        BenchRun(runtime, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
-                 temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks)).run()
-    wanted = {t.id for t in tasks}
-    samples = [s for s in load_samples(args.out / "samples.jsonl")
-               if s["model"] == model_id and s["config"] in configs and s["task_id"] in wanted]
+        bench.run()
+    wanted = bench.keys()  # only samples made with these adapters and this --max-tasks
+    samples = [s for s in load_samples(args.out / "samples.jsonl") if s["key"] in wanted]
     summary = summarize(samples)
     results = {
         "command": " ".join(sys.argv),
         "model": {"name": resolved.name, "path": str(resolved.path),
                   "sha256": resolved.entry.sha256 if resolved.entry else None},
         "seed": args.seed, "temperature": args.temperature, "samples_per_task": args.samples,
-        "max_tasks": args.max_tasks, "machine": _machine(),
+        "max_tasks": args.max_tasks, "adapters": {stage: path.name for stage, path in adapters.items()},
+        "adapters_id": bench.adapters_id, "machine": _machine(),
         "copilot_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "wall_seconds": time.perf_counter() - started, "summary": summary,
     }

@@ -8,6 +8,7 @@ rebuilt from the file alone. Sandbox runs overlap with the next generation.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +43,15 @@ CONFIGS = {c.name: c for c in (
     BenchConfig("pipeline+repair", True, True, True,
                 "(d) the pipeline (with adapters where shipped) plus execution-guided validation and repair"),
 )}
+
+
+def adapters_fingerprint(paths: dict[str, Path]) -> str:
+    """A short hash of the adapter files by stage; empty without adapters."""
+    digest = hashlib.sha256()
+    for stage, path in sorted(paths.items()):
+        digest.update(stage.encode())
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()[:12] if paths else ""
 
 
 class _BaseOnly:
@@ -124,7 +134,7 @@ def generate_candidate(config_name: str, requirement: str, runtime: Runtime, gen
 class BenchRun:
     """One benchmark run: which configurations, tasks and samples, and where results go."""
 
-    runtime: Runtime
+    runtime: Runtime | None  # None only to read cached samples (--report-only)
     model_id: str
     configs: list[str]
     tasks: list[BenchTask]
@@ -134,13 +144,23 @@ class BenchRun:
     temperature: float = 0.2
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     memory_mb: int = 2048
+    adapters_id: str = ""  # which adapter files the +lora configurations ran with (see adapters_fingerprint)
 
     @property
     def samples_file(self) -> Path:
         return self.out_dir / "samples.jsonl"
 
     def key(self, config: str, task_id: str, sample: int) -> str:
-        return f"{config}|{self.model_id}|{task_id}|{sample}|t={self.temperature}|seed={self.seed}"
+        """Everything a cached sample depends on: a new adapter or another --max-tasks is a new sample."""
+        key = f"{config}|{self.model_id}|{task_id}|{sample}|t={self.temperature}|seed={self.seed}"
+        if CONFIGS[config].pipeline:
+            key += f"|max_tasks={self.generation.max_tasks}"
+        if CONFIGS[config].adapters and self.adapters_id:
+            key += f"|adapters={self.adapters_id}"
+        return key
+
+    def keys(self) -> set[str]:
+        return {self.key(c, t.id, i) for t in self.tasks for i in range(self.samples) for c in self.configs}
 
     def done_keys(self) -> set[str]:
         return done_keys(self.samples_file)

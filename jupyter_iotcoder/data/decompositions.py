@@ -276,12 +276,15 @@ def _signature_name(combo: Combination, rng: random.Random, reserved: set[str]) 
     return rng.choice(options) if options else f"run_{fam.id}_pipeline"
 
 
-def _shorten(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, without a dangling joiner."""
+def _shorten(text: str, limit: int, clauses: bool = False) -> str:
+    """`text` cut to at most `limit` characters without a dangling joiner: at the last comma when `clauses`
+    and one is in the second half, else at a word boundary."""
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return re.sub(r"(,|;| and| then)+$", "", cut.rstrip(" ,;"))
+    cut = text[:limit]
+    comma = cut.rfind(", ")
+    cut = cut[:comma] if clauses and comma > limit // 2 else cut.rsplit(" ", 1)[0]
+    return re.sub(r"(\s|[,;:+(\-]|\band|\bthen|\bwith|\bof|\bto|\bthe|\ba)+$", "", cut)
 
 
 def _lower_first(text: str) -> str:
@@ -304,7 +307,7 @@ def _merge(group: list[PlannedTask]) -> PlannedTask:
     if sum(len(d) for d in descriptions) + 8 * len(group) > 600:
         # keep every step's first clause (its technique and parameters) over detail, within an equal share
         share = 600 // len(group) - 8
-        descriptions = [_shorten(re.split(r"(?<=[.;])\s", d, maxsplit=1)[0].rstrip(".;"), share)
+        descriptions = [_shorten(re.split(r"(?<=[.;])\s", d, maxsplit=1)[0].rstrip(".;"), share, clauses=True)
                         for d in descriptions]
     description = "; then ".join([descriptions[0]] + [_lower_first(d) for d in descriptions[1:]]) + "."
     task = Task(id=first.id, title=_shorten(title, 100), description=_shorten(description, 600),
@@ -330,13 +333,13 @@ def compress(planned: list[PlannedTask], limit: int) -> list[PlannedTask]:
 
 
 def task_cap(rng: random.Random) -> int:
-    """The `--max-tasks` a user gives: mostly the default, otherwise anything from 2 to 8.
+    """The `--max-tasks` a user gives: mostly the default, otherwise anything from 1 to 8 (the CLI's range).
 
     Plans longer than the cap are compressed, so the adapter learns to plan within any cap instead of
     cutting a long template off before its final task.
     """
     default = GenerationConfig.max_tasks
-    return default if rng.random() < 0.4 else rng.randint(2, 8)
+    return default if rng.random() < 0.4 else rng.randint(1, 8)
 
 
 def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination, rng: random.Random,
@@ -362,7 +365,7 @@ def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination
                  f"{combo.family.result}.")
         final = last.model_copy(update={
             "title": f"Implement {name}"[:100],
-            "description": _shorten((_shorten(last.description, max(0, 599 - len(calls))).rstrip(".;, ") + "."
+            "description": _shorten((_shorten(last.description, max(0, 599 - len(calls)), clauses=True).rstrip(".;, ") + "."
                                      + calls).strip(), 600),
             "inputs": args, "outputs": [combo.family.result]})
         planned[-1] = PlannedTask(task=final, stage=planned[-1].stage, technique=planned[-1].technique)
