@@ -368,17 +368,20 @@ def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, 
     model is resolved by name or path (see store.py) and loaded with its stage adapters.
     """
     from .remote import OpenAIRuntime, load_server_config
-    from .store import find_adapter, resolve_model
+    from .store import resolve_model
 
     config = config or RuntimeConfig()
     server = server or load_server_config()
     if server is not None:
         return OpenAIRuntime.connect(server, model=model, n_ctx=config.n_ctx, use_adapters=adapters)
     resolved = resolve_model(model, allow_download=allow_download)
-    adapter_paths = {}
-    if adapters:
-        for stage in STAGES_WITH_ADAPTERS:
-            path = find_adapter(resolved.name, stage)
-            if path is not None:
-                adapter_paths[stage] = path
+    adapter_paths = stage_adapters(resolved.name) if adapters else {}
     return LlamaRuntime(resolved.path, config, adapter_paths, model_name=resolved.name)
+
+
+def stage_adapters(model_name: str) -> dict[str, Path]:
+    """Shipped LoRA adapters of `model_name`, by stage."""
+    from .store import find_adapter
+
+    found = {stage: find_adapter(model_name, stage) for stage in STAGES_WITH_ADAPTERS}
+    return {stage: path for stage, path in found.items() if path is not None}

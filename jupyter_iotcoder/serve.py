@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import store
 from .errors import IoTCoderError
-from .runtime import STAGES_WITH_ADAPTERS
+from .runtime import stage_adapters
 
 # llama_cpp.server lets these variables override the config file (HOST would
 # bypass the loopback check), so the child never inherits them.
@@ -95,12 +95,6 @@ def check_bind(host: str, allow_remote: bool, api_key: str | None) -> None:
                          "Add --allow-remote and an API key (--api-key or IOTCODER_API_KEY), or use 127.0.0.1.")
     if not api_key:
         raise ServeError(f"--allow-remote on {host} needs an API key: pass --api-key or set IOTCODER_API_KEY")
-
-
-def stage_adapters(model_name: str) -> dict[str, Path]:
-    """Shipped LoRA adapters of `model_name`, by stage."""
-    found = {stage: store.find_adapter(model_name, stage) for stage in STAGES_WITH_ADAPTERS}
-    return {stage: path for stage, path in found.items() if path is not None}
 
 
 def build_plan(model_name: str, model_path: Path, adapters: dict[str, Path], options: ServeOptions, *,

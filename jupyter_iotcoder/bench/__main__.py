@@ -63,10 +63,9 @@ def _select(tasks, args):
 
 def run(args: argparse.Namespace) -> int:
     from ..config import GenerationConfig, RuntimeConfig
-    from ..runtime import load_runtime
+    from ..runtime import load_runtime, stage_adapters
     from ..store import resolve_model
     from .report import bar_chart, markdown, summarize
-    from ..store import find_adapter
     from .runner import CONFIGS, BenchRun, adapters_fingerprint, load_samples
     from .tasks import load_tasks
 
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     resolved = resolve_model(args.model, progress=False)
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
-    adapters = {stage: path for stage in ("decompose", "codegen") if (path := find_adapter(resolved.name, stage))}
+    adapters = stage_adapters(resolved.name)
     started = time.perf_counter()
     bench = BenchRun(None, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
                      temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks),
