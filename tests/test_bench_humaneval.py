@@ -36,3 +36,15 @@ def test_right_answers_pass_wrong_ones_fail_and_lora_is_skipped_without_an_adapt
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(r["config"], r["passed"]) for r in rows] == [("base", True), ("base", False)]
     assert "| base | 2 | 0.500 |" in humaneval_report(path, "scripted")
+
+
+def test_adapter_answers_are_cached_per_adapter_files_and_reported_only_for_the_current_ones(tmp_path):
+    right = "```python\n" + PROBLEMS[0]["prompt"] + PROBLEMS[0]["canonical_solution"] + "```"
+    runtime = ScriptedRuntime([right, right], adapters={"codegen": "codegen.gguf"})
+    path = run_humaneval(runtime, "scripted", ["base+lora"], tmp_path, limit=1, progress=False, adapters_id="old")
+    assert "| base+lora | 1 | 1.000 |" in humaneval_report(path, "scripted", "old")
+    assert "base+lora" not in humaneval_report(path, "scripted", "new")
+    run_humaneval(runtime, "scripted", ["base+lora"], tmp_path, limit=1, progress=False, adapters_id="new")
+    assert len(path.read_text().splitlines()) == 2  # the retrained adapter answered again
+    run_humaneval(runtime, "scripted", ["base+lora"], tmp_path, limit=1, progress=False, adapters_id="new")
+    assert len(path.read_text().splitlines()) == 2  # and is cached from then on

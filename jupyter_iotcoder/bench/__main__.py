@@ -114,10 +114,10 @@ def run(args: argparse.Namespace) -> int:
 def run_suite(args: argparse.Namespace) -> int:
     """The sensor-accuracy or HumanEval suite: cached samples, then a markdown and JSON report."""
     from ..config import RuntimeConfig
-    from ..runtime import load_runtime
+    from ..runtime import load_runtime, stage_adapters
     from ..store import resolve_model
     from . import humaneval, sensor_accuracy
-    from .runner import CONFIGS, load_samples
+    from .runner import CONFIGS, adapters_fingerprint, load_samples
 
     known = humaneval.CONFIGS if args.suite == "humaneval" else CONFIGS
     default = "base,base+lora" if args.suite == "humaneval" else "direct,pipeline"
@@ -141,10 +141,11 @@ def run_suite(args: argparse.Namespace) -> int:
         table, name = sensor_accuracy.sensor_report(path, model_id), "sensor_accuracy"
     else:
         path = args.out / "humaneval.jsonl"
+        adapters_id = adapters_fingerprint(stage_adapters(resolved.name))
         if runtime is not None:
             path = humaneval.run_humaneval(runtime, model_id, configs, args.out, limit=args.limit, seed=args.seed,
-                                           temperature=args.temperature)
-        table, name = humaneval.humaneval_report(path, model_id), "humaneval"
+                                           temperature=args.temperature, adapters_id=adapters_id)
+        table, name = humaneval.humaneval_report(path, model_id, adapters_id), "humaneval"
     results = {
         "command": " ".join(sys.argv), "suite": args.suite,
         "model": {"name": resolved.name, "path": str(resolved.path),

@@ -50,8 +50,14 @@ def answer_problem(problem: dict, runtime: Runtime, adapter: str | None, seed: i
     return program_for(problem, answer.text), answer.tokens, answer.seconds
 
 
+def sample_key(config: str, model_id: str, task_id: str, temperature: float, seed: int, adapters_id: str = "") -> str:
+    """What a cached answer depends on: a retrained adapter (another `adapters_id`) is a new sample."""
+    key = f"{config}|{model_id}|{task_id}|t={temperature}|seed={seed}"
+    return key + (f"|adapters={adapters_id}" if CONFIGS[config] and adapters_id else "")
+
+
 def run_humaneval(runtime: Runtime, model_id: str, configs: list[str], out_dir: Path, limit: int | None = None,
-                  seed: int = 0, temperature: float = 0.2, progress: bool = True) -> Path:
+                  seed: int = 0, temperature: float = 0.2, progress: bool = True, adapters_id: str = "") -> Path:
     """Answer and test every problem not yet cached; configurations whose adapter is not loaded are skipped."""
     from tqdm import tqdm
 
@@ -60,14 +66,16 @@ def run_humaneval(runtime: Runtime, model_id: str, configs: list[str], out_dir: 
     done = done_keys(path)
     available = [c for c in configs if CONFIGS[c] is None or CONFIGS[c] in runtime.adapters()]
     todo = [(problem, config) for problem in load_problems(limit) for config in available]
-    todo = [(p, c) for p, c in todo if f"{c}|{model_id}|{p['task_id']}|t={temperature}|seed={seed}" not in done]
+    todo = [(p, c) for p, c in todo
+            if sample_key(c, model_id, p["task_id"], temperature, seed, adapters_id) not in done]
     with path.open("a") as out:
         for problem, config in tqdm(todo, disable=not progress, desc="HumanEval"):
             program, tokens, seconds = answer_problem(problem, runtime, CONFIGS[config], seed, temperature)
             result = run_cells([program], test_code=problem["test"], entry_point=problem["entry_point"],
                                timeout=15.0, memory_mb=1024)
             out.write(json.dumps({
-                "key": f"{config}|{model_id}|{problem['task_id']}|t={temperature}|seed={seed}",
+                "key": sample_key(config, model_id, problem["task_id"], temperature, seed, adapters_id),
+                "adapters_id": adapters_id if CONFIGS[config] else "",
                 "config": config, "model": model_id, "task_id": problem["task_id"], "passed": result.passed,
                 "status": result.status, "reason": result.reason[:300], "tokens": tokens,
                 "gen_seconds": round(seconds, 3),
@@ -76,8 +84,10 @@ def run_humaneval(runtime: Runtime, model_id: str, configs: list[str], out_dir: 
     return path
 
 
-def humaneval_report(path: Path, model_id: str) -> str:
-    rows = [r for r in load_samples(path) if r["model"] == model_id]
+def humaneval_report(path: Path, model_id: str, adapters_id: str = "") -> str:
+    """pass@1 per configuration, counting adapter answers only when they came from these adapter files."""
+    rows = [r for r in load_samples(path) if r["model"] == model_id
+            and (not CONFIGS[r["config"]] or r.get("adapters_id", "") == adapters_id)]
     lines = ["| configuration | problems | pass@1 | mean tokens |", "|---|---|---|---|"]
     for config in CONFIGS:
         mine = [r for r in rows if r["config"] == config]

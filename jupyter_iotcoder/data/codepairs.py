@@ -27,8 +27,8 @@ from ..codegen import check_module, codegen_messages, missing_imports, undefined
 from ..prompts import render
 from ..schema import Param, Signature, Task, TaskList, TaskSpec
 from .crawler import ApiDoc
-from .curated import Instance, Program, context, instantiate, variant_values
-from .decompositions import Decomposition
+from .curated import Instance, Program, context, fmt, instantiate, variant_values
+from .decompositions import Decomposition, num
 from .execution import Job
 
 _IMPORT = re.compile(r"^(import\s+\S|from\s+\S+\s+import\s)")
@@ -89,11 +89,133 @@ def _candidate(instance: Instance, task: Task, tasks: TaskList, earlier: list[Ta
                      jobs=[Job(instance.code, instance.test, instance.function_name)], meta=meta)
 
 
+def _split_module(code: str) -> tuple[list[str], str]:
+    """(top-level import lines, the definitions): without the module docstring and the `__main__` demonstration."""
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    imports, keep = [], []
+    for node in tree.body:
+        text = "\n".join(lines[node.lineno - 1: node.end_lineno])
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(text)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node is tree.body[0]:
+            continue
+        elif isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+            continue
+        else:
+            keep.append(text)
+    return imports, "\n\n\n".join(keep)
+
+
+def _demo_lines(decomposition: Decomposition, function_name: str, args: list[str]) -> list[str]:
+    """A `__main__` demonstration: synthetic data of the sensor's shape and units through the whole chain."""
+    modality, facts = decomposition.combination.modality, decomposition.facts
+    fs = float(facts["fs_value"])
+    # several of the plan's windows, at most 20,000 samples
+    seconds = float(num(min(max(60.0, 4 * float(facts["win"])), 20000.0 / fs)))
+    lines = ['if __name__ == "__main__":', "    rng = np.random.default_rng(0)", f"    fs = {fmt(fs)}",
+             f"    t = np.arange(int({fmt(seconds)} * fs)) / fs", f"    f0 = {fmt(facts['f0'])}"]
+    if "anchors" in args or "anchors" in modality.demo:
+        lines.append("    anchors = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 8.0], [0.0, 8.0]])")
+    lines += [f"    {modality.data} = {modality.demo}", f"    print({function_name}({', '.join(args)}))"]
+    return lines
+
+
+def composed_module(decomposition: Decomposition, task: Task, parts: tuple[Instance, ...],
+                    ) -> tuple[str, TaskSpec] | None:
+    """The final task of a named requirement: the last steps' programs plus the user's function, which calls
+    every step in order (earlier steps' functions are defined in cells above) and returns the result.
+
+    None when the chain cannot be wired: a step needs a value that neither the signature nor an earlier
+    step gives, or its result has more than one part.
+    """
+    name = task.title.removeprefix("Implement ").strip()
+    args = list(task.inputs)
+    steps = [p.program for p in decomposition.planned[:-1]] + list(parts)
+    if any(step is None for step in steps) or len(steps[-1].outputs) != 1:
+        return None
+    available = set(args)
+    for step in steps:
+        if any(p.name not in available for p in step.inputs) or step.function_name == name:
+            return None
+        available.update(p.name for p in step.outputs)
+    used, calls = set(), []
+    for step in reversed(steps):  # only the steps whose results the final one needs, in order
+        if step is steps[-1] or used & {p.name for p in step.outputs}:
+            outputs = [p.name for p in step.outputs] if step is not steps[-1] else [task.outputs[0]]
+            calls.insert(0, (step, f"    {', '.join(outputs)} = {step.function_name}("
+                                   f"{', '.join(p.name for p in step.inputs)})"))
+            used.update(p.name for p in step.inputs)
+    modality, result = decomposition.combination.modality, steps[-1].outputs[0]
+    described = {
+        modality.data: Param(name=modality.data, type=f"np.ndarray, shape {modality.shape}",
+                             description=f"raw {modality.name} samples, {modality.units}"),
+        "fs": Param(name="fs", type="float, Hz", description="sampling rate"),
+        "anchors": Param(name="anchors", type="np.ndarray, shape (n_anchors, 2), metres",
+                         description="known anchor positions"),
+    }
+    if any(a not in described for a in args):
+        return None
+    inputs = [described[a] for a in args]
+    output = Param(name=task.outputs[0], type=result.type, description=result.description)
+    imports, bodies = [], []
+    for part in parts:
+        part_imports, body = _split_module(part.code)
+        imports += part_imports
+        bodies.append(body)
+    imports = list(dict.fromkeys(["import numpy as np", *imports]))
+    doc_params = []
+    for p in inputs:
+        doc_params += [f"    {p.name} : {p.type}", f"        {_cap(p.description)}."]
+    first_step = calls[0][0].function_name
+    docstring = "\n".join([
+        f'    """{_cap(decomposition.combination.family.result.replace("_", " "))} from raw '
+        f'{modality.name} data: every step of the pipeline, in order.', "",
+        "    Parameters", "    ----------", *doc_params, "",
+        "    Returns", "    -------", f"    {output.name} : {output.type}", f"        {_cap(output.description)}.",
+        '    """'])
+    checks = [f"    if np.size({modality.data}) == 0:",
+              f'        raise ValueError("{modality.data} is empty")',
+              "    if not float(fs) > 0:", '        raise ValueError("fs must be a positive sampling rate in Hz")']
+    entry = [f"def {name}({', '.join(args)}):", docstring, *checks, *(line for _, line in calls),
+             f"    return {task.outputs[0]}"]
+    summary = task.title if len(calls) == 1 else f"{name}: the whole pipeline, from {modality.data} to {output.name}"
+    code = "\n".join([f'"""{summary}; it calls {first_step} and the other steps in order."""', "",
+                      *imports, "", "", *([b + "\n\n" for b in bodies if b]), *entry, "", "",
+                      *_demo_lines(decomposition, name, args), ""])
+    spec = TaskSpec(task_id=task.id, target=task.description,
+                    signature=Signature(function_name=name, parameters=args), inputs=inputs, outputs=[output])
+    return code, spec
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def final_candidate(decomposition: Decomposition, earlier: list[TaskSpec], prelude: list[str],
+                    meta: dict) -> Candidate | None:
+    """A pair for the task that implements the user's named function, checked by running the whole chain."""
+    planned = decomposition.planned[-1]
+    if not planned.programs() or len(prelude) != len(decomposition.planned) - 1:
+        return None
+    made = composed_module(decomposition, planned.task, planned.programs())
+    if made is None:
+        return None
+    code, spec = made
+    if check_module(code, spec, frozenset(e.function_name for e in earlier)):
+        return None
+    messages = [dict(m) for m in codegen_messages(planned.task, decomposition.task_list(), spec, earlier)]
+    return Candidate(messages=messages, answer=fence(code), jobs=[Job(code, prelude=tuple(prelude))],
+                     meta={**meta, "program": "+".join(p.program for p in planned.programs()), "final": True})
+
+
 def pipeline_candidates(decomposition: Decomposition, split: str) -> list[Candidate]:
-    """One candidate per task of the plan that a curated program implements."""
+    """One candidate per task of the plan that a curated program implements, and one for the final task
+    that implements the user's named function when every step before it has a program."""
     tasks = decomposition.task_list()
     taken: set[str] = set()
     earlier: list[TaskSpec] = []
+    prelude: list[str] = []
     out = []
     for planned in decomposition.planned:
         if planned.program is not None:
@@ -107,7 +229,17 @@ def pipeline_candidates(decomposition: Decomposition, split: str) -> list[Candid
                 out.append(made)
                 taken.add(planned.program.function_name)
                 earlier.append(planned.program.spec(planned.task.id))
+                prelude.append(planned.program.code)
                 continue
+        if decomposition.named_function and planned is decomposition.planned[-1]:
+            meta = {"source": "curated-pipeline", "category": "pipeline",
+                    "family": decomposition.combination.family.id, "modality": decomposition.combination.modality.id,
+                    "platform": decomposition.combination.platform.id, "technique": planned.technique,
+                    "split": split}
+            final = final_candidate(decomposition, earlier, prelude, meta)
+            if final is not None:
+                out.append(final)
+            break
         earlier.append(_generic_spec(planned.task, taken))
     return out
 

@@ -42,6 +42,15 @@ class PlannedTask:
     stage: str
     technique: str
     program: Instance | None = None
+    parts: tuple[Instance, ...] = ()
+
+    def programs(self) -> tuple[Instance, ...]:
+        """The curated programs that together do this task's work, in order; empty when a step has none.
+
+        A plain task has its own program; a merged task, or the final task that implements the user's
+        named function, has those of the steps it does.
+        """
+        return self.parts or ((self.program,) if self.program is not None else ())
 
 
 @dataclass(frozen=True)
@@ -312,8 +321,9 @@ def _merge(group: list[PlannedTask]) -> PlannedTask:
     description = "; then ".join([descriptions[0]] + [_lower_first(d) for d in descriptions[1:]]) + "."
     task = Task(id=first.id, title=_shorten(title, 100), description=_shorten(description, 600),
                 inputs=inputs[:6], outputs=group[-1].task.outputs)
+    parts = tuple(x for p in group for x in p.programs()) if all(p.programs() for p in group) else ()
     return PlannedTask(task=task, stage="+".join(p.stage for p in group),
-                       technique="+".join(p.technique for p in group))
+                       technique="+".join(p.technique for p in group), parts=parts)
 
 
 def compress(planned: list[PlannedTask], limit: int) -> list[PlannedTask]:
@@ -328,7 +338,7 @@ def compress(planned: list[PlannedTask], limit: int) -> list[PlannedTask]:
         groups[i:i + 2] = [groups[i] + groups[i + 1]]
     merged = [_merge(g) for g in groups]
     return [p if p.task.id == n else PlannedTask(task=p.task.model_copy(update={"id": n}), stage=p.stage,
-                                                   technique=p.technique, program=p.program)
+                                                   technique=p.technique, program=p.program, parts=p.parts)
             for n, p in enumerate(merged, start=1)]
 
 
@@ -368,11 +378,13 @@ def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination
             "description": _shorten((_shorten(last.description, max(0, 599 - len(calls)), clauses=True).rstrip(".;, ") + "."
                                      + calls).strip(), 600),
             "inputs": args, "outputs": [combo.family.result]})
-        planned[-1] = PlannedTask(task=final, stage=planned[-1].stage, technique=planned[-1].technique)
+        planned[-1] = PlannedTask(task=final, stage=planned[-1].stage, technique=planned[-1].technique,
+                                  parts=planned[-1].programs())
     voice = rng.choice(VOICES)
     requirement = requirement_text(combo, ctx, voice, rng, signature)
     decomposition = Decomposition(requirement=requirement, combination=combo, voice=voice, max_tasks=max_tasks,
                                   planned=tuple(planned), named_function=signature,
-                                  facts={"fs": ctx["fs"], "win": ctx["win"]})
+                                  facts={"fs": ctx["fs"], "win": ctx["win"], "fs_value": ctx["fs_value"],
+                                         "f0": float(num((ctx["lo_value"] + ctx["hi_value"]) / 2 or ctx["fs_value"] / 10))})
     decomposition.validate()
     return decomposition

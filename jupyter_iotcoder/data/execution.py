@@ -27,12 +27,14 @@ def _iotcoder_timeout(signum, frame):
     raise TimeoutError("the snippet ran past its time limit")
 
 
-def _iotcoder_job(code, test, entry, seconds):
-    """Run one snippet (and its test) in a fresh namespace with its own timer."""
+def _iotcoder_job(prelude, code, test, entry, seconds):
+    """Run one snippet (after its prelude, and then its test) in a fresh namespace with its own timer."""
     _iotcoder_signal.signal(_iotcoder_signal.SIGALRM, _iotcoder_timeout)
     _iotcoder_signal.setitimer(_iotcoder_signal.ITIMER_REAL, seconds)
     try:
         namespace = {"__name__": "__main__", "__builtins__": _iotcoder_builtins}
+        for cell in prelude:
+            exec(compile(cell, "<earlier cell>", "exec"), namespace)
         exec(compile(code, "<snippet>", "exec"), namespace)
         if test is not None:
             checks = {"__name__": "__test__", "__builtins__": _iotcoder_builtins}
@@ -45,15 +47,19 @@ def _iotcoder_job(code, test, entry, seconds):
 
 @dataclass(frozen=True)
 class Job:
-    """A module to run, optionally a test defining check(candidate) and the name of the candidate."""
+    """A module to run, optionally a test defining check(candidate) and the name of the candidate.
+
+    `prelude` holds the cells of earlier steps, run first in the same namespace, as in a notebook.
+    """
 
     code: str
     test: str | None = None
     entry: str | None = None
+    prelude: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
-        text = "\0".join((self.code, self.test or "", self.entry or ""))
+        text = "\0".join((*self.prelude, self.code, self.test or "", self.entry or ""))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -65,7 +71,7 @@ class JobResult:
 
 
 def _cell(job: Job, seconds: float) -> str:
-    return f"_iotcoder_job({job.code!r}, {job.test!r}, {job.entry!r}, {seconds!r})"
+    return f"_iotcoder_job({job.prelude!r}, {job.code!r}, {job.test!r}, {job.entry!r}, {seconds!r})"
 
 
 def run_batch(jobs: list[Job], *, job_timeout: float = 10.0, memory_mb: int = 2048) -> list[JobResult]:

@@ -61,6 +61,7 @@ class Modality(_Strict):
     data: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
     shape: str
     units: str
+    demo: str = Field(min_length=1, description="a NumPy expression of synthetic data (names: t, f0, rng, anchors)")
     rates: list[float] = Field(min_length=1)
     placements: list[str] = Field(min_length=1)
     representations: list[str] = Field(min_length=1)
