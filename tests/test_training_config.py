@@ -31,6 +31,7 @@ def test_unknown_key_or_section_is_an_error_not_a_silent_default():
     ({"optim": {"tokens_per_batch": 100}}, "tokens_per_batch must be at least"),
     ({"lora": {"dropout": 1.5}}, "dropout"),
     ({"data": {"train": "t.jsonl", "loss_on": "first"}}, "loss_on"),
+    ({"data": {"train": "t.jsonl", "repeat": {"final": 0}}}, "repeat"),
 ])
 def test_bad_values_are_rejected_before_training_starts(values, problem):
     data = {"data": {"train": "t.jsonl"}, **values}

@@ -10,7 +10,7 @@ pytest.importorskip("transformers")
 
 from jupyter_iotcoder.training.config import TrainConfigError
 from jupyter_iotcoder.training.examples import (
-    IGNORE, parse_record, read_records, tokenize_record, tokenize_records,
+    IGNORE, parse_record, read_records, repeat_records, tokenize_record, tokenize_records,
 )
 from tiny_qwen import chat_record, tiny_tokenizer, write_chat_jsonl
 
@@ -104,3 +104,12 @@ def test_real_qwen_tokenizer_masks_system_and_user_like_the_runtime_renders_them
     first = next(i for i, label in enumerate(example.labels) if label != IGNORE)
     prompt = tokenizer.apply_chat_template(messages[:-1], tokenize=False, add_generation_prompt=True)
     assert tokenizer.decode(example.input_ids[:first]) == prompt
+
+
+def test_repeat_shows_flagged_records_that_many_times_and_the_rest_once(tmp_path):
+    path = write_chat_jsonl(tmp_path / "d.jsonl", 3)
+    records = read_records(path)
+    flagged = [r if r.meta["id"] != 1 else r.__class__(r.messages, {**r.meta, "final": True}, r.source)
+               for r in records]
+    assert [r.meta["id"] for r in repeat_records(flagged, {"final": 3})] == [0, 1, 1, 1, 2]
+    assert repeat_records(flagged, {}) == flagged

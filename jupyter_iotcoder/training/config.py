@@ -39,6 +39,7 @@ class DataConfig:
     max_length: int = 1536
     eval_examples: int = 48
     loss_on: str = "last"
+    repeat: dict[str, int] = field(default_factory=dict)  # meta flag -> times a record with it appears per epoch
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class RunConfig:
     eval_at_start: bool = True
     save_every: int = 10
     keep_checkpoints: int = 2
+    init_adapter: str | None = None  # a PEFT adapter folder (an earlier run's adapter/) to start from
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def check(config: TrainConfig, where: str = "config") -> None:
         problems.append("[optim] tokens_per_batch must be at least [data] max_length (one example per batch)")
     if not 0 <= config.lora.dropout < 1:
         problems.append("[lora] dropout must be in [0, 1)")
+    if any(not isinstance(n, int) or n < 1 for n in config.data.repeat.values()):
+        problems.append("[data] repeat: each factor must be a whole number of at least 1")
     if not config.lora.target_modules:
         problems.append("[lora] target_modules is empty")
     if problems:

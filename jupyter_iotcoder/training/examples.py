@@ -130,6 +130,15 @@ def tokenize_record(tokenizer, record: ChatRecord, loss_on: str = "last") -> Tok
     return TokenizedExample(tuple(ids), tuple(labels))
 
 
+def repeat_records(records: Sequence[ChatRecord], repeat: dict[str, int]) -> list[ChatRecord]:
+    """Each record as often as its most repeated meta flag says (once without one): a rare kind of example
+    that matters (the final named-function task) is seen often enough in a short run."""
+    out = []
+    for record in records:
+        out += [record] * max([1] + [n for flag, n in repeat.items() if record.meta.get(flag)])
+    return out
+
+
 def tokenize_records(tokenizer, records: Iterable[ChatRecord], max_length: int,
                      loss_on: str = "last") -> TokenizedSet:
     """Tokenize all records; the ones longer than `max_length` are dropped (a cut answer teaches nothing good)."""

@@ -24,8 +24,8 @@ from ..errors import IoTCoderError
 from .batches import DataPosition, eval_batches, stream
 from .checkpoint import TrainerState, checkpoint_dirs, load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .examples import IGNORE, TokenizedExample, read_records, tokenize_records
-from .model import BaseModel, add_lora, trainable_parameters
+from .examples import IGNORE, TokenizedExample, read_records, repeat_records, tokenize_records
+from .model import BaseModel, add_lora, load_adapter_weights, trainable_parameters
 from .runlog import RunLog, plot_losses
 
 log = logging.getLogger("jupyter_iotcoder")
@@ -184,8 +184,8 @@ def train(config: TrainConfig, base: BaseModel, out_dir: str | Path, *, resume: 
     tokenizer = base.tokenizer
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
-    train_set = tokenize_records(tokenizer, read_records(config.data.train), config.data.max_length,
-                                 config.data.loss_on)
+    train_set = tokenize_records(tokenizer, repeat_records(read_records(config.data.train), config.data.repeat),
+                                 config.data.max_length, config.data.loss_on)
     if not train_set.examples:
         raise TrainRunError(f"every example of {config.data.train} is longer than max_length={config.data.max_length}")
     eval_examples: list[TokenizedExample] = []
@@ -198,6 +198,8 @@ def train(config: TrainConfig, base: BaseModel, out_dir: str | Path, *, resume: 
              len(eval_examples))
 
     model = add_lora(base.model, config.lora, config.run.seed)
+    if config.run.init_adapter and not resume:
+        load_adapter_weights(model, Path(config.run.init_adapter))
     model.to(device)
     model.train()
     n_trainable = trainable_parameters(model)
