@@ -98,6 +98,17 @@ def _safe_name(name: str, taken: set[str]) -> str:
     return name
 
 
+_FILLER = frozenset({"a", "an", "the", "of", "to", "with", "and", "into", "from", "per", "on", "in", "by", "for",
+                     "its", "each", "raw", "then"})
+
+
+def name_from_title(task: Task) -> str:
+    """A snake_case function name from the task's title: "Band-pass filter the PPG" -> band_pass_filter_ppg."""
+    words = [w for w in re.findall(r"[a-z0-9]+", task.title.lower()) if w not in _FILLER][:4]
+    name = "_".join(words) or f"step_{task.id}"
+    return f"step_{name}" if name[0].isdigit() else name
+
+
 def _params(items: list[dict]) -> list[Param]:
     taken: set[str] = set()
     return [Param(name=_safe_name(i["name"], taken), type=i["type"], description=i["description"]) for i in items]
@@ -175,7 +186,11 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
         spec = transform_task(task, tasks, specs, caller.for_task(task.id, count), config,
                               required if final else None)
         if not final or required is None:
-            unique = _safe_name(spec.function_name, used_names)
+            name = spec.function_name
+            if required is not None and name.startswith(required.function_name):
+                # an earlier step named after the user's function reads as that function to the code model
+                name = name_from_title(task)
+            unique = _safe_name(name, used_names)
             spec.signature = spec.signature.model_copy(update={"function_name": unique})
         specs.append(spec)
         yield spec

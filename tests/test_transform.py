@@ -7,7 +7,7 @@ import pytest
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import StageStats, Task, TaskList
-from jupyter_iotcoder.transform import find_required_signature, signature_parameter_names, transform
+from jupyter_iotcoder.transform import find_required_signature, name_from_title, signature_parameter_names, transform
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -114,10 +114,21 @@ def test_io_prompt_of_the_final_task_states_the_fixed_signature():
     assert "fixed the signature" not in runtime.history[1].messages[-1]["content"]
 
 
-def test_non_final_function_named_like_the_required_one_is_renamed():
+def test_earlier_function_named_like_the_required_one_is_named_after_its_task_instead():
     specs, _ = run([target("count_steps"), IO_1, TARGET_2, IO_2])
-    assert specs[0].function_name == "count_steps_2"
+    assert specs[0].function_name == name_from_title(task_list().tasks[0]) != "count_steps"
+    assert not specs[0].function_name.startswith("count_steps")
     assert specs[1].function_name == "count_steps"
+    specs, _ = run([target("count_steps_helper"), IO_1, TARGET_2, IO_2])
+    assert not specs[0].function_name.startswith("count_steps")
+
+
+def test_name_from_title_keeps_the_first_meaningful_words_as_snake_case():
+    task = Task(id=2, title="Band-pass filter the raw PPG signal", description="Butterworth, 0.5-4 Hz.",
+                inputs=["ppg"], outputs=["filtered"])
+    assert name_from_title(task) == "band_pass_filter_ppg"
+    assert name_from_title(task.model_copy(update={"title": "3-axis magnitude"})) == "step_3_axis_magnitude"
+    assert name_from_title(task.model_copy(update={"title": "The"})) == "step_2"
 
 
 def test_duplicate_function_names_are_made_unique():
