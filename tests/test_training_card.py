@@ -64,3 +64,15 @@ def test_reproduce_line_names_the_settings_that_differ_from_the_shipped_config(t
     assert "`iotcoder train --stage codegen --max-steps 40`" in reproduce
     assert "lora.target_modules = ['q_proj', 'v_proj']" in reproduce and "(`--config`)" in reproduce
     assert "learning_rate" not in reproduce  # the same as the shipped config
+
+
+def test_card_says_which_records_were_repeated(tmp_path):
+    run = _run_folder(tmp_path)
+    config = json.loads((run / "config.json").read_text())
+    config["data"]["repeat"] = {"final": 4}
+    (run / "config.json").write_text(json.dumps(config))
+    adapter = tmp_path / "codegen.gguf"
+    adapter.write_bytes(b"x")
+    card = write_model_card(run, "codegen", adapter).read_text()
+    assert "- repeated: records flagged `final` x4 per epoch" in card
+    assert "started from" not in card
