@@ -49,6 +49,7 @@ def test_pipeline_config_runs_the_notebook_cells_and_scores_the_plan(tmp_path):
     (row,) = load_samples(tmp_path / "samples.jsonl")
     assert row["passed"], row["reason"]
     assert row["plan_ok"] and row["plan_score"] == 1.0 and row["cells_total"] == 3 and row["cells_ok"] == 3
+    assert [(s["step"], s["attempts"], s["problems"]) for s in row["steps"]] == [(1, 1, []), (2, 1, [])]
 
 
 def test_report_has_a_row_per_config_and_a_chart(tmp_path):

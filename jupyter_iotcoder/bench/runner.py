@@ -81,6 +81,7 @@ class Candidate:
     plan_score: float | None = None
     n_steps: int | None = None
     error: str = ""
+    steps: list[dict] = field(default_factory=list)  # per generated module: attempts, validation, problems left
 
 
 def generate_direct(requirement: str, runtime: Runtime, seed: int, temperature: float,
@@ -109,8 +110,10 @@ def generate_pipeline(requirement: str, runtime: Runtime, config: GenerationConf
     tokens = sum(s.tokens for s in result.stats.values())
     n_steps = len(result.tasks.tasks)
     score = plan_score(plan_text, reference_plan) if reference_plan else None
+    steps = [{"step": m.task_id, "function": m.function_name, "attempts": m.attempts, "validation": m.validation,
+              "problems": [p[:200] for p in m.problems]} for m in result.modules]
     return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=2 <= n_steps <= 8,
-                     plan_score=score, n_steps=n_steps)
+                     plan_score=score, n_steps=n_steps, steps=steps)
 
 
 def generate_candidate(config_name: str, requirement: str, runtime: Runtime, generation: GenerationConfig,
@@ -189,7 +192,7 @@ class BenchRun:
             "cells_total": len(candidate.cells), "cells_ok": cells_ok, "gen_seconds": round(candidate.seconds, 3),
             "tokens": candidate.tokens, "plan_ok": candidate.plan_ok, "plan_score": candidate.plan_score,
             "n_steps": candidate.n_steps, "exec_seconds": round(exec_seconds, 3), "exec_peak_rss_mb": exec_rss,
-            "cells": candidate.cells,
+            "cells": candidate.cells, "steps": candidate.steps,
         }
 
     def run(self, progress: bool = True) -> int:
