@@ -50,6 +50,11 @@ def render(stats: dict, config) -> str:
         "(`prompts/codegen.system.md`); their answers are also one documented ```python module.",
         "- `meta.source` says where a pair came from: `knowledge-base` (decompositions), `curated-pipeline` (a curated "
         "program as one step of an expert plan), `curated` (the program on its own), `crawled` (package docs).",
+        "- The final task of a plan whose requirement names a function (`meta.final`, category `pipeline`) gets a "
+        "pair too: the last steps' programs plus the user's function, which calls every earlier step in order and "
+        "returns the result, with a `__main__` demonstration on synthetic data of the sensor's shape "
+        "(`demo` in data/knowledge/modalities.yaml). It is kept only when the earlier steps' modules and it run "
+        "together, as notebook cells do.",
         "",
         "## Sources and licences",
         "",
