@@ -310,11 +310,11 @@ def test_missing_model_gets_a_clear_chat_message(tmp_path, install_worker):
 
 
 def test_stop_button_cancels_generation(tmp_path, install_worker):
-    started = threading.Event()
+    started, released = threading.Event(), threading.Event()
 
     def slow_plan(request):
         started.set()
-        time.sleep(0.5)
+        released.wait(30)  # the plan call ends only after Stop was pressed, however loaded the machine is
         return full_run()[0]
 
     install_worker(ScriptedRuntime([slow_plan]))
@@ -325,6 +325,7 @@ def test_stop_button_cancels_generation(tmp_path, install_worker):
         while not started.is_set():
             await asyncio.sleep(0.01)
         await persona.cancel_response()
+        released.set()
         await task
         return chat
 
