@@ -187,7 +187,7 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
                               required if final else None)
         if not final or required is None:
             name = spec.function_name
-            if required is not None and name.startswith(required.function_name):
+            if required is not None and name.replace("_", "").startswith(required.function_name.replace("_", "")):
                 # an earlier step named after the user's function reads as that function to the code model
                 name = name_from_title(task)
             unique = _safe_name(name, used_names)
