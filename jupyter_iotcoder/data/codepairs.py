@@ -28,7 +28,7 @@ from ..prompts import render
 from ..schema import Param, Signature, Task, TaskList, TaskSpec
 from .crawler import ApiDoc
 from .curated import Instance, Program, context, fmt, instantiate, variant_values
-from .decompositions import Decomposition, num
+from .decompositions import Decomposition, cap_first, num
 from .execution import Job
 
 _IMPORT = re.compile(r"^(import\s+\S|from\s+\S+\s+import\s)")
@@ -166,13 +166,13 @@ def composed_module(decomposition: Decomposition, task: Task, parts: tuple[Insta
     imports = list(dict.fromkeys(["import numpy as np", *imports]))
     doc_params = []
     for p in inputs:
-        doc_params += [f"    {p.name} : {p.type}", f"        {_cap(p.description)}."]
+        doc_params += [f"    {p.name} : {p.type}", f"        {cap_first(p.description)}."]
     first_step = calls[0][0].function_name
     docstring = "\n".join([
-        f'    """{_cap(decomposition.combination.family.result.replace("_", " "))} from raw '
+        f'    """{cap_first(decomposition.combination.family.result.replace("_", " "))} from raw '
         f'{modality.name} data: every step of the pipeline, in order.', "",
         "    Parameters", "    ----------", *doc_params, "",
-        "    Returns", "    -------", f"    {output.name} : {output.type}", f"        {_cap(output.description)}.",
+        "    Returns", "    -------", f"    {output.name} : {output.type}", f"        {cap_first(output.description)}.",
         '    """'])
     checks = [f"    if np.size({modality.data}) == 0:",
               f'        raise ValueError("{modality.data} is empty")',
@@ -186,10 +186,6 @@ def composed_module(decomposition: Decomposition, task: Task, parts: tuple[Insta
     spec = TaskSpec(task_id=task.id, target=task.description,
                     signature=Signature(function_name=name, parameters=args), inputs=inputs, outputs=[output])
     return code, spec
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def final_candidate(decomposition: Decomposition, earlier: list[TaskSpec], prelude: list[str],

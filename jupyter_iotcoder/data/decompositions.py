@@ -225,7 +225,7 @@ _REP_HINT = {
 }
 
 
-def _cap(text: str) -> str:
+def cap_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
@@ -253,7 +253,7 @@ def requirement_text(combo: Combination, ctx: dict, voice: str, rng: random.Rand
         text = (f"{rng.choice(openers)} I have {_a(sensor)} {placement} that samples at {rate}, and I want to "
                 f"{goal}{classes}. It should run on {on_platform}. {rng.choice(extra)} {rng.choice(asks)}")
     elif voice == "expert":
-        parts = [f"{_cap(goal)}{classes} from {_a(sensor)} ({placement}, {rate}, {ctx['shape']}).",
+        parts = [f"{cap_first(goal)}{classes} from {_a(sensor)} ({placement}, {rate}, {ctx['shape']}).",
                  f"Target: {on_platform}.", f"Approach: {hint}." if hint else "", " ".join(extra)]
         head, rest = parts[0], [p for p in parts[1:] if p]
         rng.shuffle(rest)
@@ -262,7 +262,7 @@ def requirement_text(combo: Combination, ctx: dict, voice: str, rng: random.Rand
         arrow = rng.choice(["->", "=>", ":"])
         text = f"{sensor}, {placement}, {rate} {arrow} {goal}{classes}. {on_platform}."
         if hint:
-            text += f" {_cap(hint)}."
+            text += f" {cap_first(hint)}."
     else:
         settings = ["We are building a pilot deployment", "Our start-up is prototyping a product",
                     "For a research project we are setting up a testbed", "Our facility team asked for a system",
@@ -382,9 +382,10 @@ def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination
                                   parts=planned[-1].programs())
     voice = rng.choice(VOICES)
     requirement = requirement_text(combo, ctx, voice, rng, signature)
+    band_centre = (ctx["lo_value"] + ctx["hi_value"]) / 2 or ctx["fs_value"] / 10  # the demo signal's frequency
     decomposition = Decomposition(requirement=requirement, combination=combo, voice=voice, max_tasks=max_tasks,
                                   planned=tuple(planned), named_function=signature,
                                   facts={"fs": ctx["fs"], "win": ctx["win"], "fs_value": ctx["fs_value"],
-                                         "f0": float(num((ctx["lo_value"] + ctx["hi_value"]) / 2 or ctx["fs_value"] / 10))})
+                                         "f0": float(num(band_centre))})
     decomposition.validate()
     return decomposition
