@@ -75,4 +75,3 @@ def test_card_says_which_records_were_repeated(tmp_path):
     adapter.write_bytes(b"x")
     card = write_model_card(run, "codegen", adapter).read_text()
     assert "- repeated: records flagged `final` x4 per epoch" in card
-    assert "started from" not in card

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import replace
 
 import pytest
 
@@ -112,19 +111,3 @@ def test_bf16_autocast_trains_on_cpu(tmp_path):
         **{**config.run.__dict__, "precision": "bf16"})})
     result = train(config, tiny_base(), tmp_path / "run", progress=False)
     assert result.steps == 2 and all(loss == loss for loss in _losses(tmp_path / "run"))
-
-
-def test_a_run_can_start_from_an_earlier_runs_adapter(tmp_path):
-    first = train(_config(tmp_path, max_steps=6), tiny_base(), tmp_path / "first", progress=False)
-    config = _config(tmp_path, max_steps=1)
-    config = replace(config, run=replace(config.run, init_adapter=str(first.adapter_dir)))
-    train(config, tiny_base(), tmp_path / "second", progress=False)
-    # the second run's evaluation before its first step scores the first run's final weights
-    assert _losses(tmp_path / "second", "eval")[0] == pytest.approx(_losses(tmp_path / "first", "eval")[-1], rel=1e-4)
-
-
-def test_starting_from_a_missing_adapter_names_the_path(tmp_path):
-    config = _config(tmp_path, max_steps=1)
-    config = replace(config, run=replace(config.run, init_adapter=str(tmp_path / "nowhere")))
-    with pytest.raises(Exception, match="nowhere"):
-        train(config, tiny_base(), tmp_path / "run", progress=False)

@@ -70,8 +70,6 @@ def model_card(run_dir: Path, stage: str, adapter_file: Path) -> str:
         f"- loss on: the {'final' if data['loss_on'] == 'last' else 'every'} assistant turn only",
         *([f"- repeated: records flagged {', '.join(f'`{k}` x{n}' for k, n in data['repeat'].items())} per epoch "
            "(counted in the examples above)"] if data.get("repeat") else []),
-        *([f"- started from the LoRA weights of `{config['run']['init_adapter']}`"]
-          if config.get("run", {}).get("init_adapter") else []),
         "",
         "## Hyper-parameters",
         "",

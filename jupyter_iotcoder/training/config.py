@@ -69,7 +69,6 @@ class RunConfig:
     eval_at_start: bool = True
     save_every: int = 10
     keep_checkpoints: int = 2
-    init_adapter: str | None = None  # a PEFT adapter folder (an earlier run's adapter/) to start from
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,6 @@ class TrainingDependencyError(IoTCoderError):
     """torch / transformers / peft are missing."""
 
 
-class TrainingSetupError(IoTCoderError):
-    """A run's starting point (an adapter to continue from) is missing or does not fit the config."""
-
-
 def require_training_packages() -> None:
     missing = []
     for module in ("torch", "transformers", "peft"):
@@ -90,21 +86,6 @@ def add_lora(model, lora: LoraConfig, seed: int):
         target_modules=list(lora.target_modules), bias="none", task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
-
-
-def load_adapter_weights(model, adapter_dir: Path) -> None:
-    """Start from an earlier run's LoRA weights (same r and target modules), to continue training on new data."""
-    from peft import set_peft_model_state_dict
-    from safetensors.torch import load_file
-
-    path = Path(adapter_dir) / "adapter_model.safetensors"
-    if not path.is_file():
-        raise TrainingSetupError(f"[run] init_adapter: {path} does not exist (expected an earlier run's adapter/)")
-    result = set_peft_model_state_dict(model, load_file(str(path)))
-    missing = [k for k in result.missing_keys if "lora_" in k]
-    if missing:
-        raise TrainingSetupError(f"[run] init_adapter: {adapter_dir} lacks {len(missing)} LoRA weights of this "
-                                 f"config (e.g. {missing[0]}); its r and target modules must match")
 
 
 def trainable_parameters(model) -> int:

@@ -25,7 +25,7 @@ from .batches import DataPosition, eval_batches, stream
 from .checkpoint import TrainerState, checkpoint_dirs, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .examples import IGNORE, TokenizedExample, read_records, repeat_records, tokenize_records
-from .model import BaseModel, add_lora, load_adapter_weights, trainable_parameters
+from .model import BaseModel, add_lora, trainable_parameters
 from .runlog import RunLog, plot_losses
 
 log = logging.getLogger("jupyter_iotcoder")
@@ -198,8 +198,6 @@ def train(config: TrainConfig, base: BaseModel, out_dir: str | Path, *, resume: 
              len(eval_examples))
 
     model = add_lora(base.model, config.lora, config.run.seed)
-    if config.run.init_adapter and not resume:
-        load_adapter_weights(model, Path(config.run.init_adapter))
     model.to(device)
     model.train()
     n_trainable = trainable_parameters(model)
