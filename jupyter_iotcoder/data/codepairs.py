@@ -213,13 +213,12 @@ def pipeline_candidates(decomposition: Decomposition, split: str) -> list[Candid
     earlier: list[TaskSpec] = []
     prelude: list[str] = []
     out = []
+    combo = decomposition.combination
     for planned in decomposition.planned:
+        meta = {"source": "curated-pipeline", "family": combo.family.id, "modality": combo.modality.id,
+                "platform": combo.platform.id, "technique": planned.technique, "split": split}
         if planned.program is not None:
-            meta = {"source": "curated-pipeline", "program": planned.program.program,
-                    "category": planned.program.category, "family": decomposition.combination.family.id,
-                    "modality": decomposition.combination.modality.id,
-                    "platform": decomposition.combination.platform.id, "technique": planned.technique,
-                    "split": split}
+            meta |= {"program": planned.program.program, "category": planned.program.category}
             made = _candidate(planned.program, planned.task, tasks, earlier, meta)
             if made is not None:
                 out.append(made)
@@ -228,11 +227,7 @@ def pipeline_candidates(decomposition: Decomposition, split: str) -> list[Candid
                 prelude.append(planned.program.code)
                 continue
         if decomposition.named_function and planned is decomposition.planned[-1]:
-            meta = {"source": "curated-pipeline", "category": "pipeline",
-                    "family": decomposition.combination.family.id, "modality": decomposition.combination.modality.id,
-                    "platform": decomposition.combination.platform.id, "technique": planned.technique,
-                    "split": split}
-            final = final_candidate(decomposition, earlier, prelude, meta)
+            final = final_candidate(decomposition, earlier, prelude, meta | {"category": "pipeline"})
             if final is not None:
                 out.append(final)
             break
