@@ -91,7 +91,20 @@ def _short_error(exc, filename):
     where = f" (line {own[-1].lineno})" if own else ""
     if frames and frames[-1].filename != filename:
         where += f" in {frames[-1].filename} line {frames[-1].lineno}"
+    deepest = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    if deepest and not deepest[0].filename.startswith("<"):
+        # a library raised it (numpy, scipy), not a deliberate `raise` in the generated code
+        where += f" [raised in {_library_file(deepest[0].filename)}]"
     return f"{type(exc).__name__}: {exc}{where}"[:600]
+
+
+def _library_file(path):
+    """`.../site-packages/scipy/signal/_signaltools.py` -> `scipy/signal/_signaltools.py`."""
+    parts = path.replace("\\", "/").split("/")
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            return "/".join(parts[parts.index(marker) + 1:])
+    return "/".join(parts[-2:])
 
 
 def main():

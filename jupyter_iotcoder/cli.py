@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from .config import GenerationConfig, RuntimeConfig
+from .config import ADAPTER_CHOICES, GenerationConfig, RuntimeConfig
 from .errors import GenerationCancelled, IoTCoderError, RequirementError
 from .sensors import DATASETS
 
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     gen.add_argument("--n-ctx", type=int, default=RuntimeConfig.n_ctx, help="context window in tokens")
     gen.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
-    gen.add_argument("--no-adapters", action="store_true", help="use the base model even where a LoRA exists")
+    _add_adapter_arguments(gen)
     gen.add_argument("--allow-off-topic", action="store_true", help="do not refuse non-IoT requirements")
     gen.add_argument("--data", action="append", default=[], choices=list(DATASETS), metavar="NAME",
                      help="example data the notebook can load, so the plan and code use it (repeatable): "
@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key", help="key clients must send (default: $IOTCODER_API_KEY)")
     serve.add_argument("--n-ctx", type=int, default=RuntimeConfig.n_ctx, help="context window in tokens")
     serve.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
-    serve.add_argument("--no-adapters", action="store_true", help="serve the base model only")
+    _add_adapter_arguments(serve)
     serve.add_argument("--print-config", action="store_true", help="print the server config and command; start nothing")
 
     from .bench.__main__ import add_arguments as add_bench_arguments
@@ -83,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     add_data_arguments(sub.add_parser("data", help="build the IoT training data (needs the [data] extra)"))
     add_train_arguments(sub.add_parser("train", help="LoRA-tune a stage's adapter (needs the [train] extra)"))
     return parser
+
+
+def _add_adapter_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--adapters", choices=ADAPTER_CHOICES, default="default",
+                        help="which shipped LoRA adapters to apply: those on by default "
+                             "(models/adapters/<model>/adapters.toml), all of them, or none")
+    parser.add_argument("--no-adapters", dest="adapters", action="store_const", const="none",
+                        help="the same as --adapters none")
 
 
 def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
@@ -168,7 +176,7 @@ def _generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     runtime = load_runtime(args.model, RuntimeConfig(n_ctx=args.n_ctx, n_threads=args.threads, device=args.device,
                                                      seed=args.seed, verbose=args.verbose),
-                           adapters=not args.no_adapters, allow_download=args.allow_download or None,
+                           adapters=args.adapters, allow_download=args.allow_download or None,
                            server=_server_config(args))
     load_seconds = time.perf_counter() - started
     cancel = threading.Event()
@@ -273,7 +281,7 @@ def _serve(args: argparse.Namespace) -> int:
     options = serve.ServeOptions(model=args.model, host=args.host, port=args.port,
                                  api_key=args.api_key or os.environ.get("IOTCODER_API_KEY") or None,
                                  allow_remote=args.allow_remote, n_ctx=args.n_ctx, n_threads=args.threads,
-                                 adapters=not args.no_adapters)
+                                 adapters=args.adapters)
     serve.check_bind(options.host, options.allow_remote, options.api_key)
     plan = serve.plan_server(options)
     if args.print_config:

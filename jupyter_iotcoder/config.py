@@ -27,6 +27,10 @@ def cache_dir() -> Path:
     return base / "jupyter_iotcoder"
 
 
+# Which shipped LoRA adapters a runtime applies: those on by default (adapters.toml), every one, or none.
+ADAPTER_CHOICES = ("default", "all", "none")
+
+
 @dataclass(frozen=True)
 class RuntimeConfig:
     """How the llama.cpp model is loaded."""

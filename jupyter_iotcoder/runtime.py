@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from .config import RuntimeConfig, ServerConfig, cache_dir
+from .config import ADAPTER_CHOICES, RuntimeConfig, ServerConfig, cache_dir
 from .errors import ContextOverflowError, GenerationCancelled, RuntimeLoadError
 
 log = logging.getLogger("jupyter_iotcoder")
@@ -240,6 +240,7 @@ class LlamaRuntime:
     config: RuntimeConfig = field(default_factory=RuntimeConfig)
     adapter_paths: dict[str, Path] = field(default_factory=dict)
     model_name: str = ""
+    adapter_scales: dict[str, float] = field(default_factory=dict)  # by stage; 1.0 where absent
 
     def __post_init__(self) -> None:
         import llama_cpp  # heavy: imported only when a model is really loaded
@@ -304,7 +305,7 @@ class LlamaRuntime:
             status = self._bindings.llama_set_adapters_lora(self._llm.ctx, None, 0, None)
         else:
             handles = (self._bindings.llama_adapter_lora_p_ctypes * 1)(self._adapters[wanted])
-            scales = (ctypes.c_float * 1)(1.0)
+            scales = (ctypes.c_float * 1)(self.adapter_scales.get(wanted, 1.0))
             status = self._bindings.llama_set_adapters_lora(self._llm.ctx, handles, 1, scales)
         if status != 0:
             raise RuntimeLoadError(f"llama.cpp refused to switch to the {wanted or 'base'} adapter")
@@ -359,29 +360,48 @@ class LlamaRuntime:
             self._llm.close()
 
 
-def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, *, adapters: bool = True,
+def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, *, adapters: str = "default",
                  allow_download: bool | None = None, server: ServerConfig | None = None) -> Runtime:
     """The runtime the user configured: a server when one is set, else the local model.
 
     `server`, else IOTCODER_SERVER_CONFIG / IOTCODER_BASE_URL (see remote.py), picks
     an OpenAI-compatible server; `model` then names a model it serves. Otherwise the
-    model is resolved by name or path (see store.py) and loaded with its stage adapters.
+    model is resolved by name or path (see store.py) and loaded with the stage
+    adapters that `adapters` picks (see `stage_adapters`), each at its policy's scale.
     """
     from .remote import OpenAIRuntime, load_server_config
     from .store import resolve_model
 
+    check_adapter_choice(adapters)
     config = config or RuntimeConfig()
     server = server or load_server_config()
     if server is not None:
-        return OpenAIRuntime.connect(server, model=model, n_ctx=config.n_ctx, use_adapters=adapters)
+        return OpenAIRuntime.connect(server, model=model, n_ctx=config.n_ctx, use_adapters=adapters != "none")
     resolved = resolve_model(model, allow_download=allow_download)
-    adapter_paths = stage_adapters(resolved.name) if adapters else {}
-    return LlamaRuntime(resolved.path, config, adapter_paths, model_name=resolved.name)
+    paths = stage_adapters(resolved.name, adapters)
+    return LlamaRuntime(resolved.path, config, paths, model_name=resolved.name,
+                        adapter_scales=adapter_scales(resolved.name, paths))
 
 
-def stage_adapters(model_name: str) -> dict[str, Path]:
-    """Shipped LoRA adapters of `model_name`, by stage."""
-    from .store import find_adapter
+def check_adapter_choice(choice: str) -> None:
+    if choice not in ADAPTER_CHOICES:
+        raise ValueError(f"adapters must be one of {', '.join(ADAPTER_CHOICES)}, not {choice!r}")
 
+
+def stage_adapters(model_name: str, choice: str = "default") -> dict[str, Path]:
+    """Shipped LoRA adapters of `model_name`, by stage: those on by default (adapters.toml), all, or none."""
+    from .store import adapter_policy, find_adapter
+
+    check_adapter_choice(choice)
+    if choice == "none":
+        return {}
     found = {stage: find_adapter(model_name, stage) for stage in STAGES_WITH_ADAPTERS}
-    return {stage: path for stage, path in found.items() if path is not None}
+    return {stage: path for stage, path in found.items()
+            if path is not None and (choice == "all" or adapter_policy(model_name, stage).default)}
+
+
+def adapter_scales(model_name: str, adapters: dict[str, Path]) -> dict[str, float]:
+    """Each loaded adapter's LoRA scale from its policy."""
+    from .store import adapter_policy
+
+    return {stage: adapter_policy(model_name, stage).scale for stage in adapters}

@@ -33,6 +33,9 @@ class Param(BaseModel):
     name: str = Field(pattern=IDENTIFIER)
     type: str = Field(min_length=1)
     description: str = ""
+    # The type comes from the user's own words or annotation, not the model's guess: the validator may
+    # then treat a step's refusal of inputs built from it as a bug rather than a careful check.
+    from_requirement: bool = Field(default=False, exclude=True)
 
     def markdown(self) -> str:
         text = f"- `{self.name}` ({self.type})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import logging
 import os
 import signal
 import socket
@@ -28,7 +29,9 @@ from pathlib import Path
 
 from . import store
 from .errors import IoTCoderError
-from .runtime import stage_adapters
+from .runtime import adapter_scales, stage_adapters
+
+log = logging.getLogger(__name__)
 
 # llama_cpp.server lets these variables override the config file (HOST would
 # bypass the loopback check), so the child never inherits them.
@@ -52,7 +55,7 @@ class ServeOptions:
     allow_remote: bool = False
     n_ctx: int = 4096
     n_threads: int | None = None
-    adapters: bool = True
+    adapters: str = "default"  # default | all | none, as for `iotcoder generate`
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,11 @@ def plan_server(options: ServeOptions) -> ServePlan:
 
     check_bind(options.host, options.allow_remote, options.api_key)
     resolved = store.resolve_model(options.model)
-    adapters = stage_adapters(resolved.name) if options.adapters else {}
+    adapters = stage_adapters(resolved.name, options.adapters)
+    for stage, scale in adapter_scales(resolved.name, adapters).items():
+        if scale != 1.0:  # llama_cpp.server has no per-model LoRA scale setting
+            log.warning("the %s adapter's policy scale %.2f is not applied by the server: it runs at 1.0",
+                        stage, scale)
     gpu_layers, _ = choose_gpu_layers("auto", bindings.llama_supports_gpu_offload())
     safe = bool(gpu_layers) or extra_buffer_types_safe(str(resolved.path), llama_cpp)
     return build_plan(resolved.name, resolved.path, adapters, options, gpu_layers=gpu_layers, extra_bufts_safe=safe)

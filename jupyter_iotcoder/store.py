@@ -533,3 +533,34 @@ def find_adapter(model_name: str, stage: str) -> Path | None:
     """The LoRA adapter tuned for `stage` on `model_name`, if one ships with the package."""
     path = resource_dir("models") / "adapters" / model_name / f"{stage}.gguf"
     return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class AdapterPolicy:
+    """How the runtime uses one shipped adapter, from models/adapters/<model>/adapters.toml.
+
+    An adapter is on by default only once it has beaten the base model on the
+    benchmarks; the others ship for `--adapters all` and the benchmark's `+lora`
+    configurations. Without the file every shipped adapter is on, at scale 1.
+    """
+
+    default: bool = True
+    scale: float = 1.0  # llama.cpp's LoRA scale: below 1 blends the adapter's change toward the base model
+
+
+def adapter_policy(model_name: str, stage: str) -> AdapterPolicy:
+    path = resource_dir("models") / "adapters" / model_name / "adapters.toml"
+    if not path.is_file():
+        return AdapterPolicy()
+    try:
+        with path.open("rb") as f:
+            table = tomllib.load(f).get(stage, {})
+        unknown = sorted(set(table) - {"default", "scale"})
+        if unknown:
+            raise ValueError(f"unknown keys {unknown} in [{stage}]; allowed: default, scale")
+        policy = AdapterPolicy(default=bool(table.get("default", True)), scale=float(table.get("scale", 1.0)))
+    except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+        raise ModelCorruptError(f"{path} is not a valid adapter policy: {exc}") from exc
+    if not 0.0 < policy.scale <= 2.0:
+        raise ModelCorruptError(f"{path}: [{stage}] scale must be in (0, 2], got {policy.scale}")
+    return policy

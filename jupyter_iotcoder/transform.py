@@ -114,17 +114,129 @@ def _params(items: list[dict]) -> list[Param]:
     return [Param(name=_safe_name(i["name"], taken), type=i["type"], description=i["description"]) for i in items]
 
 
-def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]:
-    """The user's parameters, in their order, described by the model where it used the same name."""
-    by_name = {p.name: p for p in proposed}
-    inputs = []
-    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
-        if name in by_name:
-            inputs.append(by_name[name])
+_DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:,\s*[A-Za-z0-9_]+\s*)+\)")
+_UNIT = re.compile(r"\bin (m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°C|degC|Hz|kHz|metres|meters|seconds|ms|dBm|"
+                   r"dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
+_ARRAY_WORDS = re.compile(r"\b(?:array|arrays|sequence|list|matrix|signal)\b|\b[123]-D\b", re.I)
+_AFTER_BREAK = re.compile(r";|\.\s|\.$|,(?![^()]*\))|\b(?:and|where|while|that|to|if|or|when)\b")
+_TOP_LEVEL_LIST = re.compile(r",\s*(?:and\s+)?(?![^()]*\))|\s+and\s+(?![^()]*\))")
+_TAKES = re.compile(r"^\s*(?:that|which|,)?\s*(?:takes|taking|accepts|accepting)\s+(.+?)"
+                    r"(?=,?\s+(?:and\s+)?(?:returns?|returning|computes?|outputs?|estimates?)\b|;|\.\s|\.$)")
+_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
+_ENGLISH = frozenset({"a", "an", "i", "in", "is", "it", "of", "on", "or", "to", "the", "and", "at", "as", "by"})
+
+
+def _described_type(phrase: str) -> str | None:
+    """The type text that the user's words about one parameter give, or None when they give none."""
+    if re.match(r"\s*k?Hz\b", phrase) or re.search(r"\bsampl(?:ing|e) (?:rate|frequency)\b", phrase):
+        return "float, Hz"
+    unit = _UNIT.search(phrase)
+    suffix = f", {unit.group(1)}" if unit else ""
+    dims = _DIMS.search(phrase)
+    if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
+        return None  # a structure the sample synthesiser cannot build from words; the annotation or model says more
+    if _ARRAY_WORDS.search(phrase) or (dims and phrase.lstrip().startswith("(")):
+        if re.search(r"\bstr(?:ing)?s?\b", phrase):
+            return "list[str], length n_samples"
+        if dims:
+            return f"np.ndarray, shape {dims.group(0)}{suffix}"
+        if re.search(r"\b2-D\b", phrase, re.I):
+            return f"np.ndarray, shape (n_samples, n_channels){suffix}"
+        return f"np.ndarray, shape (n_samples,){suffix}"
+    return "float, Hz" if unit and unit.group(1) in ("Hz", "kHz") else None
+
+
+def _taken_types(after_call: str, names: list[str]) -> dict[str, str]:
+    """Types from "f(a, b) that takes an (N, 3) array and the sampling rate in Hz": the items, in order."""
+    takes = _TAKES.match(after_call)
+    if not takes:
+        return {}
+    items: list[str] = []
+    for item in _TOP_LEVEL_LIST.split(takes.group(1)):
+        count = _COUNTS.get(item.split(" ", 1)[0].lower(), 1)
+        items += [item] * count
+    return {name: kind for name, item in zip(names, items) if (kind := _described_type(item))}
+
+
+def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
+    """The type from the words around a mention of `name`: "acc is an (N, 3) array", "a 1-D NumPy array x"."""
+    for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}(?![\w(\[])", text):
+        after = re.sub(r"^\s*(?:is|are)\b", "", text[mention.end():])
+        stop = _AFTER_BREAK.search(after)
+        after = after[: stop.start() if stop else 80][:80]
+        before = text[max(0, mention.start() - 60): mention.start()]
+        noun = re.search(r"\b(?:an?|the)\s+([^,;.]*?\b(?:array|list|sequence|matrix|signal))\s*$", before)
+        phrase = f"{noun.group(1) if noun else ''} {after}"
+        if any(n != name and re.search(rf"\b{re.escape(n)}\b", phrase) for n in names):
             continue
-        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else "as in the requirement"
-        inputs.append(Param(name=name, type=annotation or "as in the requirement"))
+        described = _described_type(phrase)
+        if described:
+            return described
+    return None
+
+
+def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
+    """Parameter name -> the type that the requirement's own words give it.
+
+    Read from the list after "takes" that follows the signature ("takes an
+    (N, 3) array in m/s^2 and the sampling rate in Hz", item i for parameter i),
+    else from the words next to a mention of the name ("acc is an (N, 3)
+    array", "a 1-D NumPy array x"), for a shape, dimensionality, strings or a
+    unit. The user's words beat the model's guess: a wrong shape in the spec
+    makes the code reject the real data.
+    """
+    names = signature_parameter_names(signature)
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    end = requirement.find(")", call.end()) if call else -1
+    if end < 0:
+        return {name: kind for name in names if name not in _ENGLISH
+                and (kind := _mentioned_type(requirement, name, names))}
+    after_call = re.sub(r"^\s*->\s*[\w\[\], .|]+?(?=\s+(?:that|which)\b)", "", requirement[end + 1:])
+    found = _taken_types(after_call, names)
+    text = requirement[: call.start()] + " ; " + requirement[end + 1:]
+    for name in names:
+        if name not in found and name not in _ENGLISH:
+            kind = _mentioned_type(text, name, names)
+            if kind:
+                found[name] = kind
+    return found
+
+
+def _required_inputs(signature: Signature, proposed: list[Param], requirement: str = "") -> list[Param]:
+    """The user's parameters, in their order: typed by the requirement's words, else by the signature's
+    annotation, else by the model where it used the same name."""
+    by_name = {p.name: p for p in proposed}
+    described = user_types(requirement, signature) if requirement else {}
+    inputs = []
+    for name in signature_parameter_names(signature):
+        model = by_name.get(name)
+        kind = described.get(name) or (model.type if model else "as in the requirement")
+        inputs.append(Param(name=name, type=kind, description=model.description if model else "",
+                            from_requirement=name in described))
     return inputs
+
+
+def user_types(requirement: str, signature: Signature) -> dict[str, str]:
+    """Parameter name -> the type the user gave it: the requirement's words where the annotation is absent or a
+    bare array type (they add the shape), else the annotation."""
+    described = requirement_types(requirement, signature)
+    types = {}
+    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
+        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else ""
+        bare_array = annotation in ("", "np.ndarray", "ndarray", "numpy.ndarray")
+        kind = (described.get(name) if bare_array else None) or annotation
+        if kind:
+            types[name] = kind
+    return types
+
+
+def with_user_types(spec: TaskSpec, types: dict[str, str]) -> TaskSpec:
+    """An earlier step's spec whose inputs named like the user's parameters (the raw `acc`) carry the user's types."""
+    if not any(p.name in types for p in spec.inputs):
+        return spec
+    inputs = [p.model_copy(update={"type": types[p.name], "from_requirement": True}) if p.name in types else p
+              for p in spec.inputs]
+    return spec.model_copy(update={"inputs": inputs})
 
 
 def transform_task(
@@ -168,7 +280,7 @@ def transform_task(
     ))
     inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
     if required:
-        inputs = _required_inputs(required, inputs)
+        inputs = _required_inputs(required, inputs, tasks.requirement)
         signature = required
     else:
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
@@ -180,6 +292,7 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
     required = find_required_signature(tasks.requirement)
     specs: list[TaskSpec] = []
     used_names: set[str] = {required.function_name} if required else set()
+    types = user_types(tasks.requirement, required) if required else {}
     count = len(tasks.tasks)
     for task in tasks.tasks:
         final = task.id == count
@@ -192,6 +305,7 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
                 name = name_from_title(task)
             unique = _safe_name(name, used_names)
             spec.signature = spec.signature.model_copy(update={"function_name": unique})
+            spec = with_user_types(spec, types)
         specs.append(spec)
         yield spec
 

@@ -6,8 +6,13 @@ the spec's Input Specification (types, shapes, units), and checks the last
 step's outputs against its Output Specification (count, not None, numbers
 finite, arrays not all NaN, declared integer or boolean kinds).
 
-A ValueError raised by a step is inconclusive, not a failure: a careful step
-may legitimately reject synthetic inputs it was told to refuse.
+A ValueError that a step raises itself is inconclusive, not a failure: a
+careful step may legitimately reject synthetic inputs it was told to refuse.
+It is a failure when the step is the user's function and every input was
+built from the user's own words (`Param.from_requirement`): then the code
+rejects the data the user described. One raised inside a library (scipy
+refusing a malformed filter) is a bug. Parameters with a default in the
+signature get that default.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from dataclasses import dataclass
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 
-SAMPLES = 256
+SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
 _SHAPE = re.compile(r"shape\s*\(([^)]*)\)")
 _KNOWN_DIMS = {"3": 3, "axes": 3, "n_axes": 3, "n_channels": 3, "channels": 3, "n_subcarriers": 30,
-               "subcarriers": 30, "n_features": 8, "features": 8, "n_anchors": 4, "anchors": 4, "2": 2}
+               "subcarriers": 30, "n_features": 8, "features": 8, "n_anchors": 4, "anchors": 4, "2": 2,
+               "c": 3, "d": 3}
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,9 @@ def sample_expression(param: Param) -> str:
     words = f"{param.name} {kind}".lower()
     if "bytes" in kind:
         return "bytes(range(16))"
-    if re.search(r"\bstr\b|string", kind) and not _ARRAY.search(kind):
+    if re.search(r"\bstr\b|string", kind):
+        if _ARRAY.search(kind):
+            return f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"
         return "'sensor'"
     if re.search(r"\bdict\b", kind):
         return "{}"
@@ -97,6 +105,16 @@ def _check_output(value, name, kind):
 '''
 
 
+def signature_defaults(spec: TaskSpec) -> dict[str, str]:
+    """Parameter name -> the source of its default value, for the parameters that have one."""
+    defaults = {}
+    for source in spec.signature.parameters:
+        head, equals, value = source.partition("=")
+        if equals and value.strip():
+            defaults[head.split(":")[0].strip()] = value.strip()
+    return defaults
+
+
 def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
     """A cell that calls steps 1..i in order on sample inputs and checks the last step's outputs."""
     from .notebook import wiring_source
@@ -109,7 +127,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
             if param.name not in produced:
                 inputs.setdefault(param.name, param)
         produced.update(p.name for p in spec.outputs)
-    arguments = ", ".join(sample_expression(p) for p in inputs.values())
+    defaults = {name: value for _, spec, _ in steps for name, value in signature_defaults(spec).items()}
+    arguments = ", ".join(defaults.get(p.name) or sample_expression(p) for p in inputs.values())
     outputs = steps[-1][1].outputs
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK,
              f"_result = run_pipeline({arguments})"]
@@ -120,6 +139,15 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
     elif outputs:
         lines.append(f"_check_output(_result, {outputs[0].name!r}, {outputs[0].type!r})")
     return "\n".join(lines) + "\n"
+
+
+def _inputs_from_requirement(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> bool:
+    """Whether the last step is the user's function and gets only inputs the user described, none made by a step."""
+    spec = steps[-1][1]
+    produced = {p.name for _, earlier, _ in steps[:-1] for p in earlier.outputs}
+    defaults = signature_defaults(spec)
+    return spec.signature.required and all(
+        p.name not in produced and (p.from_requirement or p.name in defaults) for p in spec.inputs)
 
 
 def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: float = 20.0,
@@ -142,7 +170,11 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if earlier and int(earlier.group(1)) < len(steps):
         return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}")
-    if harness.error.startswith("ValueError"):
+    if harness.error.startswith("ValueError") and "[raised in " not in harness.error:
+        if _inputs_from_requirement(steps):
+            inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
+            return Validation("failed", f"`{function}` rejected inputs that match the requirement ({inputs}; "
+                                        f"arrays of {SAMPLES} samples): {harness.error}")
         return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}")
     if harness.error.startswith("AssertionError"):
         return Validation("failed", f"its output does not match the Output Specification: {harness.error}")

@@ -135,3 +135,13 @@ def test_adapters_fingerprint_changes_with_the_adapter_bytes(tmp_path):
     adapter.write_bytes(b"two")
     assert adapters_fingerprint({"codegen": adapter}) != first and len(first) == 12
     assert adapters_fingerprint({}) == ""
+
+
+def test_adapters_fingerprint_changes_with_a_scale_other_than_one(tmp_path):
+    from jupyter_iotcoder.bench.runner import adapters_fingerprint
+
+    adapter = tmp_path / "codegen.gguf"
+    adapter.write_bytes(b"one")
+    plain = adapters_fingerprint({"codegen": adapter})
+    assert adapters_fingerprint({"codegen": adapter}, {"codegen": 1.0}) == plain
+    assert adapters_fingerprint({"codegen": adapter}, {"codegen": 0.25}) != plain

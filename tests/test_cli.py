@@ -21,6 +21,20 @@ def fake_model(monkeypatch):
     return scripted
 
 
+@pytest.mark.parametrize("flags,expected", [([], "default"), (["--adapters", "all"], "all"),
+                                            (["--no-adapters"], "none"), (["--adapters", "none"], "none")])
+def test_generate_passes_the_adapter_choice_to_the_runtime(tmp_path, monkeypatch, flags, expected):
+    seen = {}
+
+    def load(*args, **kwargs):
+        seen.update(kwargs)
+        return ScriptedRuntime(full_run())
+
+    monkeypatch.setattr(runtime, "load_runtime", load)
+    assert cli.main(["generate", REQUIREMENT, "-o", str(tmp_path / "x.ipynb"), *flags]) == 0
+    assert seen["adapters"] == expected
+
+
 def test_generate_writes_notebook_with_cells_per_task(tmp_path, fake_model, capsys):
     out = tmp_path / "steps.ipynb"
     assert cli.main(["generate", REQUIREMENT, "-o", str(out)]) == 0

@@ -7,7 +7,7 @@ import jsonschema
 
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.data.curated import load_programs
-from jupyter_iotcoder.data.decompositions import compress, generate, plan, task_cap
+from jupyter_iotcoder.data.decompositions import compress, generate, plan, task_cap, utility_decomposition
 from jupyter_iotcoder.data.knowledge import Combination, load_knowledge
 from jupyter_iotcoder.decompose import decompose_messages, decompose_schema
 
@@ -97,3 +97,28 @@ def test_every_valid_combination_of_a_classifying_or_detecting_family_has_a_mode
     missing = [c.key for c in kb.valid_combinations()
                if c.family.kind in ("classify", "detect") and not kb.techniques_for("model", c)]
     assert missing == []
+
+
+def test_a_one_utility_requirement_is_planned_as_its_technique_then_the_named_function():
+    programs = load_programs()
+    for seed, program in enumerate(sorted(programs.values(), key=lambda p: p.id)):
+        d = utility_decomposition(program, random.Random(seed))
+        messages = d.messages()
+        assert messages[:-1] == list(decompose_messages(d.requirement, d.max_tasks))
+        answer = json.loads(messages[-1]["content"])
+        jsonschema.validate(answer, decompose_schema(d.max_tasks))
+        func = d.signature.split("(")[0]
+        assert d.signature in d.requirement
+        assert answer["tasks"][-1]["title"] == f"Implement {func}"
+        assert len(answer["tasks"]) == (1 if d.max_tasks == 1 else 2)
+        if len(answer["tasks"]) == 2:  # the technique itself, on the user's own inputs: no cleaning or windowing step
+            assert answer["tasks"][0]["inputs"] == answer["tasks"][1]["inputs"] == d.signature[len(func) + 1:-1].split(", ")
+            technique = answer["tasks"][0]["title"].lower().split(" ", 1)[1][:25]  # after the verb, conjugated or not
+            assert technique in d.requirement.lower()
+
+
+def test_a_utility_whose_every_name_is_a_benchmark_entry_point_gets_no_requirement():
+    program = load_programs()["crc16_ccitt"]
+    assert utility_decomposition(program, random.Random(0), reserved_names=set(program.names)) is None
+    made = utility_decomposition(program, random.Random(0), reserved_names=set(program.names[1:]))
+    assert made.signature.startswith(program.names[0] + "(")

@@ -398,7 +398,7 @@ def real_server(tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("server")
     # One thread: on a shared 2-core machine, two llama.cpp threads spin-wait for each other and crawl.
-    options = serve.ServeOptions(port=serve.free_port(), api_key=API_KEY, n_ctx=4096, n_threads=1, adapters=False)
+    options = serve.ServeOptions(port=serve.free_port(), api_key=API_KEY, n_ctx=4096, n_threads=1, adapters="none")
     plan = serve.plan_server(options)
     with open(directory / "server.log", "wb") as log_file, serve.running_server(plan, directory, log_file):
         yield ServerConfig(base_url=plan.base_url, api_key=API_KEY, timeout=300)

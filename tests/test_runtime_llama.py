@@ -113,3 +113,20 @@ def test_lora_adapter_is_switched_per_request_on_one_base_model(tmp_path, model_
     assert tuned != base, "the adapter changes the answer"
     assert base_again == base, "switching back restores the base model exactly"
     assert unknown_stage == base, "a stage without an adapter runs on the base model"
+
+
+def test_lora_scale_from_the_policy_reaches_llama_cpp(tmp_path, model_path):
+    adapter = tmp_path / "codegen.gguf"
+    _random_lora(adapter, model_path)
+    prompt = "<|im_start|>user\nWrite a Python function that adds two numbers.<|im_end|>\n<|im_start|>assistant\n"
+    shift = {}
+    for scale in (1.0, 0.1):
+        runtime = LlamaRuntime(model_path, RuntimeConfig(n_ctx=512), {"codegen": adapter},
+                               adapter_scales={"codegen": scale})
+        try:
+            base = np.array(runtime.next_token_logits(prompt))
+            tuned = np.array(runtime.next_token_logits(prompt, adapter="codegen"))
+        finally:
+            runtime.close()
+        shift[scale] = float(np.abs(tuned - base).mean())
+    assert 0 < shift[0.1] < shift[1.0] / 3, f"a tenth of the adapter moves the logits less: {shift}"

@@ -24,6 +24,12 @@ def test_a_missing_entry_point_is_an_error():
     assert result.status == "error" and "does not define `add`" in result.reason
 
 
+def test_an_error_raised_inside_a_library_names_the_library_file():
+    result = run_cells(["from scipy.signal import butter\nbutter(4, 2.0)\n", "raise ValueError('mine')\n"])
+    assert "[raised in scipy/signal/" in result.cells[0].error
+    assert "raised in" not in result.cells[1].error
+
+
 def test_cells_run_in_order_and_a_failing_cell_is_recorded():
     cells = ["import math\nvalue = 2\n", "raise RuntimeError('step 2 broke')\n", "print(value * 21)\n"]
     result = run_cells(cells)

@@ -30,7 +30,7 @@ def server_url(tmp_path_factory):
     from jupyter_iotcoder import serve
 
     directory = tmp_path_factory.mktemp("serve")
-    options = serve.ServeOptions(port=serve.free_port(), api_key=API_KEY, n_ctx=2048, n_threads=1, adapters=False)
+    options = serve.ServeOptions(port=serve.free_port(), api_key=API_KEY, n_ctx=2048, n_threads=1, adapters="none")
     plan = serve.plan_server(options)
     assert plan.aliases[0] == "qwen2.5-coder-0.5b"
     with open(directory / "server.log", "wb") as log_file, serve.running_server(plan, directory, log_file):

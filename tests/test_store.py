@@ -431,6 +431,45 @@ def test_find_adapter_returns_shipped_adapter_or_none(tmp_path, monkeypatch):
     assert store.find_adapter("tiny", "decompose") is None
 
 
+def _policy_file(tmp_path, monkeypatch, text: str | None):
+    folder = tmp_path / "adapters" / "tiny"
+    folder.mkdir(parents=True)
+    for stage in ("decompose", "codegen"):
+        (folder / f"{stage}.gguf").write_bytes(b"GGUF")
+    if text is not None:
+        (folder / "adapters.toml").write_text(text)
+    monkeypatch.setattr(store, "resource_dir", lambda name: tmp_path)
+
+
+def test_without_a_policy_file_every_shipped_adapter_is_on_at_scale_one(tmp_path, monkeypatch):
+    from jupyter_iotcoder.runtime import stage_adapters
+
+    _policy_file(tmp_path, monkeypatch, None)
+    assert store.adapter_policy("tiny", "codegen") == store.AdapterPolicy(default=True, scale=1.0)
+    assert set(stage_adapters("tiny")) == {"decompose", "codegen"}
+
+
+def test_an_adapter_off_by_default_loads_only_when_all_are_asked_for(tmp_path, monkeypatch):
+    from jupyter_iotcoder.runtime import adapter_scales, stage_adapters
+
+    _policy_file(tmp_path, monkeypatch, "[decompose]\ndefault = false\n\n[codegen]\nscale = 0.25\n")
+    assert set(stage_adapters("tiny")) == {"codegen"}
+    assert set(stage_adapters("tiny", "all")) == {"decompose", "codegen"}
+    assert stage_adapters("tiny", "none") == {}
+    assert adapter_scales("tiny", stage_adapters("tiny", "all")) == {"decompose": 1.0, "codegen": 0.25}
+    with pytest.raises(ValueError, match="default, all, none"):
+        stage_adapters("tiny", "some")
+
+
+@pytest.mark.parametrize("text,message", [("[codegen]\nscale = 0\n", "scale must be in"),
+                                          ("[codegen]\nweight = 1\n", "unknown keys"),
+                                          ("[codegen\n", "not a valid adapter policy")])
+def test_a_bad_policy_file_is_a_clear_error(tmp_path, monkeypatch, text, message):
+    _policy_file(tmp_path, monkeypatch, text)
+    with pytest.raises(ModelCorruptError, match=message):
+        store.adapter_policy("tiny", "codegen")
+
+
 # --- the real default model -------------------------------------------------
 
 

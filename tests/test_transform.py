@@ -7,7 +7,8 @@ import pytest
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import StageStats, Task, TaskList
-from jupyter_iotcoder.transform import find_required_signature, name_from_title, signature_parameter_names, transform
+from jupyter_iotcoder.transform import (find_required_signature, name_from_title, requirement_types,
+                                        signature_parameter_names, transform)
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -86,7 +87,65 @@ def test_signature_parameter_names_strips_annotations_defaults_and_stars():
     assert signature_parameter_names(sig) == ["x", "args", "fs", "kw"]
 
 
+# --- requirement_types ------------------------------------------------------------
+
+
+def _types(requirement: str) -> dict[str, str]:
+    return requirement_types(requirement, find_required_signature(requirement))
+
+
+def test_requirement_types_reads_the_list_after_takes_in_parameter_order():
+    types = _types("Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and the sampling rate in Hz "
+                   "and returns the number of steps.")
+    assert types == {"acc": "np.ndarray, shape (N, 3), m/s^2", "fs": "float, Hz"}
+
+
+def test_requirement_types_counts_two_arrays_for_two_parameters():
+    assert _types("Write heading(acc, mag) taking two (N, 3) arrays and returning an (N,) array.") == {
+        "acc": "np.ndarray, shape (N, 3)", "mag": "np.ndarray, shape (N, 3)"}
+
+
+def test_requirement_types_reads_the_words_next_to_each_name():
+    types = _types("Write segment(acc, labels, fs) where acc is an (N, C) array and labels a length-N sequence "
+                   "of strings; fs is in Hz. Raise ValueError if acc is empty.")
+    assert types == {"acc": "np.ndarray, shape (N, C)", "labels": "list[str], length n_samples", "fs": "float, Hz"}
+
+
+def test_requirement_types_reads_a_noun_phrase_before_the_name():
+    assert _types("Write lowpass(x, cutoff) for a 1-D NumPy array x of volts.") == {
+        "x": "np.ndarray, shape (n_samples,)"}
+
+
+def test_requirement_types_ignores_articles_named_like_parameters_and_other_parameters_words():
+    types = _types("Write align(t_a, a, t_b, b) that returns a tuple (t, a_i, b_i) of 1-D arrays "
+                   "where t_b is sorted like b.")
+    assert "a" not in types and "t_b" not in types
+
+
+def test_requirement_types_give_nothing_for_structures_words_cannot_describe():
+    assert _types("Write band_powers(x, bands) where bands is a list of (low_hz, high_hz) tuples.") == {}
+
+
 # --- transform -----------------------------------------------------------------
+
+
+def test_final_task_takes_input_types_from_the_requirement_words_over_the_model():
+    requirement = "Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and the sampling rate in Hz."
+    specs, _ = run([TARGET_1, IO_1, target("x"), io(["acc", "fs"], ["n"])], task_list(requirement))
+    assert [p.type for p in specs[-1].inputs] == ["np.ndarray, shape (N, 3), m/s^2", "float, Hz"]
+
+
+def test_an_earlier_step_consuming_the_users_data_gets_the_users_type_too():
+    requirement = "Write count_steps(acc, fs) that takes an (N, 4) array in g and the sampling rate in Hz."
+    specs, _ = run([TARGET_1, IO_1, target("x"), io(["acc", "fs"], ["n"])], task_list(requirement))
+    assert specs[0].inputs[0].type == "np.ndarray, shape (N, 4)" and specs[0].inputs[0].from_requirement
+    assert not specs[0].outputs[0].from_requirement
+
+
+def test_final_task_keeps_a_specific_annotation_over_the_requirement_words():
+    requirement = "Write life(phases: list[tuple[float, float]]) where phases is an array in mA."
+    specs, _ = run([TARGET_1, IO_1, target("x"), io(["phases"], ["days"])], task_list(requirement))
+    assert specs[-1].inputs[0].type == "list[tuple[float, float]]"
 
 
 def test_final_task_keeps_the_required_signature_exactly():

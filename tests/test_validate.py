@@ -25,15 +25,34 @@ def _check(code: str):
 
 
 @pytest.mark.parametrize("param_type,expected", [
-    ("np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(256, 3))"),
+    ("np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(2048, 3))"),
     ("np.ndarray, shape (500,)", "_rng.normal(size=(500,))"),
-    ("list[int], sample indices", "_rng.integers(0, 100, size=(256,))"),
+    ("list[int], sample indices", "_rng.integers(0, 100, size=(2048,))"),
     ("float, Hz", "50.0"),
     ("int, samples per window", "32"),
     ("bytes, raw frame", "bytes(range(16))"),
 ])
 def test_sample_inputs_follow_the_input_specification(param_type, expected):
     assert sample_expression(Param(name="value", type=param_type)) == expected
+
+
+def test_a_list_of_strings_gets_string_labels():
+    value = eval(sample_expression(Param(name="labels", type="list[str], length n_samples")))
+    assert len(value) == 2048 and all(isinstance(v, str) for v in value)
+
+
+def test_a_value_error_raised_inside_a_library_is_a_failure_not_inconclusive():
+    code = "from scipy.signal import sosfiltfilt\n\ndef smooth(x, n):\n    return sosfiltfilt([1.0, 2.0], x)\n"
+    result = _check(code)
+    assert result.status == "failed" and "raised in scipy/" in result.problem
+
+
+def test_a_parameter_with_a_default_in_the_signature_gets_its_default():
+    spec = SPEC.model_copy(update={"signature": Signature(function_name="smooth", parameters=["x", "n=7"])})
+    code = GOOD.replace("    return", "    if n != 7:\n        raise TypeError(f'n is {n}')\n    return")
+    module = CodeModule(task_id=1, function_name="smooth", code=code)
+    assert validate_steps([(TASK, spec, module)], timeout=5).status == "passed"
+    assert _check(code).status == "failed"
 
 
 def test_sampling_rate_by_name_gets_a_plausible_value():
@@ -76,8 +95,20 @@ def test_a_crashing_demonstration_fails_the_cell():
 
 
 def test_a_value_error_on_synthetic_inputs_is_inconclusive():
-    result = _check("def smooth(x, n):\n    raise ValueError('need at least 1000 samples')\n")
+    result = _check("def smooth(x, n):\n    raise ValueError('need at least 100000 samples')\n")
     assert result.status == "inconclusive"
+
+
+def test_the_users_function_rejecting_inputs_the_user_described_is_a_failure():
+    described = [p.model_copy(update={"from_requirement": True}) for p in SPEC.inputs]
+    signature = SPEC.signature.model_copy(update={"required": True})
+    spec = SPEC.model_copy(update={"inputs": described, "signature": signature})
+    module = CodeModule(task_id=1, function_name="smooth",
+                        code="def smooth(x, n):\n    raise ValueError('x must be a list')\n")
+    result = validate_steps([(TASK, spec, module)], timeout=5)
+    assert result.status == "failed" and "rejected inputs that match the requirement" in result.problem
+    model_guess = SPEC.model_copy(update={"signature": signature})
+    assert validate_steps([(TASK, model_guess, module)], timeout=5).status == "inconclusive"
 
 
 BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"

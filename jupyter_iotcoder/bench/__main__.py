@@ -17,13 +17,14 @@ from .tasks import interleave_categories
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .runner import CONFIGS
 
-    parser.add_argument("--suite", choices=["iot", "sensors", "humaneval"], default="iot",
+    parser.add_argument("--suite", choices=["iot", "sensors", "humaneval", "plans"], default="iot",
                         help="iot = the IoT task benchmark (pass@k); sensors = task accuracy on real sensor data "
-                             "against a hand-crafted reference; humaneval = general-coding regression check")
+                             "against a hand-crafted reference; humaneval = general-coding regression check; "
+                             "plans = the decomposition stage alone on the IoT tasks (plan score)")
     parser.add_argument("--configs", default=None,
                         help="comma-separated (default direct,pipeline): "
                              + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values())
-                             + "; for --suite humaneval: base, base+lora (default both)")
+                             + "; for --suite humaneval and plans: base, base+lora (default both)")
     parser.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores; 1 keeps "
                                                     "a shared machine's other work from stalling it)")
     parser.add_argument("--limit", type=int, help="--suite humaneval: the first N problems only")
@@ -63,7 +64,7 @@ def _select(tasks, args):
 
 def run(args: argparse.Namespace) -> int:
     from ..config import GenerationConfig, RuntimeConfig
-    from ..runtime import load_runtime, stage_adapters
+    from ..runtime import adapter_scales, load_runtime, stage_adapters
     from ..store import resolve_model
     from .report import bar_chart, markdown, summarize
     from .runner import CONFIGS, BenchRun, adapters_fingerprint, load_samples
@@ -79,13 +80,14 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     resolved = resolve_model(args.model, progress=False)
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
-    adapters = stage_adapters(resolved.name)
+    adapters = stage_adapters(resolved.name, "all")
     started = time.perf_counter()
     bench = BenchRun(None, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
                      temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks),
-                     adapters_id=adapters_fingerprint(adapters))
+                     adapters_id=adapters_fingerprint(adapters, adapter_scales(resolved.name, adapters)))
     if not args.report_only:
-        bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads))
+        bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads),
+                                     adapters="all")
         if "pipeline+lora" in configs and not bench.runtime.adapters():
             print("note: no LoRA adapters are shipped for this model; pipeline+lora equals pipeline", file=sys.stderr)
         bench.run()
@@ -112,15 +114,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_suite(args: argparse.Namespace) -> int:
-    """The sensor-accuracy or HumanEval suite: cached samples, then a markdown and JSON report."""
-    from ..config import RuntimeConfig
-    from ..runtime import load_runtime, stage_adapters
+    """The sensor-accuracy, HumanEval or plans suite: cached samples, then a markdown and JSON report."""
+    from ..config import GenerationConfig, RuntimeConfig
+    from ..runtime import adapter_scales, load_runtime, stage_adapters
     from ..store import resolve_model
-    from . import humaneval, sensor_accuracy
+    from . import humaneval, plans, sensor_accuracy
     from .runner import CONFIGS, adapters_fingerprint, load_samples
+    from .tasks import load_tasks
 
-    known = humaneval.CONFIGS if args.suite == "humaneval" else CONFIGS
-    default = "base,base+lora" if args.suite == "humaneval" else "direct,pipeline"
+    known = {"humaneval": humaneval.CONFIGS, "plans": plans.CONFIGS}.get(args.suite, CONFIGS)
+    default = "direct,pipeline" if known is CONFIGS else "base,base+lora"
     configs = (args.configs or default).split(",")
     unknown = [c for c in configs if c not in known]
     if unknown:
@@ -129,19 +132,26 @@ def run_suite(args: argparse.Namespace) -> int:
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    runtime = None if args.report_only else load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads))
+    runtime = None if args.report_only else load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads),
+                                                         adapters="all")
+    adapters = stage_adapters(resolved.name, "all")
+    adapters_id = adapters_fingerprint(adapters, adapter_scales(resolved.name, adapters))
     if args.suite == "sensors":
         path = args.out / "sensor_samples.jsonl"
         if runtime is not None:
-            from ..config import GenerationConfig
-
             path = sensor_accuracy.run_sensor_accuracy(
                 runtime, model_id, configs, sensor_accuracy.load_sensor_tasks(), args.out, samples=args.samples,
                 seed=args.seed, temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks))
         table, name = sensor_accuracy.sensor_report(path, model_id), "sensor_accuracy"
+    elif args.suite == "plans":
+        path = args.out / "plans.jsonl"
+        generation = GenerationConfig(max_tasks=args.max_tasks, seed=args.seed, temperature=args.temperature)
+        if runtime is not None:
+            path = plans.run_plans(runtime, model_id, configs, _select(load_tasks(), args), args.out, generation,
+                                   adapters_id=adapters_id)
+        table, name = plans.plans_report(path, model_id, adapters_id), "plans"
     else:
         path = args.out / "humaneval.jsonl"
-        adapters_id = adapters_fingerprint(stage_adapters(resolved.name))
         if runtime is not None:
             path = humaneval.run_humaneval(runtime, model_id, configs, args.out, limit=args.limit, seed=args.seed,
                                            temperature=args.temperature, adapters_id=adapters_id)

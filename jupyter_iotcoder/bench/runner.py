@@ -40,17 +40,21 @@ CONFIGS = {c.name: c for c in (
     BenchConfig("direct", False, False, False, "(a) the base model prompted once with the whole requirement"),
     BenchConfig("pipeline", True, False, False, "(b) the three-stage pipeline on the base model"),
     BenchConfig("pipeline+lora", True, True, False, "(c) the pipeline with the tuned LoRA adapters"),
-    BenchConfig("pipeline+repair", True, True, True,
-                "(d) the pipeline (with adapters where shipped) plus execution-guided validation and repair"),
+    BenchConfig("pipeline+repair", True, False, True,
+                "(d) the pipeline on the base model plus execution-guided validation and repair"),
+    BenchConfig("pipeline+lora+repair", True, True, True, "(c) and (d) together: adapters, validation and repair"),
 )}
 
 
-def adapters_fingerprint(paths: dict[str, Path]) -> str:
-    """A short hash of the adapter files by stage; empty without adapters."""
+def adapters_fingerprint(paths: dict[str, Path], scales: dict[str, float] | None = None) -> str:
+    """A short hash of the adapter files (and any scale other than 1) by stage; empty without adapters."""
     digest = hashlib.sha256()
     for stage, path in sorted(paths.items()):
         digest.update(stage.encode())
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        scale = (scales or {}).get(stage, 1.0)
+        if scale != 1.0:  # scale 1 hashes as before, so earlier results keep their keys
+            digest.update(f"scale={scale:g}".encode())
     return digest.hexdigest()[:12] if paths else ""
 
 

@@ -27,7 +27,7 @@ from . import card
 from .codepairs import Candidate, crawled_candidates, pipeline_candidates, standalone_candidates
 from .crawler import DEFAULT_TARGETS, crawl
 from .curated import load_programs
-from .decompositions import Decomposition, generate
+from .decompositions import Decomposition, generate, utility_decomposition
 from .decontaminate import BenchmarkIndex, DecontaminationReport, decontaminate
 from .dedup import deduplicate
 from .execution import run_jobs
@@ -51,6 +51,9 @@ class BuildConfig:
     pipeline_pairs_per_program: int = field(default=900, metadata={
         "help": "cap on pipeline-context pairs of one curated program (sliding windows would otherwise dominate)"})
     variants_per_program: int = field(default=40, metadata={"help": "standalone variants per curated program"})
+    utility_plans_per_program: int = field(default=12, metadata={
+        "help": "one-utility requirements (the program's technique, then the named function) per curated program"})
+    utility_heldout_share: float = 0.1
     near_duplicate_threshold: float = 0.85
     ngram: int = field(default=13, metadata={"help": "n of the benchmark n-gram overlap check"})
     crawl_targets: dict | None = field(default=None, metadata={"help": "module -> names; None = DEFAULT_TARGETS"})
@@ -89,6 +92,24 @@ def draw_decompositions(config: BuildConfig, kb, programs, reserved: set[str], p
             if made is not None:
                 out.append(made)
     return out
+
+
+def draw_utility_decompositions(config: BuildConfig, programs, reserved: set[str]) -> list[dict]:
+    """Records of one-utility requirements; a stable tenth of the programs is held out whole."""
+    records = []
+    for program_id in sorted(programs):
+        held = _stable_fraction(f"{config.seed}:utility:{program_id}") < config.utility_heldout_share
+        for i in range(config.utility_plans_per_program):
+            made = utility_decomposition(programs[program_id], _rng(config.seed, "utility", program_id, i), reserved)
+            if made is None:
+                continue
+            records.append({"messages": made.messages(), "meta": {
+                "source": "curated-utility", "family": f"utility/{made.category}", "modality": "any",
+                "representation": "any", "platform": "any", "voice": f"utility-{made.voice}",
+                "tasks": len(made.tasks), "max_tasks": made.max_tasks, "named_function": made.signature,
+                "program": made.program, "techniques": [made.program], "utility": True,
+                "split": "heldout" if held else "train"}})
+    return records
 
 
 def decomposition_record(d: Decomposition, held_out: tuple[str, ...]) -> dict:
@@ -192,6 +213,7 @@ def build(config: BuildConfig, progress: bool = True) -> dict:
 
     decompositions = draw_decompositions(config, kb, programs, reserved, progress)
     records = [decomposition_record(d, config.held_out_families) for d in decompositions]
+    records += draw_utility_decompositions(config, programs, reserved)
     decomp_kept, decomp_dedup = deduplicate(records, config.near_duplicate_threshold)
     decomp_kept, decomp_contam = decontaminate(decomp_kept, index)
     t = lap("decompositions", t)

@@ -48,8 +48,14 @@ def render(stats: dict, config) -> str:
         "`codegen.check_module` accepts. The crawler's *module description* and *module implementation* pairs use "
         "their own short user prompts (the published wording) with the **same system prompt** "
         "(`prompts/codegen.system.md`); their answers are also one documented ```python module.",
-        "- `meta.source` says where a pair came from: `knowledge-base` (decompositions), `curated-pipeline` (a curated "
+        "- `meta.source` says where a pair came from: `knowledge-base` (decompositions), `curated-utility` "
+        "(decompositions of a one-utility requirement, family `utility/<category>`), `curated-pipeline` (a curated "
         "program as one step of an expert plan), `curated` (the program on its own), `crawled` (package docs).",
+        "- **One-utility requirements** (`curated-utility`): a curated program's context and target with the function "
+        "it names (a checksum, a frame parser, a quantiser, one filter), planned as the technique, then the named "
+        "function that checks the inputs and calls it (one task under a cap of 1). Without them every plan in the set "
+        "is a sensor pipeline, and a tuned planner forced clean/filter/window onto such requests. A stable tenth of "
+        "the programs is held out whole.",
         "- The final task of a plan whose requirement names a function (`meta.final`, category `pipeline`) gets a "
         "pair too: the last steps' programs plus the user's function, which calls every earlier step in order and "
         "returns the result, with a `__main__` demonstration on synthetic data of the sensor's shape "

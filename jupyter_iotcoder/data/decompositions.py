@@ -26,7 +26,7 @@ import jsonschema
 from ..config import GenerationConfig
 from ..decompose import decompose_messages, decompose_schema
 from ..schema import Task, TaskList
-from .curated import Instance, Program, fix_ordinals, fmt, instantiate
+from .curated import Instance, Program, context, fix_ordinals, fmt, instantiate
 from .knowledge import Combination, KnowledgeBase, Technique
 
 MIN_TASKS, MAX_TASKS = 3, 7
@@ -389,3 +389,106 @@ def generate(kb: KnowledgeBase, programs: dict[str, Program], combo: Combination
                                          "f0": float(num(band_centre))})
     decomposition.validate()
     return decomposition
+
+
+# ------------------------------------------------------------------ one-utility requirements
+
+def _third_person(sentence: str) -> str:
+    """'Compute the CRC of x.' -> 'computes the CRC of x.': the target as what the function does."""
+    verb, _, rest = sentence.partition(" ")
+    verb = verb.lower()
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        verb = verb[:-1] + "ies"
+    elif verb.endswith(("s", "sh", "ch", "x", "z")):
+        verb += "es"
+    else:
+        verb += "s"
+    return f"{verb} {rest}".strip()
+
+
+def _technique_title(target: str) -> str:
+    """The target's first clause as a task title: 'Compute the CRC-16/CCITT of the bytes data'."""
+    head = re.split(r"\s\(|:|;|, (?:then|and|so|where|returning)\b|\.\s", target, maxsplit=1)[0].rstrip(". ")
+    return _shorten(head, 90)
+
+
+_UTILITY_VOICES = (
+    "{context} Write {signature} that {does}",
+    "{context} {target} Implement it as {signature}, returning {returns}.",
+    "{signature}: {target_lower}",
+    "{context} I need a Python function {signature}. {target}{edge}",
+    "For our IoT device: {target_lower} The function should be {signature} and return {returns}.{edge}",
+)
+
+
+@dataclass(frozen=True)
+class UtilityDecomposition:
+    """A requirement for one IoT utility (a checksum, a frame parser, a quantiser, one filter) and its short plan.
+
+    The knowledge base's plans are all sensor pipelines (clean, filter, window, ...); without these a
+    tuned planner forces that template onto a request for a protocol frame or a weight quantiser.
+    """
+
+    requirement: str
+    signature: str
+    program: str
+    category: str
+    voice: int
+    max_tasks: int
+    tasks: tuple[Task, ...]
+
+    def answer(self) -> dict:
+        return {"tasks": [t.model_dump(include={"title", "description", "inputs", "outputs"}) for t in self.tasks]}
+
+    def messages(self) -> list[dict]:
+        prompt = list(decompose_messages(self.requirement, self.max_tasks))
+        return prompt + [{"role": "assistant", "content": json.dumps(self.answer())}]
+
+    def validate(self) -> None:
+        jsonschema.validate(self.answer(), decompose_schema(self.max_tasks))
+
+
+def utility_decomposition(program: Program, rng: random.Random, reserved_names: set[str] = frozenset()
+                          ) -> UtilityDecomposition | None:
+    """One requirement naming a function for `program`'s technique, planned as the technique, then the function.
+
+    Under a cap of 1 the one task does both. None when every function name the program offers is reserved
+    (a benchmark entry point).
+    """
+    names = [n for n in program.names if n not in reserved_names]
+    if not names:
+        return None
+    values = rng.choice(program.all_variants() or [{}])
+    func = rng.choice(names)
+    data = rng.choice([n for n in program.data_names if n != func] or ["data"])
+    instance = instantiate(program, values, func=func, x=data, out=rng.choice(program.out_names))
+    inputs = [p.name for p in instance.inputs][:6]
+    outputs = [p.name for p in instance.outputs][:4]
+    signature = f"{func}({', '.join(inputs)})"
+    target = instance.target.strip()
+    edges = [f"{p.name}: {p.description}" for p in instance.inputs if p.description]
+    edge = f" Inputs: {'; '.join(edges)}." if edges and rng.random() < 0.5 else ""
+    returns = ", ".join(f"{p.name} ({p.type})" for p in instance.outputs)
+    voice = rng.randrange(len(_UTILITY_VOICES))
+    requirement = _UTILITY_VOICES[voice].format(
+        context=context(program, rng.randrange(len(program.contexts)), values), signature=signature,
+        does=_third_person(target), target=target, target_lower=_lower_first(target), returns=returns, edge=edge)
+    checks = "; ".join(f"{p.name} ({p.type}): {p.description}" for p in instance.inputs)
+    final_text = (f"Implement `{signature}` as the requirement states it: check the inputs ({checks}) and raise "
+                  f"ValueError on invalid ones, then ")
+    max_tasks = task_cap(rng)
+    if max_tasks == 1:
+        tasks = [Task(id=1, title=f"Implement {func}"[:100],
+                      description=_shorten(final_text + _lower_first(target), 600), inputs=inputs, outputs=outputs)]
+    else:
+        core = Task(id=1, title=cap_first(_technique_title(target)), description=_shorten(target, 600),
+                    inputs=inputs, outputs=outputs)
+        final = Task(id=2, title=f"Implement {func}"[:100],
+                     description=_shorten(final_text + f"call step 1 and return {', '.join(outputs)}.", 600),
+                     inputs=inputs, outputs=outputs)
+        tasks = [core, final]
+    made = UtilityDecomposition(requirement=re.sub(r"\s+", " ", requirement).strip(), signature=signature,
+                                program=program.id,
+                                category=program.category, voice=voice, max_tasks=max_tasks, tasks=tuple(tasks))
+    made.validate()
+    return made
