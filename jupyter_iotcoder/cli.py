@@ -175,8 +175,9 @@ def _generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     runtime = load_runtime(args.model, RuntimeConfig(n_ctx=args.n_ctx, n_threads=args.threads, device=args.device,
-                                                     seed=args.seed, verbose=args.verbose),
-                           adapters=args.adapters, allow_download=args.allow_download or None,
+                                                     seed=args.seed, verbose=args.verbose,
+                                                     adapters=args.adapters),
+                           allow_download=args.allow_download or None,
                            server=_server_config(args))
     load_seconds = time.perf_counter() - started
     cancel = threading.Event()

@@ -40,6 +40,8 @@ class RuntimeConfig:
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     seed: int = field(default=0, metadata={"help": "sampling seed"})
     verbose: bool = field(default=False, metadata={"help": "let llama.cpp log to stderr"})
+    adapters: str = field(default="default", metadata={
+        "help": "which shipped LoRA adapters to apply: default (adapters.toml) | all | none"})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .config import GenerationConfig, RuntimeConfig
+from .config import ADAPTER_CHOICES, GenerationConfig, RuntimeConfig
 from .errors import IoTCoderError
 from .frontend import Delivery, deliver
 from .jobs import KernelGenerator, MagicRequest
@@ -75,7 +75,8 @@ class IoTCoderMagics(Magics):
         for warning in warnings:
             print(f"iotcoder: {warning}", file=sys.stderr)
         return MagicRequest(requirement=cell, config=config, model=args.model,
-                            runtime=RuntimeConfig(n_threads=args.threads), insert=not args.no_insert,
+                            runtime=RuntimeConfig(n_threads=args.threads, adapters=args.adapters),
+                            insert=not args.no_insert,
                             replace=args.replace, magic_cell_id=magic_cell_id(self.shell))
 
     @magic_arguments()
@@ -89,6 +90,8 @@ class IoTCoderMagics(Magics):
     @argument("--replace", action="store_true",
               help="remove the cells this magic cell generated before, then insert the new ones")
     @argument("--no-validate", action="store_true", help="skip running each step on sample inputs")
+    @argument("--adapters", choices=ADAPTER_CHOICES, default="default",
+              help="which shipped LoRA adapters to apply: those on by default, all, or none")
     @argument("--data", nargs="+", default=[], metavar="NAME",
               help="example sensor data the generated code may load (e.g. basic_motions ppg)")
     @cell_magic

@@ -360,20 +360,21 @@ class LlamaRuntime:
             self._llm.close()
 
 
-def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, *, adapters: str = "default",
+def load_runtime(model: str | None = None, config: RuntimeConfig | None = None, *,
                  allow_download: bool | None = None, server: ServerConfig | None = None) -> Runtime:
     """The runtime the user configured: a server when one is set, else the local model.
 
     `server`, else IOTCODER_SERVER_CONFIG / IOTCODER_BASE_URL (see remote.py), picks
     an OpenAI-compatible server; `model` then names a model it serves. Otherwise the
     model is resolved by name or path (see store.py) and loaded with the stage
-    adapters that `adapters` picks (see `stage_adapters`), each at its policy's scale.
+    adapters that `config.adapters` picks (see `stage_adapters`), each at its policy's scale.
     """
     from .remote import OpenAIRuntime, load_server_config
     from .store import resolve_model
 
-    check_adapter_choice(adapters)
     config = config or RuntimeConfig()
+    adapters = config.adapters
+    check_adapter_choice(adapters)
     server = server or load_server_config()
     if server is not None:
         return OpenAIRuntime.connect(server, model=model, n_ctx=config.n_ctx, use_adapters=adapters != "none")

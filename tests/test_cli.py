@@ -26,8 +26,8 @@ def fake_model(monkeypatch):
 def test_generate_passes_the_adapter_choice_to_the_runtime(tmp_path, monkeypatch, flags, expected):
     seen = {}
 
-    def load(*args, **kwargs):
-        seen.update(kwargs)
+    def load(model, config, **kwargs):
+        seen["adapters"] = config.adapters
         return ScriptedRuntime(full_run())
 
     monkeypatch.setattr(runtime, "load_runtime", load)

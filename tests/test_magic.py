@@ -48,8 +48,8 @@ def test_load_ext_registers_the_cell_magic(shell):
 
 def test_options_become_the_generation_config(magics):
     request = magics.request("--model tiny --max-tasks 2 --temperature 0.5 --seed 7 --no-validate --threads 1 "
-                             "--replace --data basic_motions ppg basic_motions", REQUIREMENT)
-    assert request.model == "tiny" and request.runtime.n_threads == 1
+                             "--replace --data basic_motions ppg basic_motions --adapters all", REQUIREMENT)
+    assert request.model == "tiny" and request.runtime.n_threads == 1 and request.runtime.adapters == "all"
     assert (request.config.max_tasks, request.config.temperature, request.config.seed) == (2, 0.5, 7)
     assert request.config.validate is False
     assert request.config.available_data == ("basic_motions", "ppg")
@@ -62,6 +62,7 @@ def test_defaults_insert_and_validate(magics):
     assert request.insert and not request.replace and request.config.validate
     assert request.model is None and request.config.available_data == ()
     assert request.runtime.n_threads is None  # all cores
+    assert request.runtime.adapters == "default"  # the shipped policy decides
 
 
 @pytest.mark.parametrize("line, message", [
@@ -71,6 +72,7 @@ def test_defaults_insert_and_validate(magics):
     ("--threads 0", "--threads must be at least 1"),
     ("--data no_such_data", "unknown --data no_such_data; choose from basic_motions"),
     ("--max-tasks two", "invalid int value"),
+    ("--adapters some", "invalid choice"),
 ])
 def test_bad_options_are_usage_errors(magics, line, message):
     with pytest.raises(UsageError, match=message):

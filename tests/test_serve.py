@@ -66,7 +66,7 @@ def test_shipped_adapters_become_extra_model_aliases(tmp_path, monkeypatch):
         return path if path.is_file() else None
 
     monkeypatch.setattr(store, "find_adapter", find_adapter)
-    adapters = stage_adapters("qwen2.5-coder-0.5b")
+    adapters = stage_adapters("qwen2.5-coder-0.5b", "all")  # both ship off by default (adapters.toml)
     assert adapters == {"decompose": adapters_dir / "decompose.gguf", "codegen": adapters_dir / "codegen.gguf"}
     plan = build_plan("qwen2.5-coder-0.5b", MODEL, adapters, ServeOptions())
     assert plan.aliases == ["qwen2.5-coder-0.5b", "codegen", "decompose"], "the base model stays the default"
@@ -74,7 +74,7 @@ def test_shipped_adapters_become_extra_model_aliases(tmp_path, monkeypatch):
     assert "lora_path" not in by_alias["qwen2.5-coder-0.5b"]
     assert by_alias["codegen"]["lora_path"] == str(adapters_dir / "codegen.gguf")
     assert by_alias["codegen"]["model"] == str(MODEL), "each adapter runs on the same base model"
-    assert stage_adapters("another-model") == {}
+    assert stage_adapters("another-model", "all") == {}
 
 
 def test_cpu_whose_amx_kernels_crash_gets_the_server_without_extra_buffer_types():

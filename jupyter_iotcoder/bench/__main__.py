@@ -86,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
                      temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks),
                      adapters_id=adapters_fingerprint(adapters, adapter_scales(resolved.name, adapters)))
     if not args.report_only:
-        bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads),
-                                     adapters="all")
+        bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads, adapters="all"))
         if "pipeline+lora" in configs and not bench.runtime.adapters():
             print("note: no LoRA adapters are shipped for this model; pipeline+lora equals pipeline", file=sys.stderr)
         bench.run()
@@ -132,8 +131,8 @@ def run_suite(args: argparse.Namespace) -> int:
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    runtime = None if args.report_only else load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads),
-                                                         adapters="all")
+    runtime = None if args.report_only else load_runtime(
+        args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads, adapters="all"))
     adapters = stage_adapters(resolved.name, "all")
     adapters_id = adapters_fingerprint(adapters, adapter_scales(resolved.name, adapters))
     if args.suite == "sensors":

@@ -207,18 +207,19 @@ class BenchRun:
         todo = self.pending()
         bar = tqdm(total=len(todo), disable=not progress, unit="sample", desc="benchmark")
         scoring: list[Future] = []
-        with ThreadPoolExecutor(max_workers=1) as pool, self.samples_file.open("a") as out:
-            def write(future: Future) -> None:
-                out.write(json.dumps(future.result()) + "\n")
+        with self.samples_file.open("a") as out, ThreadPoolExecutor(max_workers=1) as pool:
+            def score_and_write(*args) -> None:
+                # written by the one scoring thread, before its future completes: a done-callback could run
+                # after the main thread had already closed the file, losing the last sample
+                out.write(json.dumps(self._score(*args)) + "\n")
                 out.flush()
                 bar.update(1)
 
             for config, task, sample in todo:
                 bar.set_postfix_str(f"{config} {task.id}")
                 candidate = self._generate(config, task, sample)
-                future = pool.submit(self._score, self.key(config, task.id, sample), config, task, sample, candidate)
-                future.add_done_callback(write)
-                scoring.append(future)
+                scoring.append(pool.submit(score_and_write, self.key(config, task.id, sample), config, task,
+                                           sample, candidate))
             for future in scoring:
                 future.result()
         bar.close()

@@ -31,7 +31,7 @@ def _token_counter():
     from ..config import RuntimeConfig
     from ..runtime import load_runtime
 
-    runtime = load_runtime(None, RuntimeConfig(n_ctx=512), adapters="none")
+    runtime = load_runtime(None, RuntimeConfig(n_ctx=512, adapters="none"))
     return lambda messages: runtime.count_tokens(tuple(messages))
 
 
