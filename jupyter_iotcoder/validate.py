@@ -95,6 +95,9 @@ def _check_output(value, name, kind):
         if data.dtype.kind in "fc":
             assert data.size == 0 or not _np.all(_np.isnan(data)), f"output `{name}` is all NaN"
             assert not _np.any(_np.isinf(data)), f"output `{name}` contains infinite values"
+        if data.dtype.kind == "i" and data.dtype.itemsize >= 4 and data.size:
+            low = _np.iinfo(data.dtype).min
+            assert not _np.any(data == low), f"output `{name}` holds {low}: a NaN or infinity cast to an integer"
     elif kind.startswith("int") or kind.startswith("float"):
         assert isinstance(value, (numbers.Number, _np.number)) or _np.ndim(value) == 0, (
             f"output `{name}` should be a {kind.split(',')[0]} but is {type(value).__name__}")
@@ -167,6 +170,10 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
         return Validation("failed", f"running the cell raised {own.error}")
     if harness.ok:
         return Validation("passed")
+    broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
+    if broken is not None:  # its function is missing, so whatever the harness hit is not this step's fault
+        return Validation("inconclusive", f"step {broken}'s cell failed ({result.cells[broken - 1].error}), "
+                                          f"so this step could not be judged")
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if earlier and int(earlier.group(1)) < len(steps):
         return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}")

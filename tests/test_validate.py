@@ -94,6 +94,23 @@ def test_a_crashing_demonstration_fails_the_cell():
     assert result.status == "failed" and "running the cell raised" in result.problem
 
 
+def test_nan_cast_to_integers_is_caught():
+    code = "import numpy as np\n\ndef smooth(x, n):\n    return np.full(len(x), np.nan).astype(np.int64)\n"
+    spec = SPEC.model_copy(update={"outputs": [Param(name="smoothed", type="np.ndarray of int")]})
+    result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=code))], timeout=5)
+    assert result.status == "failed" and "NaN or infinity cast to an integer" in result.problem
+
+
+def test_a_step_is_not_blamed_when_an_earlier_cell_failed_to_define_its_function():
+    broken = CodeModule(task_id=1, function_name="smooth", code="from scipy.signal import no_such_thing\n")
+    task_2 = TASK.model_copy(update={"id": 2, "inputs": ["smoothed"], "outputs": ["total"]})
+    spec_2 = TaskSpec(task_id=2, target="Sum.", signature=Signature(function_name="total", parameters=["smoothed"]),
+                      inputs=[Param(name="smoothed", type="np.ndarray")], outputs=[Param(name="total", type="float")])
+    second = CodeModule(task_id=2, function_name="total", code="def total(smoothed):\n    return float(sum(smoothed))\n")
+    result = validate_steps([(TASK, SPEC, broken), (task_2, spec_2, second)], timeout=5)
+    assert result.status == "inconclusive" and "step 1's cell failed" in result.problem
+
+
 def test_a_value_error_on_synthetic_inputs_is_inconclusive():
     result = _check("def smooth(x, n):\n    raise ValueError('need at least 100000 samples')\n")
     assert result.status == "inconclusive"
