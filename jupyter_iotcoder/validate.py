@@ -76,7 +76,7 @@ def sample_expression(param: Param) -> str:
             return "4"
         return "32" if re.search(r"window|size|len|samples", words) else "3"
     if re.search(r"\bfs\b|sampl|\bhz\b|rate", words):
-        return "50.0"
+        return "50"  # an int, as users type it: code that demands a float for a rate is wrong
     if re.search(r"float|number|scalar|second|\bs\b", kind):
         return "1.0"
     return f"_rng.normal(size={SAMPLES})"
