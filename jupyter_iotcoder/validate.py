@@ -119,7 +119,11 @@ def signature_defaults(spec: TaskSpec) -> dict[str, str]:
 
 
 def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
-    """A cell that calls steps 1..i in order on sample inputs and checks the last step's outputs."""
+    """A cell that calls steps 1..i in order on sample inputs and checks the last step's outputs.
+
+    The user's own function, when every input it takes is one the user described, is called directly,
+    as the user (or a test) will call it; a broken earlier step it does not call is then no excuse.
+    """
     from .notebook import wiring_source
 
     source, params, returned = wiring_source(steps)
@@ -132,9 +136,14 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
         produced.update(p.name for p in spec.outputs)
     defaults = {name: value for _, spec, _ in steps for name, value in signature_defaults(spec).items()}
     arguments = ", ".join(defaults.get(p.name) or sample_expression(p) for p in inputs.values())
-    outputs = steps[-1][1].outputs
-    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK,
-             f"_result = run_pipeline({arguments})"]
+    call = f"run_pipeline({arguments})"
+    last = steps[-1][1]
+    if _inputs_from_requirement(steps):
+        own_defaults = signature_defaults(last)
+        direct = ", ".join(own_defaults.get(p.name) or sample_expression(p) for p in last.inputs)
+        call = f"{last.function_name}({direct})"
+    outputs = last.outputs
+    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, f"_result = {call}"]
     if len(outputs) > 1:
         lines.append(f"assert isinstance(_result, (tuple, list)) and len(_result) == {len(outputs)}, "
                      f"'expected {len(outputs)} outputs ({', '.join(p.name for p in outputs)}), got ' + repr(type(_result))")

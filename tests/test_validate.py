@@ -111,6 +111,20 @@ def test_a_step_is_not_blamed_when_an_earlier_cell_failed_to_define_its_function
     assert result.status == "inconclusive" and "step 1's cell failed" in result.problem
 
 
+def test_the_users_function_on_described_inputs_is_called_directly_past_a_broken_step_it_does_not_use():
+    broken = CodeModule(task_id=1, function_name="smooth", code="def smooth(x, n):\n    return undefined_name\n")
+    task_2 = TASK.model_copy(update={"id": 2, "inputs": ["x"], "outputs": ["total"]})
+    spec_2 = TaskSpec(task_id=2, target="Sum.",
+                      signature=Signature(function_name="total", parameters=["x"], required=True),
+                      inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True)],
+                      outputs=[Param(name="total", type="float")])
+    right = CodeModule(task_id=2, function_name="total", code="def total(x):\n    return float(sum(x))\n")
+    assert validate_steps([(TASK, SPEC, broken), (task_2, spec_2, right)], timeout=5).status == "passed"
+    wrong = CodeModule(task_id=2, function_name="total", code="def total(x):\n    return None\n")
+    result = validate_steps([(TASK, SPEC, broken), (task_2, spec_2, wrong)], timeout=5)
+    assert result.status == "failed" and "is None" in result.problem
+
+
 def test_a_value_error_on_synthetic_inputs_is_inconclusive():
     result = _check("def smooth(x, n):\n    raise ValueError('need at least 100000 samples')\n")
     assert result.status == "inconclusive"
