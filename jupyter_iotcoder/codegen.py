@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import re
 import sys
 import time
+import tokenize
 from typing import Callable
 
 from pyflakes.checker import Checker
@@ -141,6 +143,7 @@ COMMON_IMPORTS = {
     "np": "import numpy as np",
     "plt": "import matplotlib.pyplot as plt",
     "math": "import math",
+    "scipy": "import scipy",  # scipy.signal and the other subpackages load on first attribute access
     "signal": "from scipy import signal",
     "stats": "from scipy import stats",
 }
@@ -175,6 +178,38 @@ def add_missing_imports(code: str, defined_earlier: frozenset[str] = frozenset()
         docstring_end = tree.body[0].end_lineno
     source = code.splitlines()
     return "\n".join(source[:docstring_end] + lines + source[docstring_end:]) + "\n", lines
+
+
+def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """The code with its one function that takes the spec's parameters renamed to the spec's name, and the old name.
+
+    Small models often write the right function under another name (`build_modbus_request` for
+    `modbus_read_request`) and keep doing so when asked again. When exactly one top-level function
+    that no earlier step defines takes the spec's parameters, in order, it is renamed, with every
+    reference to it (tokens, so strings and attributes are untouched). Otherwise the code is returned
+    as it is, with "".
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, ""
+    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if any(f.name == spec.function_name for f in functions):
+        return code, ""
+    wanted = signature_parameter_names(spec.signature)
+    matching = [f for f in functions if f.name not in defined_earlier and not f.name.startswith("_")
+                and [a.arg for a in f.args.posonlyargs + f.args.args + f.args.kwonlyargs][: len(wanted)] == wanted]
+    if len(matching) != 1:
+        return code, ""
+    old = matching[0].name
+    lines = code.splitlines(keepends=True)
+    tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    spots = [tok.start for i, tok in enumerate(tokens) if tok.type == tokenize.NAME and tok.string == old
+             and not (i > 0 and tokens[i - 1].string == ".")]
+    for row, col in reversed(spots):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + spec.function_name + line[col + len(old):]
+    return "".join(lines), old
 
 
 def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> list[str]:
@@ -294,7 +329,9 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         )
         answer = caller.call(request, until=closed_code_block)
         earlier_names = frozenset(e.function_name for e in earlier)
-        code, _ = add_missing_imports(extract_code(answer.text), earlier_names)
+        code, imports = add_missing_imports(extract_code(answer.text), earlier_names)
+        code, renamed = rename_to_spec(code, spec, earlier_names)
+        fixed = imports + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
         problems = check_module(code, spec, earlier_names)
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
@@ -307,7 +344,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
             if validation.status == "failed":
                 problems = [f"on sample inputs, {validation.problem}"]
         log.append({"attempt": attempt, "problems": problems, "validation": validation and validation.status,
-                    "note": validation.problem if validation else "", "tokens": answer.tokens,
+                    "note": validation.problem if validation else "", "fixed": fixed, "tokens": answer.tokens,
                     "seconds": round(answer.seconds, 2)})
         module = module.model_copy(update={"problems": problems, "validation": validation and validation.status})
         score = _score(problems, validation)

@@ -282,3 +282,34 @@ def test_generate_module_adds_a_forgotten_numpy_import_instead_of_retrying():
     module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig())
     assert module.problems == [] and module.attempts == 1
     assert module.code.startswith("import numpy as np\n")
+
+
+def test_the_one_function_taking_the_specs_parameters_is_renamed_to_the_specs_name():
+    from jupyter_iotcoder.codegen import rename_to_spec
+
+    code = ('"""Counts steps (see steps_from_acc)."""\n\n\ndef steps_from_acc(acc, fs):\n    return helper(acc) + 0\n\n\n'
+            'def helper(acc):\n    return len(acc)\n\n\nif __name__ == "__main__":\n    print(steps_from_acc([1], 50))\n')
+    renamed, old = rename_to_spec(code, SPEC_2)
+    assert old == "steps_from_acc"
+    assert "def count_steps(acc, fs):" in renamed and "print(count_steps([1], 50))" in renamed
+    assert '"""Counts steps (see steps_from_acc)."""' in renamed, "text inside strings is left alone"
+    assert check_module(renamed, SPEC_2) == []
+
+
+def test_no_rename_when_the_function_exists_or_the_choice_is_not_clear():
+    from jupyter_iotcoder.codegen import rename_to_spec
+
+    two = "def a(acc, fs):\n    return 1\n\n\ndef b(acc, fs):\n    return 2\n"
+    earlier = "def acceleration_magnitude(acc, fs):\n    return 1\n"
+    for code, defined in ((two, frozenset()), (earlier, frozenset({"acceleration_magnitude"})),
+                          ("def count_steps(acc, fs):\n    return 1\n", frozenset()),
+                          ("def other(x):\n    return 1\n", frozenset())):
+        assert rename_to_spec(code, SPEC_2, defined) == (code, "")
+
+
+def test_generate_module_renames_instead_of_retrying_and_logs_the_fix():
+    answer = fenced("import numpy as np\n\ndef steps_from_acc(acc, fs):\n    return int(np.size(acc))\n")
+    runtime = ScriptedRuntime([answer])
+    module = generate_module(TASKS.tasks[1], TASKS, SPEC_2, [SPEC_1], caller_for(runtime), GenerationConfig())
+    assert module.problems == [] and module.attempts == 1 and "def count_steps(acc, fs)" in module.code
+    assert module.attempt_log[0]["fixed"] == ["renamed `steps_from_acc` to `count_steps`"]
