@@ -29,7 +29,7 @@ from .config import GenerationConfig
 from .prompts import render
 from .runtime import ChatRequest
 from .schema import CodeModule, StageStats, Task, TaskList, TaskSpec
-from .transform import signature_parameter_names
+from .requirement import signature_parameter_names
 from .validate import Validation, validate_steps
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n")

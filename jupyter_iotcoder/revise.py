@@ -24,7 +24,8 @@ from .errors import IoTCoderError
 from .pipeline import StageOutput, emit_done, stage_callers
 from .runtime import Runtime
 from .schema import PipelineResult, Task, TaskList
-from .transform import find_required_signature, transform_task
+from .requirement import find_required_signature
+from .transform import transform_task
 
 
 class RevisionError(IoTCoderError, ValueError):

@@ -8,7 +8,6 @@ the final task keeps it exactly: that is enforced here, not left to the model.
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
 from typing import Iterator
@@ -16,77 +15,9 @@ from typing import Iterator
 from .calls import StageCaller
 from .config import GenerationConfig
 from .prompts import load_json, render
+from .requirement import find_required_signature, signature_parameter_names, user_types
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
-
-_CALL = re.compile(r"(?:\bdef\s+)?\b([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)(\s*->\s*[A-Za-z_][\w\[\], .|]*)?")
-
-
-def _param_source(arg: ast.arg, default: ast.expr | None, prefix: str = "") -> str:
-    text = prefix + arg.arg
-    if arg.annotation is not None:
-        text += f": {ast.unparse(arg.annotation)}"
-    if default is not None:
-        text += f" = {ast.unparse(default)}" if arg.annotation is not None else f"={ast.unparse(default)}"
-    return text
-
-
-def _parameters(args: ast.arguments) -> list[str]:
-    positional = args.posonlyargs + args.args
-    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    params = [_param_source(a, d) for a, d in zip(positional, defaults)]
-    if args.vararg is not None:
-        params.append(_param_source(args.vararg, None, "*"))
-    elif args.kwonlyargs:
-        params.append("*")
-    params += [_param_source(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
-    if args.kwarg is not None:
-        params.append(_param_source(args.kwarg, None, "**"))
-    return params
-
-
-def _return_candidates(returns: str) -> list[str]:
-    """`-> int that counts steps` -> the whole text, then one word shorter each time, then no annotation.
-
-    The return-annotation pattern also matches the prose after it, so the
-    longest prefix that parses is the annotation.
-    """
-    words = returns.split()
-    return [" ".join(words[:n]).rstrip(" ,.") for n in range(len(words), 0, -1)] + [""]
-
-
-def find_required_signature(requirement: str) -> Signature | None:
-    """The first `name(params)` in the requirement that parses as a Python signature."""
-    for match in _CALL.finditer(requirement):
-        name, params = match.group(1), match.group(2)
-        if keyword.iskeyword(name):
-            continue
-        for returns in _return_candidates(match.group(3) or ""):
-            try:
-                func = ast.parse(f"def {name}({params}) {returns}:\n    pass\n").body[0]
-                break
-            except SyntaxError:
-                continue
-        else:
-            continue
-        if not (func.args.args or func.args.posonlyargs or func.args.kwonlyargs or func.args.vararg):
-            continue
-        return Signature(
-            function_name=name,
-            parameters=_parameters(func.args),
-            returns=ast.unparse(func.returns) if func.returns is not None else None,
-            required=True,
-        )
-    return None
-
-
-def signature_parameter_names(signature: Signature) -> list[str]:
-    names = []
-    for param in signature.parameters:
-        name = re.split(r"[:=]", param, maxsplit=1)[0].strip().lstrip("*")
-        if name:
-            names.append(name)
-    return names
 
 
 def _safe_name(name: str, taken: set[str]) -> str:
@@ -114,124 +45,25 @@ def _params(items: list[dict]) -> list[Param]:
     return [Param(name=_safe_name(i["name"], taken), type=i["type"], description=i["description"]) for i in items]
 
 
-_DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:,\s*[A-Za-z0-9_]+\s*)+\)")
-_UNIT = re.compile(r"\bin (m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°C|degC|Hz|kHz|metres|meters|seconds|ms|dBm|"
-                   r"dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
-_ARRAY_WORDS = re.compile(r"\b(?:array|arrays|sequence|list|matrix|signal)\b|\b[123]-D\b", re.I)
-_AFTER_BREAK = re.compile(r";|\.\s|\.$|,(?![^()]*\))|\b(?:and|where|while|that|to|if|or|when)\b")
-_TOP_LEVEL_LIST = re.compile(r",\s*(?:and\s+)?(?![^()]*\))|\s+and\s+(?![^()]*\))")
-_TAKES = re.compile(r"^\s*(?:that|which|,)?\s*(?:takes|taking|accepts|accepting)\s+(.+?)"
-                    r"(?=,?\s+(?:and\s+)?(?:returns?|returning|computes?|outputs?|estimates?)\b|;|\.\s|\.$)")
-_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
-_ENGLISH = frozenset({"a", "an", "i", "in", "is", "it", "of", "on", "or", "to", "the", "and", "at", "as", "by"})
-
-
-def _described_type(phrase: str) -> str | None:
-    """The type text that the user's words about one parameter give, or None when they give none."""
-    if re.match(r"\s*k?Hz\b", phrase) or re.search(r"\bsampl(?:ing|e) (?:rate|frequency)\b", phrase):
-        return "float, Hz"
-    unit = _UNIT.search(phrase)
-    suffix = f", {unit.group(1)}" if unit else ""
-    dims = _DIMS.search(phrase)
-    if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
-        return None  # a structure the sample synthesiser cannot build from words; the annotation or model says more
-    if _ARRAY_WORDS.search(phrase) or (dims and phrase.lstrip().startswith("(")):
-        if re.search(r"\bstr(?:ing)?s?\b", phrase):
-            return "list[str], length n_samples"
-        if dims:
-            return f"np.ndarray, shape {dims.group(0)}{suffix}"
-        if re.search(r"\b2-D\b", phrase, re.I):
-            return f"np.ndarray, shape (n_samples, n_channels){suffix}"
-        return f"np.ndarray, shape (n_samples,){suffix}"
-    return "float, Hz" if unit and unit.group(1) in ("Hz", "kHz") else None
-
-
-def _taken_types(after_call: str, names: list[str]) -> dict[str, str]:
-    """Types from "f(a, b) that takes an (N, 3) array and the sampling rate in Hz": the items, in order."""
-    takes = _TAKES.match(after_call)
-    if not takes:
-        return {}
-    items: list[str] = []
-    for item in _TOP_LEVEL_LIST.split(takes.group(1)):
-        count = _COUNTS.get(item.split(" ", 1)[0].lower(), 1)
-        items += [item] * count
-    return {name: kind for name, item in zip(names, items) if (kind := _described_type(item))}
-
-
-def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
-    """The type from the words around a mention of `name`: "acc is an (N, 3) array", "a 1-D NumPy array x"."""
-    for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}(?![\w(\[])", text):
-        after = re.sub(r"^\s*(?:is|are)\b", "", text[mention.end():])
-        stop = _AFTER_BREAK.search(after)
-        after = after[: stop.start() if stop else 80][:80]
-        before = text[max(0, mention.start() - 60): mention.start()]
-        noun = re.search(r"\b(?:an?|the)\s+([^,;.]*?\b(?:array|list|sequence|matrix|signal))\s*$", before)
-        phrase = f"{noun.group(1) if noun else ''} {after}"
-        if any(n != name and re.search(rf"\b{re.escape(n)}\b", phrase) for n in names):
-            continue
-        described = _described_type(phrase)
-        if described:
-            return described
-    return None
-
-
-def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
-    """Parameter name -> the type that the requirement's own words give it.
-
-    Read from the list after "takes" that follows the signature ("takes an
-    (N, 3) array in m/s^2 and the sampling rate in Hz", item i for parameter i),
-    else from the words next to a mention of the name ("acc is an (N, 3)
-    array", "a 1-D NumPy array x"), for a shape, dimensionality, strings or a
-    unit. The user's words beat the model's guess: a wrong shape in the spec
-    makes the code reject the real data.
-    """
-    names = signature_parameter_names(signature)
-    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
-    end = requirement.find(")", call.end()) if call else -1
-    if end < 0:
-        return {name: kind for name in names if name not in _ENGLISH
-                and (kind := _mentioned_type(requirement, name, names))}
-    after_call = re.sub(r"^\s*->\s*[\w\[\], .|]+?(?=\s+(?:that|which)\b)", "", requirement[end + 1:])
-    found = _taken_types(after_call, names)
-    text = requirement[: call.start()] + " ; " + requirement[end + 1:]
-    for name in names:
-        if name not in found and name not in _ENGLISH:
-            kind = _mentioned_type(text, name, names)
-            if kind:
-                found[name] = kind
-    return found
-
-
-def _required_inputs(signature: Signature, proposed: list[Param], requirement: str = "") -> list[Param]:
-    """The user's parameters, in their order: typed by the requirement's words, else by the signature's
-    annotation, else by the model where it used the same name."""
+def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]:
+    """The user's parameters, in their order, described by the model where it used the same name."""
     by_name = {p.name: p for p in proposed}
-    described = user_types(requirement, signature) if requirement else {}
     inputs = []
-    for name in signature_parameter_names(signature):
-        model = by_name.get(name)
-        kind = described.get(name) or (model.type if model else "as in the requirement")
-        inputs.append(Param(name=name, type=kind, description=model.description if model else "",
-                            from_requirement=name in described))
+    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
+        if name in by_name:
+            inputs.append(by_name[name])
+            continue
+        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else "as in the requirement"
+        inputs.append(Param(name=name, type=annotation or "as in the requirement"))
     return inputs
 
 
-def user_types(requirement: str, signature: Signature) -> dict[str, str]:
-    """Parameter name -> the type the user gave it: the requirement's words where the annotation is absent or a
-    bare array type (they add the shape), else the annotation."""
-    described = requirement_types(requirement, signature)
-    types = {}
-    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
-        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else ""
-        bare_array = annotation in ("", "np.ndarray", "ndarray", "numpy.ndarray")
-        kind = (described.get(name) if bare_array else None) or annotation
-        if kind:
-            types[name] = kind
-    return types
-
-
 def with_user_types(spec: TaskSpec, types: dict[str, str]) -> TaskSpec:
-    """An earlier step's spec whose inputs named like the user's parameters (the raw `acc`) carry the user's types."""
+    """The spec with the user's types on its inputs named like the user's parameters.
+
+    The user's words beat the model's guess ("acc (float, Hz)"), in the user's function and in every
+    earlier step that consumes the same raw data: a wrong type in a spec makes the code reject the data.
+    """
     if not any(p.name in types for p in spec.inputs):
         return spec
     inputs = [p.model_copy(update={"type": types[p.name], "from_requirement": True}) if p.name in types else p
@@ -280,11 +112,13 @@ def transform_task(
     ))
     inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
     if required:
-        inputs = _required_inputs(required, inputs, tasks.requirement)
+        inputs = _required_inputs(required, inputs)
         signature = required
     else:
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
-    return TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
+    spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
+    user = required or find_required_signature(tasks.requirement)
+    return with_user_types(spec, user_types(tasks.requirement, user)) if user else spec
 
 
 def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> Iterator[TaskSpec]:
@@ -292,7 +126,6 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
     required = find_required_signature(tasks.requirement)
     specs: list[TaskSpec] = []
     used_names: set[str] = {required.function_name} if required else set()
-    types = user_types(tasks.requirement, required) if required else {}
     count = len(tasks.tasks)
     for task in tasks.tasks:
         final = task.id == count
@@ -305,7 +138,6 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
                 name = name_from_title(task)
             unique = _safe_name(name, used_names)
             spec.signature = spec.signature.model_copy(update={"function_name": unique})
-            spec = with_user_types(spec, types)
         specs.append(spec)
         yield spec
 

@@ -8,7 +8,8 @@ import pytest
 
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.errors import RequirementError
-from jupyter_iotcoder.requirement import check_requirement
+from jupyter_iotcoder.requirement import (check_requirement, find_required_signature, requirement_types,
+                                          signature_parameter_names)
 from scripted_answers import REQUIREMENT
 
 CONFIG = GenerationConfig()
@@ -89,3 +90,92 @@ def test_control_characters_are_removed_but_newlines_and_tabs_kept():
     cleaned, _ = check_requirement(text, CONFIG)
     assert cleaned == "Count steps from the accelerometer data at 50 Hz.\n\tReturn the count."
     assert all(c in "\n\t" or unicodedata.category(c)[0] != "C" for c in cleaned)
+
+
+# --- find_required_signature ---------------------------------------------------
+
+
+def test_find_required_signature_finds_a_call_in_prose():
+    sig = find_required_signature(REQUIREMENT)
+    assert sig.function_name == "count_steps"
+    assert sig.parameters == ["acc", "fs"]
+    assert sig.returns is None
+    assert sig.required is True
+
+
+def test_find_required_signature_finds_a_def_with_annotations_defaults_and_return():
+    sig = find_required_signature("def f(x: np.ndarray, fs: float = 50.0) -> int")
+    assert sig.function_name == "f"
+    assert sig.parameters == ["x: np.ndarray", "fs: float = 50.0"]
+    assert sig.returns == "int"
+    assert sig.render() == "def f(x: np.ndarray, fs: float = 50.0) -> int"
+
+
+def test_find_required_signature_finds_a_def_with_return_followed_by_prose():
+    sig = find_required_signature("Write def f(x: np.ndarray, fs: float = 50.0) -> int that returns the steps.")
+    assert sig is not None
+    assert sig.render() == "def f(x: np.ndarray, fs: float = 50.0) -> int"
+
+
+def test_find_required_signature_keeps_a_subscripted_return_before_a_comma():
+    sig = find_required_signature("Write peaks(sig, fs) -> list[int], the peak indices.")
+    assert sig is not None
+    assert (sig.function_name, sig.parameters, sig.returns) == ("peaks", ["sig", "fs"], "list[int]")
+
+
+def test_find_required_signature_ignores_prose_in_parentheses():
+    assert find_required_signature("Read the accelerometer (IMU) and the gyroscope (3 axes) at 50 Hz.") is None
+
+
+def test_find_required_signature_returns_none_without_a_signature():
+    assert find_required_signature("Count steps from a wrist-worn accelerometer at 50 Hz.") is None
+
+
+def test_find_required_signature_skips_calls_without_parameters_and_keywords():
+    sig = find_required_signature("Call main() then if(x) then detect_falls(acc, fs=100).")
+    assert sig.function_name == "detect_falls"
+    assert sig.parameters == ["acc", "fs=100"]
+
+
+def test_signature_parameter_names_strips_annotations_defaults_and_stars():
+    sig = find_required_signature("def g(x: float, *args, fs: float = 50.0, **kw)")
+    assert signature_parameter_names(sig) == ["x", "args", "fs", "kw"]
+
+
+# --- requirement_types ------------------------------------------------------------
+
+
+def _types(requirement: str) -> dict[str, str]:
+    return requirement_types(requirement, find_required_signature(requirement))
+
+
+def test_requirement_types_reads_the_list_after_takes_in_parameter_order():
+    types = _types("Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and the sampling rate in Hz "
+                   "and returns the number of steps.")
+    assert types == {"acc": "np.ndarray, shape (N, 3), m/s^2", "fs": "float, Hz"}
+
+
+def test_requirement_types_counts_two_arrays_for_two_parameters():
+    assert _types("Write heading(acc, mag) taking two (N, 3) arrays and returning an (N,) array.") == {
+        "acc": "np.ndarray, shape (N, 3)", "mag": "np.ndarray, shape (N, 3)"}
+
+
+def test_requirement_types_reads_the_words_next_to_each_name():
+    types = _types("Write segment(acc, labels, fs) where acc is an (N, C) array and labels a length-N sequence "
+                   "of strings; fs is in Hz. Raise ValueError if acc is empty.")
+    assert types == {"acc": "np.ndarray, shape (N, C)", "labels": "list[str], length n_samples", "fs": "float, Hz"}
+
+
+def test_requirement_types_reads_a_noun_phrase_before_the_name():
+    assert _types("Write lowpass(x, cutoff) for a 1-D NumPy array x of volts.") == {
+        "x": "np.ndarray, shape (n_samples,)"}
+
+
+def test_requirement_types_ignores_articles_named_like_parameters_and_other_parameters_words():
+    types = _types("Write align(t_a, a, t_b, b) that returns a tuple (t, a_i, b_i) of 1-D arrays "
+                   "where t_b is sorted like b.")
+    assert "a" not in types and "t_b" not in types
+
+
+def test_requirement_types_give_nothing_for_structures_words_cannot_describe():
+    assert _types("Write band_powers(x, bands) where bands is a list of (low_hz, high_hz) tuples.") == {}

@@ -22,7 +22,7 @@ from ..decompose import decompose
 from ..errors import GenerationError
 from ..runtime import Runtime
 from ..schema import StageStats
-from ..transform import find_required_signature
+from ..requirement import find_required_signature
 from .metrics import plan_score
 from .runner import done_keys, load_samples
 from .tasks import BenchTask
