@@ -180,7 +180,8 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     if harness.ok:
         return Validation("passed")
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
-    if broken is not None:  # its function is missing, so whatever the harness hit is not this step's fault
+    if broken is not None and harness.error.startswith("NameError"):
+        # the broken cell's function is missing: this step called it, and cannot be judged
         return Validation("inconclusive", f"step {broken}'s cell failed ({result.cells[broken - 1].error}), "
                                           f"so this step could not be judged")
     earlier = re.search(r" in <cell (\d+)> line", harness.error)

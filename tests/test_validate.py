@@ -109,6 +109,9 @@ def test_a_step_is_not_blamed_when_an_earlier_cell_failed_to_define_its_function
     second = CodeModule(task_id=2, function_name="total", code="def total(smoothed):\n    return float(sum(smoothed))\n")
     result = validate_steps([(TASK, SPEC, broken), (task_2, spec_2, second)], timeout=5)
     assert result.status == "inconclusive" and "step 1's cell failed" in result.problem
+    own_bug = CodeModule(task_id=2, function_name="total", code="def total(smoothed):\n    return len(smoothed) / 0\n")
+    result = validate_steps([(TASK, SPEC, broken), (task_2, spec_2, own_bug)], timeout=5)
+    assert result.status == "inconclusive", "step 1 is never defined, so the pipeline cannot reach step 2"
 
 
 def test_the_users_function_on_described_inputs_is_called_directly_past_a_broken_step_it_does_not_use():
@@ -123,6 +126,11 @@ def test_the_users_function_on_described_inputs_is_called_directly_past_a_broken
     wrong = CodeModule(task_id=2, function_name="total", code="def total(x):\n    return None\n")
     result = validate_steps([(TASK, SPEC, broken), (task_2, spec_2, wrong)], timeout=5)
     assert result.status == "failed" and "is None" in result.problem
+    not_importable = CodeModule(task_id=1, function_name="smooth", code="from scipy.signal import no_such_thing\n")
+    strict = CodeModule(task_id=2, function_name="total",
+                        code="def total(x):\n    if not isinstance(x, list):\n        raise ValueError('a list')\n")
+    result = validate_steps([(TASK, SPEC, not_importable), (task_2, spec_2, strict)], timeout=5)
+    assert result.status == "failed" and "rejected inputs that match the requirement" in result.problem
 
 
 def test_a_value_error_on_synthetic_inputs_is_inconclusive():
