@@ -168,6 +168,8 @@ _TOP_LEVEL_LIST = re.compile(r",\s*(?:and\s+)?(?![^()]*\))|\s+and\s+(?![^()]*\))
 _TAKES = re.compile(r"^\s*(?:that|which|,)?\s*(?:takes|taking|accepts|accepting)\s+(.+?)"
                     r"(?=,?\s+(?:and\s+)?(?:returns?|returning|computes?|outputs?|estimates?)\b|;|\.\s|\.$)")
 _COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
+_NOUN_START = re.compile(r"\s*(?:an?|the|two|three|four|both|its|their|one|optional|\d|[A-Z]\b|\(|float|int|"
+                         r"integer|string|str|bytes|list|array|[123]-D|NumPy)", re.I)
 _ENGLISH = frozenset({"a", "an", "i", "in", "is", "it", "of", "on", "or", "to", "the", "and", "at", "as", "by"})
 
 
@@ -187,20 +189,46 @@ def _described_type(phrase: str) -> str | None:
             return f"np.ndarray, shape {dims.group(0)}{suffix}"
         if re.search(r"\b2-D\b", phrase, re.I):
             return f"np.ndarray, shape (n_samples, n_channels){suffix}"
+        if re.search(r"\b3-D\b", phrase, re.I):
+            return f"np.ndarray, shape (n_samples, window_len, n_channels){suffix}"
         return f"np.ndarray, shape (n_samples,){suffix}"
-    return "float, Hz" if unit and unit.group(1) in ("Hz", "kHz") else None
+    if unit and unit.group(1) in ("Hz", "kHz"):
+        return "float, Hz"
+    if re.search(r"\b(?:an? )?int(?:eger)?\b", phrase):
+        return "int"
+    if re.search(r"\b(?:a )?float\b", phrase):
+        return f"float{suffix}"
+    return None
 
 
-def _taken_types(after_call: str, names: list[str]) -> dict[str, str]:
-    """Types from "f(a, b) that takes an (N, 3) array and the sampling rate in Hz": the items, in order."""
+def _taken_types(after_call: str, names: list[str], required: int) -> dict[str, str]:
+    """Types from "f(a, b) that takes an (N, 3) array and the sampling rate in Hz": item i types parameter i.
+
+    The list ends at the first item that does not start like a noun phrase (a verb starts the next
+    clause). A list shorter than the parameters without defaults skips some, so then only its first
+    item (the data; "two arrays" counts twice) is read.
+    """
     takes = _TAKES.match(after_call)
     if not takes:
         return {}
     items: list[str] = []
     for item in _TOP_LEVEL_LIST.split(takes.group(1)):
-        count = _COUNTS.get(item.split(" ", 1)[0].lower(), 1)
-        items += [item] * count
-    return {name: kind for name, item in zip(names, items) if (kind := _described_type(item))}
+        if not _NOUN_START.match(item):
+            break  # "..., cuts a window around each peak": the list of inputs has ended
+        items += [item] * _COUNTS.get(item.split(" ", 1)[0].lower(), 1)
+    if len(items) < required:  # some parameters are not in the list: only its first item surely leads it
+        items = [item for item in items if item == items[0]]
+    found = {}
+    for name, item in zip(names, items):
+        unit = _UNIT.search(item)
+        kind = _described_type(item)
+        if kind is None and unit:  # a quantity with a unit: "the leg length in metres", "the N ranges in metres"
+            head = item[: unit.start()].split()[-1:] or [""]
+            plural = head[0].endswith("s") and not head[0].endswith("ss")
+            kind = f"np.ndarray, shape (n_samples,), {unit.group(1)}" if plural else f"float, {unit.group(1)}"
+        if kind:
+            found[name] = kind
+    return found
 
 
 def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
@@ -209,12 +237,14 @@ def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
         after = re.sub(r"^\s*(?:is|are)\b", "", text[mention.end():])
         stop = _AFTER_BREAK.search(after)
         after = after[: stop.start() if stop else 80][:80]
+        others = [m.start() for n in names if n != name for m in re.finditer(rf"\b{re.escape(n)}\b", after)]
+        after = after[: min(others)] if others else after  # up to the next parameter: its words are its own
         before = text[max(0, mention.start() - 60): mention.start()]
         noun = re.search(r"\b(?:an?|the)\s+([^,;.]*?\b(?:array|list|sequence|matrix|signal))\s*$", before)
-        phrase = f"{noun.group(1) if noun else ''} {after}"
-        if any(n != name and re.search(rf"\b{re.escape(n)}\b", phrase) for n in names):
-            continue
-        described = _described_type(phrase)
+        noun_text = noun.group(1) if noun else ""
+        if any(n != name and re.search(rf"\b{re.escape(n)}\b", noun_text) for n in names):
+            noun_text = ""
+        described = _described_type(f"{noun_text} {after}")
         if described:
             return described
     return None
@@ -237,7 +267,8 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
         return {name: kind for name in names if name not in _ENGLISH
                 and (kind := _mentioned_type(requirement, name, names))}
     after_call = re.sub(r"^\s*->\s*[\w\[\], .|]+?(?=\s+(?:that|which)\b)", "", requirement[end + 1:])
-    found = _taken_types(after_call, names)
+    required = sum("=" not in source and not source.startswith("*") for source in signature.parameters)
+    found = _taken_types(after_call, names, required)
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
     for name in names:
         if name not in found and name not in _ENGLISH:

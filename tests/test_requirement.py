@@ -179,3 +179,23 @@ def test_requirement_types_ignores_articles_named_like_parameters_and_other_para
 
 def test_requirement_types_give_nothing_for_structures_words_cannot_describe():
     assert _types("Write band_powers(x, bands) where bands is a list of (low_hz, high_hz) tuples.") == {}
+
+
+def test_requirement_types_stop_the_takes_list_where_the_next_clause_starts():
+    text = ("Write sqi(ppg, fs, peaks) that takes a 1-D NumPy PPG array and a 1-D array of peak indices, "
+            "cuts a window around each peak, averages the beats and returns a float.")
+    assert _types(text) == {"ppg": "np.ndarray, shape (n_samples,)"}, "two items for three parameters: only the first"
+
+
+def test_requirement_types_read_scalars_and_units_in_the_takes_list():
+    text = ("Write gait_speed(gyro, fs, leg_length, ranges) taking the (N, 3) gyroscope array in rad/s, the "
+            "sampling rate in Hz, the leg length in metres and the N measured ranges in metres.")
+    assert _types(text) == {"gyro": "np.ndarray, shape (N, 3), rad/s", "fs": "float, Hz",
+                            "leg_length": "float, metres", "ranges": "np.ndarray, shape (n_samples,), metres"}
+    assert _types("Write rms(signal, window) that takes a 2-D array and an int window.") == {
+        "signal": "np.ndarray, shape (n_samples, n_channels)", "window": "int"}
+
+
+def test_requirement_types_cut_a_description_at_the_next_parameter():
+    text = "Write occupancy(co2_ppm, fs) where co2_ppm is a 1-D array of readings in ppm sampled at fs Hz."
+    assert _types(text) == {"co2_ppm": "np.ndarray, shape (n_samples,), ppm", "fs": "float, Hz"}
