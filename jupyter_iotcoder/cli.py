@@ -225,6 +225,21 @@ def _report(result, load_seconds: float, total_seconds: float, target: Path | No
         console.print(f"Notebook written to [bold]{target}[/]")
 
 
+def _adapter_summary(model_name: str) -> str:
+    """"decompose: off, codegen: on at scale 0.25": the shipped adapters and what `--adapters default` applies."""
+    from .runtime import STAGES_WITH_ADAPTERS
+    from .store import adapter_policy, find_adapter
+
+    parts = []
+    for stage in STAGES_WITH_ADAPTERS:
+        if find_adapter(model_name, stage) is None:
+            continue
+        policy = adapter_policy(model_name, stage)
+        scale = f" at scale {policy.scale:g}" if policy.scale != 1.0 else ""
+        parts.append(f"{stage}: {'on' if policy.default else 'off'}{scale}")
+    return ", ".join(parts) or "none"
+
+
 def _models(args: argparse.Namespace) -> int:
     if args.action in ("export", "merge"):
         from .training.commands import run_export, run_merge
@@ -257,11 +272,12 @@ def _models(args: argparse.Namespace) -> int:
         table = Table()
         for column in ("name", "default", "size", "cached", "PyPI parts"):
             table.add_column(column, no_wrap=True)
+        table.add_column("adapters")
         table.add_column("description")
         for row in store.model_status():
             table.add_row(row.name, "yes" if row.default else "", f"{row.size / 1e6:.0f} MB",
                           "yes" if row.cached else "no", f"{row.parts_installed}/{row.parts_expected}",
-                          row.description)
+                          _adapter_summary(row.name), row.description)
         console.print(table)
         return 0
     if args.action == "fetch":

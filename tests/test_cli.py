@@ -138,6 +138,11 @@ def test_models_list_shows_manifest_models(capsys):
     assert "qwen2.5-coder-0.5b" in out and "qwen2.5-coder-1.5b" in out
 
 
+def test_models_list_says_which_shipped_adapters_are_on_by_default():
+    assert cli._adapter_summary("qwen2.5-coder-0.5b") == "decompose: off, codegen: off"
+    assert cli._adapter_summary("qwen2.5-coder-1.5b") == "none"
+
+
 def test_no_validate_and_repair_attempts_reach_the_pipeline(tmp_path, fake_model, capsys):
     out = tmp_path / "o.ipynb"
     assert cli.main(["generate", REQUIREMENT, "-o", str(out), "--no-validate", "--repair-attempts", "0"]) == 0
