@@ -184,10 +184,11 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
     """The code with its one function that takes the spec's parameters renamed to the spec's name, and the old name.
 
     Small models often write the right function under another name (`build_modbus_request` for
-    `modbus_read_request`) and keep doing so when asked again. When exactly one top-level function
-    that no earlier step defines takes the spec's parameters, in order, it is renamed, with every
-    reference to it (tokens, so strings and attributes are untouched). Otherwise the code is returned
-    as it is, with "".
+    `modbus_read_request`), often the name of an earlier step (`poll_energy_meter`), and keep doing
+    so when asked again. When exactly one top-level function takes the spec's parameters, in order, it
+    is renamed (tokens, so strings and attributes are untouched): with every reference to it, or,
+    when an earlier step has that name, only where it is defined, so that calls still reach the
+    earlier step's function. Otherwise the code is returned as it is, with "".
     """
     try:
         tree = ast.parse(code)
@@ -197,7 +198,7 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
     if any(f.name == spec.function_name for f in functions):
         return code, ""
     wanted = signature_parameter_names(spec.signature)
-    matching = [f for f in functions if f.name not in defined_earlier and not f.name.startswith("_")
+    matching = [f for f in functions if not f.name.startswith("_")
                 and [a.arg for a in f.args.posonlyargs + f.args.args + f.args.kwonlyargs][: len(wanted)] == wanted]
     if len(matching) != 1:
         return code, ""
@@ -205,7 +206,8 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
     lines = code.splitlines(keepends=True)
     tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     spots = [tok.start for i, tok in enumerate(tokens) if tok.type == tokenize.NAME and tok.string == old
-             and not (i > 0 and tokens[i - 1].string == ".")]
+             and not (i > 0 and tokens[i - 1].string == ".")
+             and (old not in defined_earlier or (i > 0 and tokens[i - 1].string == "def"))]
     for row, col in reversed(spots):
         line = lines[row - 1]
         lines[row - 1] = line[:col] + spec.function_name + line[col + len(old):]

@@ -300,9 +300,7 @@ def test_no_rename_when_the_function_exists_or_the_choice_is_not_clear():
     from jupyter_iotcoder.codegen import rename_to_spec
 
     two = "def a(acc, fs):\n    return 1\n\n\ndef b(acc, fs):\n    return 2\n"
-    earlier = "def acceleration_magnitude(acc, fs):\n    return 1\n"
-    for code, defined in ((two, frozenset()), (earlier, frozenset({"acceleration_magnitude"})),
-                          ("def count_steps(acc, fs):\n    return 1\n", frozenset()),
+    for code, defined in ((two, frozenset()), ("def count_steps(acc, fs):\n    return 1\n", frozenset()),
                           ("def other(x):\n    return 1\n", frozenset())):
         assert rename_to_spec(code, SPEC_2, defined) == (code, "")
 
@@ -313,3 +311,13 @@ def test_generate_module_renames_instead_of_retrying_and_logs_the_fix():
     module = generate_module(TASKS.tasks[1], TASKS, SPEC_2, [SPEC_1], caller_for(runtime), GenerationConfig())
     assert module.problems == [] and module.attempts == 1 and "def count_steps(acc, fs)" in module.code
     assert module.attempt_log[0]["fixed"] == ["renamed `steps_from_acc` to `count_steps`"]
+
+
+def test_a_function_named_like_an_earlier_step_is_renamed_where_defined_only():
+    from jupyter_iotcoder.codegen import rename_to_spec
+
+    code = ("def acceleration_magnitude(acc, fs):\n    return len(acceleration_magnitude(acc))\n\n\n"
+            "if __name__ == '__main__':\n    print(acceleration_magnitude([1], 50))\n")
+    renamed, old = rename_to_spec(code, SPEC_2, frozenset({"acceleration_magnitude"}))
+    assert old == "acceleration_magnitude" and renamed.startswith("def count_steps(acc, fs):")
+    assert renamed.count("acceleration_magnitude(") == 2, "calls still reach the earlier step's function"
