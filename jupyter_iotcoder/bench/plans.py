@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..calls import StageCaller
@@ -69,7 +68,7 @@ def run_plans(runtime: Runtime, model_id: str, configs: list[str], tasks: list[B
             if sample_key(config, model_id, task.id, generation, adapters_id) not in done]
     with path.open("a") as out:
         for task, config in tqdm(todo, disable=not progress, desc="plans"):
-            row = score_plan(task, runtime, CONFIGS[config], replace(generation))
+            row = score_plan(task, runtime, CONFIGS[config], generation)
             out.write(json.dumps({
                 "key": sample_key(config, model_id, task.id, generation, adapters_id),
                 "adapters_id": adapters_id if CONFIGS[config] else "", "config": config, "model": model_id,
