@@ -150,13 +150,18 @@ def find_required_signature(requirement: str) -> Signature | None:
     return None
 
 
+def parameter_parts(source: str) -> tuple[str, str, str]:
+    """One parameter's source -> (name, annotation, default): 'fs: float = 50.0' -> ('fs', 'float', '50.0').
+
+    '*args' -> ('args', '', ''); the bare '*' -> ('', '', ''). Empty strings where a part is absent.
+    """
+    head, _, default = source.partition("=")
+    name, _, annotation = head.partition(":")
+    return name.strip().lstrip("*"), annotation.strip(), default.strip()
+
+
 def signature_parameter_names(signature: Signature) -> list[str]:
-    names = []
-    for param in signature.parameters:
-        name = re.split(r"[:=]", param, maxsplit=1)[0].strip().lstrip("*")
-        if name:
-            names.append(name)
-    return names
+    return [name for name, _, _ in map(parameter_parts, signature.parameters) if name]
 
 
 _DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:,\s*[A-Za-z0-9_]+\s*)+\)")
@@ -267,7 +272,7 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
         return {name: kind for name in names if name not in _ENGLISH
                 and (kind := _mentioned_type(requirement, name, names))}
     after_call = re.sub(r"^\s*->\s*[\w\[\], .|]+?(?=\s+(?:that|which)\b)", "", requirement[end + 1:])
-    required = sum("=" not in source and not source.startswith("*") for source in signature.parameters)
+    required = sum(not parameter_parts(source)[2] and not source.startswith("*") for source in signature.parameters)
     found = _taken_types(after_call, names, required)
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
     for name in names:
@@ -283,8 +288,9 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
     bare array type (they add the shape), else the annotation."""
     described = requirement_types(requirement, signature)
     types = {}
-    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
-        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else ""
+    for name, annotation, _ in map(parameter_parts, signature.parameters):
+        if not name:
+            continue
         bare_array = annotation in ("", "np.ndarray", "ndarray", "numpy.ndarray")
         kind = (described.get(name) if bare_array else None) or annotation
         if kind:

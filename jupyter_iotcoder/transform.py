@@ -15,7 +15,7 @@ from typing import Iterator
 from .calls import StageCaller
 from .config import GenerationConfig
 from .prompts import load_json, render
-from .requirement import find_required_signature, signature_parameter_names, user_types
+from .requirement import find_required_signature, parameter_parts, user_types
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
 
@@ -49,11 +49,12 @@ def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]
     """The user's parameters, in their order, described by the model where it used the same name."""
     by_name = {p.name: p for p in proposed}
     inputs = []
-    for source, name in zip(signature.parameters, signature_parameter_names(signature)):
+    for name, annotation, _ in map(parameter_parts, signature.parameters):
+        if not name:
+            continue
         if name in by_name:
             inputs.append(by_name[name])
             continue
-        annotation = source.split(":", 1)[1].split("=", 1)[0].strip() if ":" in source else "as in the requirement"
         inputs.append(Param(name=name, type=annotation or "as in the requirement"))
     return inputs
 

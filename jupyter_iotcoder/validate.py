@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .requirement import parameter_parts
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 
@@ -110,12 +111,7 @@ def _check_output(value, name, kind):
 
 def signature_defaults(spec: TaskSpec) -> dict[str, str]:
     """Parameter name -> the source of its default value, for the parameters that have one."""
-    defaults = {}
-    for source in spec.signature.parameters:
-        head, equals, value = source.partition("=")
-        if equals and value.strip():
-            defaults[head.split(":")[0].strip()] = value.strip()
-    return defaults
+    return {name: default for name, _, default in map(parameter_parts, spec.signature.parameters) if default}
 
 
 def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
@@ -139,8 +135,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
     call = f"run_pipeline({arguments})"
     last = steps[-1][1]
     if _inputs_from_requirement(steps):
-        own_defaults = signature_defaults(last)
-        direct = ", ".join(own_defaults.get(p.name) or sample_expression(p) for p in last.inputs)
+        direct = ", ".join(signature_defaults(last).get(p.name) or sample_expression(p) for p in last.inputs)
         call = f"{last.function_name}({direct})"
     outputs = last.outputs
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, f"_result = {call}"]

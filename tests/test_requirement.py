@@ -199,3 +199,12 @@ def test_requirement_types_read_scalars_and_units_in_the_takes_list():
 def test_requirement_types_cut_a_description_at_the_next_parameter():
     text = "Write occupancy(co2_ppm, fs) where co2_ppm is a 1-D array of readings in ppm sampled at fs Hz."
     assert _types(text) == {"co2_ppm": "np.ndarray, shape (n_samples,), ppm", "fs": "float, Hz"}
+
+
+def test_parameter_parts_split_name_annotation_and_default():
+    from jupyter_iotcoder.requirement import parameter_parts
+
+    assert parameter_parts("fs: float = 50.0") == ("fs", "float", "50.0")
+    assert parameter_parts("sep=':'") == ("sep", "", "':'"), "a colon in a default is not an annotation"
+    assert parameter_parts("*args") == ("args", "", "")
+    assert parameter_parts("*") == ("", "", "")
