@@ -64,10 +64,10 @@ def _select(tasks, args):
 
 def run(args: argparse.Namespace) -> int:
     from ..config import GenerationConfig, RuntimeConfig
-    from ..runtime import adapter_scales, load_runtime, stage_adapters
+    from ..runtime import load_runtime
     from ..store import resolve_model
     from .report import bar_chart, markdown, summarize
-    from .runner import CONFIGS, BenchRun, adapters_fingerprint, load_samples
+    from .runner import CONFIGS, BenchRun, load_samples, shipped_adapters
     from .tasks import load_tasks
 
     if args.suite != "iot":
@@ -80,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     resolved = resolve_model(args.model, progress=False)
     model_id = f"{resolved.name}@{resolved.entry.sha256[:12]}" if resolved.entry else resolved.name
-    adapters = stage_adapters(resolved.name, "all")
+    adapters, adapters_id = shipped_adapters(resolved.name)
     started = time.perf_counter()
     bench = BenchRun(None, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
                      temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks),
-                     adapters_id=adapters_fingerprint(adapters, adapter_scales(resolved.name, adapters)))
+                     adapters_id=adapters_id)
     if not args.report_only:
         bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads, adapters="all"))
         if "pipeline+lora" in configs and not bench.runtime.adapters():
@@ -115,10 +115,10 @@ def run(args: argparse.Namespace) -> int:
 def run_suite(args: argparse.Namespace) -> int:
     """The sensor-accuracy, HumanEval or plans suite: cached samples, then a markdown and JSON report."""
     from ..config import GenerationConfig, RuntimeConfig
-    from ..runtime import adapter_scales, load_runtime, stage_adapters
+    from ..runtime import load_runtime
     from ..store import resolve_model
     from . import humaneval, plans, sensor_accuracy
-    from .runner import CONFIGS, adapters_fingerprint, load_samples
+    from .runner import CONFIGS, load_samples, shipped_adapters
     from .tasks import load_tasks
 
     known = {"humaneval": humaneval.CONFIGS, "plans": plans.CONFIGS}.get(args.suite, CONFIGS)
@@ -133,8 +133,7 @@ def run_suite(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     runtime = None if args.report_only else load_runtime(
         args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads, adapters="all"))
-    adapters = stage_adapters(resolved.name, "all")
-    adapters_id = adapters_fingerprint(adapters, adapter_scales(resolved.name, adapters))
+    _, adapters_id = shipped_adapters(resolved.name)
     if args.suite == "sensors":
         path = args.out / "sensor_samples.jsonl"
         if runtime is not None:

@@ -19,9 +19,9 @@ from ..calls import StageCaller
 from ..config import GenerationConfig
 from ..decompose import decompose
 from ..errors import GenerationError
+from ..requirement import find_required_signature
 from ..runtime import Runtime
 from ..schema import StageStats
-from ..requirement import find_required_signature
 from .metrics import plan_score
 from .runner import done_keys, load_samples
 from .tasks import BenchTask

@@ -58,6 +58,14 @@ def adapters_fingerprint(paths: dict[str, Path], scales: dict[str, float] | None
     return digest.hexdigest()[:12] if paths else ""
 
 
+def shipped_adapters(model_name: str) -> tuple[dict[str, Path], str]:
+    """Every shipped adapter of the model (the `+lora` configurations use all of them) and their fingerprint."""
+    from ..runtime import adapter_scales, stage_adapters
+
+    paths = stage_adapters(model_name, "all")
+    return paths, adapters_fingerprint(paths, adapter_scales(model_name, paths))
+
+
 class _BaseOnly:
     """The same runtime with its adapters hidden, so a configuration can run on the base model alone."""
 
