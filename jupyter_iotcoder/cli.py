@@ -327,13 +327,27 @@ def _bench(args: argparse.Namespace) -> int:
     return run(args)
 
 
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is emitted.
+
+    Jupyter kernels and pytest swap `sys.stderr`; a handler that kept the stream of the first call would
+    write every later message to a closed or stale stream."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    if not any(getattr(h, "iotcoder_cli", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _CurrentStderrHandler) for h in log.handlers):
+        handler = _CurrentStderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        handler.iotcoder_cli = True
         log.addHandler(handler)
     log.setLevel(level)
     try:

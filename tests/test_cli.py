@@ -155,3 +155,18 @@ def test_no_validate_and_repair_attempts_reach_the_pipeline(tmp_path, fake_model
 def test_validated_steps_are_reported(tmp_path, fake_model, capsys):
     assert cli.main(["generate", REQUIREMENT, "-o", str(tmp_path / "o.ipynb")]) == 0
     assert "validation passed" in capsys.readouterr().err
+
+
+def test_log_messages_reach_the_stderr_of_each_call_not_the_first(capsys):
+    """pytest and Jupyter swap sys.stderr between calls; the CUDA fallback message was lost that way."""
+    import contextlib
+    import io
+
+    first, second = io.StringIO(), io.StringIO()
+    for stream in (first, second):
+        with contextlib.redirect_stderr(stream):
+            assert cli.main(["models", "list"]) == 0
+            cli.log.info("written during this call")
+    for stream in (first, second):
+        assert "INFO: written during this call\n" in stream.getvalue()
+        assert "Logging error" not in stream.getvalue()
