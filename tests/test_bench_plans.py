@@ -32,8 +32,8 @@ def test_plans_are_scored_against_the_reference_and_the_adapter_is_used_for_lora
     assert (rows["base"]["plan_score"], rows["base"]["names_function"]) == (1.0, True)
     assert (rows["base+lora"]["plan_score"], rows["base+lora"]["names_function"]) == (0.0, False)
     report = plans_report(path, "scripted", "a1")
-    assert "| base | 1 | 1.00 | 1.00 | 1.00 | 3.0 |" in report
-    assert "| base+lora | 1 | 1.00 | 0.00 | 0.00 | 2.0 |" in report
+    assert "| base | 1 | 1.00 | 1.00 | 1.00 | 0.00 | 3.0 |" in report
+    assert "| base+lora | 1 | 1.00 | 0.00 | 0.00 | 0.00 | 2.0 |" in report
 
 
 def test_cached_plans_are_not_made_again_and_lora_is_skipped_without_an_adapter(tmp_path):

@@ -8,10 +8,10 @@ import pytest
 
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
-from jupyter_iotcoder.decompose import decompose
+from jupyter_iotcoder.decompose import copied_from_example, decompose
 from jupyter_iotcoder.errors import GenerationError
 from jupyter_iotcoder.pipeline import generate
-from jupyter_iotcoder.schema import StageStats
+from jupyter_iotcoder.schema import StageStats, Task
 from scripted_answers import PLAN, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -101,3 +101,45 @@ def test_pipeline_requests_no_adapter_when_the_runtime_has_none():
     result = generate(REQUIREMENT, runtime)
     assert [r.adapter for r in runtime.history] == [None] * 7
     assert result.adapters == {}
+
+
+def _task(description: str) -> Task:
+    return Task(id=1, title="Filter the signal", description=description)
+
+
+def test_a_plan_pasting_the_worked_examples_technique_is_flagged():
+    pasted = _task("Apply a 4th-order Butterworth band-pass 0.1-0.5 Hz, zero-phase (scipy.signal.sosfiltfilt), "
+                   "per subcarrier; keep the subcarrier with the highest band power variance.")
+    spans = copied_from_example([pasted], "Count steps from a wrist accelerometer sampled at 50 Hz.")
+    assert "keep the subcarrier with the" in spans
+
+
+def test_words_the_user_wrote_themselves_are_not_a_copy():
+    requirement = ("Estimate breathing from Wi-Fi CSI: remove outliers on each of the 30 subcarriers with a Hampel "
+                   "filter, then count breaths.")
+    own_words = _task("Remove outliers on each of the 30 subcarriers with a Hampel filter.")
+    assert copied_from_example([own_words], requirement) == []
+
+
+def test_a_plan_in_its_own_words_is_not_a_copy():
+    plan = [_task("Low-pass the magnitude with a 2nd-order Butterworth at 3 Hz using sosfiltfilt."),
+            _task("Detect peaks at least 0.3 s apart with scipy.signal.find_peaks and count them.")]
+    assert copied_from_example(plan, "Count steps from a wrist accelerometer sampled at 50 Hz.") == []
+
+
+def test_a_plan_that_pastes_the_worked_example_is_asked_again_without_it():
+    pasted = copy.deepcopy(PLAN)
+    pasted["tasks"][0]["description"] = ("Apply a 4th-order Butterworth band-pass 0.1-0.5 Hz, zero-phase "
+                                         "(scipy.signal.sosfiltfilt), per subcarrier; keep the subcarrier with "
+                                         "the highest band power variance.")
+    tasks, runtime, caller = run([pasted, PLAN])
+    assert [t.description for t in tasks.tasks] == [t["description"] for t in PLAN["tasks"]]
+    assert [m["role"] for m in runtime.history[0].messages] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in runtime.history[1].messages] == ["system", "user"]
+    assert runtime.history[1].messages[-1] == runtime.history[0].messages[-1]
+    assert caller.stats.calls == 2
+
+
+def test_a_plan_in_its_own_words_is_kept_after_one_call():
+    _, runtime, _ = run([PLAN])
+    assert len(runtime.history) == 1

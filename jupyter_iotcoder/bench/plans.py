@@ -4,9 +4,9 @@ The IoT suite needs minutes per sample because it writes and runs code; the
 plan is the first stage and the decompose adapter changes nothing else, so
 scoring plans alone measures that adapter on many more tasks in the same time.
 Each plan is scored against the task's reference plan (`metrics.plan_score`),
-checked for its size, and for whether its last task names the function the
-requirement asks for. Results are cached per configuration, task and seed in
-`plans.jsonl`.
+checked for its size, for whether its last task names the function the
+requirement asks for, and for text pasted from the prompt's worked example.
+Results are cached per configuration, task and seed in `plans.jsonl`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..calls import StageCaller
 from ..config import GenerationConfig
-from ..decompose import decompose
+from ..decompose import copied_from_example, decompose
 from ..errors import GenerationError
 from ..requirement import find_required_signature
 from ..runtime import Runtime
@@ -42,7 +42,8 @@ def score_plan(task: BenchTask, runtime: Runtime, adapter: str | None, generatio
     try:
         plan = decompose(task.requirement, caller, generation)
     except GenerationError as exc:
-        return {"plan_ok": False, "plan_score": 0.0, "n_steps": 0, "names_function": False, "error": str(exc)[:300],
+        return {"plan_ok": False, "plan_score": 0.0, "n_steps": 0, "names_function": False, "copies_example": False,
+                "error": str(exc)[:300],
                 "titles": [], "gen_seconds": round(stats.seconds, 3), "tokens": stats.tokens}
     tasks = plan.tasks
     text = " ".join(f"{t.title} {t.description}" for t in tasks)
@@ -51,7 +52,8 @@ def score_plan(task: BenchTask, runtime: Runtime, adapter: str | None, generatio
     names_function = bool(required) and re.search(rf"\b{re.escape(required.function_name)}\b", last) is not None
     return {"plan_ok": 2 <= len(tasks) <= min(8, generation.max_tasks) or len(tasks) == generation.max_tasks == 1,
             "plan_score": plan_score(text, task.reference_plan), "n_steps": len(tasks),
-            "names_function": names_function, "error": "", "titles": [t.title for t in tasks],
+            "names_function": names_function, "copies_example": bool(copied_from_example(tasks, task.requirement)),
+            "error": "", "titles": [t.title for t in tasks],
             "gen_seconds": round(stats.seconds, 3), "tokens": stats.tokens}
 
 
@@ -82,7 +84,7 @@ def plans_report(path: Path, model_id: str, adapters_id: str = "") -> str:
     rows = [r for r in load_samples(path) if r["model"] == model_id
             and (not CONFIGS[r["config"]] or r.get("adapters_id", "") == adapters_id)]
     lines = ["| configuration | plans | format ok | plan score vs reference | last task names the function "
-             "| mean steps | s/plan |", "|---|---|---|---|---|---|---|"]
+             "| copies the worked example | mean steps | s/plan |", "|---|---|---|---|---|---|---|---|"]
     for config in CONFIGS:
         mine = [r for r in rows if r["config"] == config]
         if not mine:
@@ -90,8 +92,8 @@ def plans_report(path: Path, model_id: str, adapters_id: str = "") -> str:
         n = len(mine)
 
         def mean(field: str) -> float:
-            return sum(float(r[field]) for r in mine) / n
+            return sum(float(r.get(field, 0)) for r in mine) / n
 
         lines.append(f"| {config} | {n} | {mean('plan_ok'):.2f} | {mean('plan_score'):.2f} | "
-                     f"{mean('names_function'):.2f} | {mean('n_steps'):.1f} | {mean('gen_seconds'):.1f} |")
+                     f"{mean('names_function'):.2f} | {mean('copies_example'):.2f} | {mean('n_steps'):.1f} | {mean('gen_seconds'):.1f} |")
     return "\n".join(lines) + "\n"
