@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.codegen import (
     check_module,
     closed_code_block,
     codegen,
+    drop_type_guards,
     earlier_functions,
     extract_code,
     generate_module,
@@ -146,6 +149,17 @@ def test_check_module_reports_parameters_in_the_wrong_order():
     assert check_module(code, SPEC_2) == ["`count_steps` takes (fs, acc) instead of (acc, fs)"]
 
 
+def test_check_module_reports_extra_parameters_that_callers_never_pass():
+    code = "def count_steps(acc, fs, threshold, *, window):\n    return 0\n"
+    problems = check_module(code, SPEC_2)
+    assert len(problems) == 1 and "extra parameters (threshold, window)" in problems[0]
+
+
+def test_check_module_accepts_extra_parameters_with_defaults():
+    code = "def count_steps(acc, fs, threshold=1.2, *, window=25):\n    return 0\n"
+    assert check_module(code, SPEC_2) == []
+
+
 def test_check_module_reports_a_missing_import():
     code = "import not_a_real_module_xyz\n" + GOOD
     assert check_module(code, SPEC_1) == ["module 'not_a_real_module_xyz' is not installed (pip install not_a_real_module_xyz)"]
@@ -268,7 +282,7 @@ def test_check_module_accepts_real_submodules_and_a_parameter_that_shadows_a_mod
 def test_forgotten_imports_with_an_obvious_source_are_added_after_the_docstring():
     from jupyter_iotcoder.codegen import add_missing_imports
 
-    code = ('"""Filter."""\ndef acceleration_magnitude(acc, fs):\n    data = load_basic_motions()\n'
+    code = ('"""Filter."""\ndef acceleration_magnitude(acc, fs=50.0):\n    data = load_basic_motions()\n'
             '    b, a = butter(4, 5, fs=fs)\n    return np.abs(filtfilt(b, a, acc)) + helper(acc) + mystery(acc)\n')
     fixed, added = add_missing_imports(code, frozenset({"helper"}))
     assert added == ["from jupyter_iotcoder.sensors import load_basic_motions", "from scipy.signal import butter",
@@ -321,3 +335,40 @@ def test_a_function_named_like_an_earlier_step_is_renamed_where_defined_only():
     renamed, old = rename_to_spec(code, SPEC_2, frozenset({"acceleration_magnitude"}))
     assert old == "acceleration_magnitude" and renamed.startswith("def count_steps(acc, fs):")
     assert renamed.count("acceleration_magnitude(") == 2, "calls still reach the earlier step's function"
+
+
+GUARDED = '''import numpy as np
+
+
+def segment_windows(acc, labels, fs):
+    """Windows."""
+    if not isinstance(acc, np.ndarray) or not isinstance(labels, list) or not isinstance(fs, float):
+        raise ValueError("Invalid input types.")
+    if not all(isinstance(v, float) for v in acc):
+        raise TypeError("floats only")
+    if len(acc) < 2:
+        raise ValueError("too short")
+    return np.asarray(acc)[:: int(fs)], labels
+'''
+
+
+def test_checks_that_refuse_inputs_for_their_python_type_are_removed():
+    code, removed = drop_type_guards(GUARDED, "segment_windows", "Cut windows from acc sampled at fs Hz.")
+    assert removed == 2
+    assert "isinstance" not in code and 'raise ValueError("too short")' in code
+    namespace: dict = {}
+    exec(code, namespace)
+    _, labels = namespace["segment_windows"]([1.0, 2.0, 3.0], namespace["np"].array(["a", "b", "c"]), 1)
+    assert list(labels) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="too short"):
+        namespace["segment_windows"]([1.0], ["a"], 1)
+
+
+def test_type_checks_stay_when_the_requirement_asks_for_a_type_error():
+    assert drop_type_guards(GUARDED, "segment_windows", "Raise TypeError unless labels is a list.") == (GUARDED, 0)
+
+
+def test_a_guard_that_also_checks_values_is_kept():
+    code = ("def f(x):\n    if not isinstance(x, list) or len(x) == 0:\n        raise ValueError('empty')\n"
+            "    return x\n")
+    assert drop_type_guards(code, "f", "Write f(x).") == (code, 0)
