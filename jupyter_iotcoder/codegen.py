@@ -214,6 +214,41 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
     return "".join(lines), old
 
 
+def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
+    """The code with undefined shape letters of the spec bound from the inputs, and the lines added.
+
+    Given "anchors (np.ndarray, shape (N, D))", small models write `if len(anchors) < D + 1` as if D
+    were defined. Each such letter is read from the parameter's shape at the top of the function:
+    `D = np.shape(anchors)[1]`.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == spec.function_name), None)
+    undefined = set(undefined_names(tree))
+    if func is None or not undefined:
+        return code, []
+    params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    bindings: dict[str, str] = {}
+    for param in spec.inputs:
+        shape = re.search(r"shape \(([^)]*)\)", param.type)
+        if param.name not in params or not shape:
+            continue
+        for axis, letter in enumerate(part.strip() for part in shape.group(1).split(",")):
+            if letter.isidentifier() and letter in undefined and letter not in bindings:
+                bindings[letter] = f"{letter} = np.shape({param.name})[{axis}]"
+    if not bindings:
+        return code, []
+    first = func.body[0]
+    has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and len(func.body) > 1
+    after = first.end_lineno if has_docstring else first.lineno - 1
+    indent = " " * func.body[1 if has_docstring else 0].col_offset
+    lines = code.splitlines(keepends=True)
+    lines[after:after] = [f"{indent}{line}\n" for line in bindings.values()]
+    return "".join(lines), list(bindings.values())
+
+
 def drop_type_guards(code: str, function_name: str, requirement: str) -> tuple[str, int]:
     """The code without the function's `if not isinstance(param, ...): raise ...` guards, and how many went.
 
@@ -398,10 +433,11 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         )
         answer = caller.call(request, until=closed_code_block)
         earlier_names = frozenset(e.function_name for e in earlier)
-        code, imports = add_missing_imports(extract_code(answer.text), earlier_names)
-        code, renamed = rename_to_spec(code, spec, earlier_names)
+        code, renamed = rename_to_spec(extract_code(answer.text), spec, earlier_names)
+        code, shapes = bind_shape_letters(code, spec)
+        code, imports = add_missing_imports(code, earlier_names)
         code, guards = drop_type_guards(code, spec.function_name, tasks.requirement)
-        fixed = imports + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
+        fixed = imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
         fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
         problems = check_module(code, spec, earlier_names)
         if answer.finish_reason in ("length", "repetition") and problems:

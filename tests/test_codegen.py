@@ -6,6 +6,8 @@ import pytest
 
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.codegen import (
+    add_missing_imports,
+    bind_shape_letters,
     check_module,
     closed_code_block,
     codegen,
@@ -372,3 +374,29 @@ def test_a_guard_that_also_checks_values_is_kept():
     code = ("def f(x):\n    if not isinstance(x, list) or len(x) == 0:\n        raise ValueError('empty')\n"
             "    return x\n")
     assert drop_type_guards(code, "f", "Write f(x).") == (code, 0)
+
+
+TRILATERATION = TaskSpec(
+    task_id=1, target="Least-squares tag position.",
+    signature=Signature(function_name="trilaterate", parameters=["anchors", "ranges"], required=True),
+    inputs=[Param(name="anchors", type="np.ndarray, shape (N, D), metres"),
+            Param(name="ranges", type="np.ndarray, shape (N,), metres")],
+    outputs=[Param(name="position", type="np.ndarray, shape (D,)")],
+)
+
+
+def test_shape_letters_used_as_variables_are_bound_from_the_inputs():
+    code = ('def trilaterate(anchors, ranges):\n    """Position."""\n    if len(anchors) < D + 1:\n'
+            '        raise ValueError("need D + 1 anchors")\n    return np.zeros(D) + N\n')
+    fixed, lines = bind_shape_letters(code, TRILATERATION)
+    assert lines == ["N = np.shape(anchors)[0]", "D = np.shape(anchors)[1]"]
+    fixed, _ = add_missing_imports(fixed)
+    assert check_module(fixed, TRILATERATION) == []
+    namespace: dict = {}
+    exec(fixed, namespace)
+    assert namespace["trilaterate"]([[0, 0], [1, 0], [0, 1]], [1, 1, 1]).tolist() == [3.0, 3.0]
+
+
+def test_code_that_defines_its_shape_letters_is_left_alone():
+    code = "def trilaterate(anchors, ranges):\n    N, D = anchors.shape\n    return D\n"
+    assert bind_shape_letters(code, TRILATERATION) == (code, [])
