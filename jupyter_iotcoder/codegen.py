@@ -180,6 +180,18 @@ def add_missing_imports(code: str, defined_earlier: frozenset[str] = frozenset()
     return "\n".join(source[:docstring_end] + lines + source[docstring_end:]) + "\n", lines
 
 
+def _top_level_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module-level `def name(...)`; a nested one does not count, since cells below cannot call it."""
+    return next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name),
+                None)
+
+
+def _parameter_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Positional, then keyword-only parameter names, in order (no *args or **kwargs)."""
+    args = func.args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
 def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> tuple[str, str]:
     """The code with its one function that takes the spec's parameters renamed to the spec's name, and the old name.
 
@@ -199,7 +211,7 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
         return code, ""
     wanted = signature_parameter_names(spec.signature)
     matching = [f for f in functions if not f.name.startswith("_")
-                and [a.arg for a in f.args.posonlyargs + f.args.args + f.args.kwonlyargs][: len(wanted)] == wanted]
+                and _parameter_names(f)[: len(wanted)] == wanted]
     if len(matching) != 1:
         return code, ""
     old = matching[0].name
@@ -225,11 +237,11 @@ def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == spec.function_name), None)
+    func = _top_level_function(tree, spec.function_name)
     undefined = set(undefined_names(tree))
     if func is None or not undefined:
         return code, []
-    params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    params = set(_parameter_names(func))
     bindings: dict[str, str] = {}
     for param in spec.inputs:
         shape = re.search(r"shape \(([^)]*)\)", param.type)
@@ -263,10 +275,10 @@ def drop_type_guards(code: str, function_name: str, requirement: str) -> tuple[s
         tree = ast.parse(code)
     except SyntaxError:
         return code, 0
-    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function_name), None)
+    func = _top_level_function(tree, function_name)
     if func is None:
         return code, 0
-    params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    params = set(_parameter_names(func))
     guards = [stmt for stmt in func.body if _is_type_guard(stmt, params)]
     if len(guards) == len(func.body):
         return code, 0
@@ -318,17 +330,15 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
     problems = [f"it uses the undefined name `{name}`" for name in undefined]
     problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)]
     problems += [f"it uses a name that does not exist: {name}" for name in invented_names(tree)]
-    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    func = functions.get(spec.function_name)
+    func = _top_level_function(tree, spec.function_name)
     if func is None:
         problems.append(f"it does not define the function `{spec.function_name}`")
     else:
-        args = func.args
-        got = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        got = _parameter_names(func)
         wanted = signature_parameter_names(spec.signature)
         if got[: len(wanted)] != wanted:
             problems.append(f"`{spec.function_name}` takes ({', '.join(got)}) instead of ({', '.join(wanted)})")
-        elif extra := [name for name in _required_parameters(args) if name not in wanted]:
+        elif extra := [name for name in _required_parameters(func.args) if name not in wanted]:
             problems.append(f"`{spec.function_name}` needs the extra parameters ({', '.join(extra)}) that callers "
                             f"of `{spec.signature.render()}` never pass: compute them inside or give them defaults")
     return problems
@@ -348,7 +358,7 @@ def explain(code: str, spec: TaskSpec) -> str:
         tree = ast.parse(code)
     except SyntaxError:
         return spec.target
-    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == spec.function_name), None)
+    func = _top_level_function(tree, spec.function_name)
     parts = [ast.get_docstring(tree) or ""]
     if func is not None and ast.get_docstring(func):
         parts.append(ast.get_docstring(func).split("\n\n")[0])

@@ -95,5 +95,6 @@ def plans_report(path: Path, model_id: str, adapters_id: str = "") -> str:
             return sum(float(r.get(field, 0)) for r in mine) / n
 
         lines.append(f"| {config} | {n} | {mean('plan_ok'):.2f} | {mean('plan_score'):.2f} | "
-                     f"{mean('names_function'):.2f} | {mean('copies_example'):.2f} | {mean('n_steps'):.1f} | {mean('gen_seconds'):.1f} |")
+                     f"{mean('names_function'):.2f} | {mean('copies_example'):.2f} | {mean('n_steps'):.1f} | "
+                     f"{mean('gen_seconds'):.1f} |")
     return "\n".join(lines) + "\n"

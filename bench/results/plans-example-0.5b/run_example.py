@@ -19,15 +19,7 @@ from jupyter_iotcoder.schema import StageStats
 from jupyter_iotcoder.store import resolve_model
 
 OUT = Path(__file__).with_name("example.jsonl")
-shipped_messages = stage.decompose_messages
-
-
-def without_example(requirement, max_tasks):
-    system, _, _, user = shipped_messages(requirement, max_tasks)
-    return (system, user)
-
-
-VARIANTS = {"one example": shipped_messages, "no example": without_example}
+VARIANTS = {"one example": True, "no example": False}
 
 model = resolve_model(None)
 runtime = LlamaRuntime(model.path, RuntimeConfig(n_threads=2), {}, model_name=model.name)
@@ -36,17 +28,17 @@ done = {(r["variant"], r["task_id"]) for r in map(json.loads, OUT.open())} if OU
 tasks = interleave_categories(load_tasks(), 3)
 with OUT.open("a") as out:
     for task in tasks:
-        for variant, messages in VARIANTS.items():
+        for variant, with_example in VARIANTS.items():
             if (variant, task.id) in done:
                 continue
-            stage.decompose_messages = messages
             stats = StageStats()
-            plan = stage.decompose(task.requirement, StageCaller(runtime, "decompose", stats), generation)
-            text = " ".join(f"{t.title} {t.description}" for t in plan.tasks)
-            row = {"variant": variant, "task_id": task.id, "n_steps": len(plan.tasks),
+            # one plan per prompt, without the shipped re-ask, so both prompts are seen as they are
+            plan = stage._plan(task.requirement, StageCaller(runtime, "decompose", stats), generation, with_example)
+            text = " ".join(f"{t.title} {t.description}" for t in plan)
+            row = {"variant": variant, "task_id": task.id, "n_steps": len(plan),
                    "plan_score": plan_score(text, task.reference_plan),
-                   "copied": stage.copied_from_example(plan.tasks, task.requirement),
-                   "seconds": round(stats.seconds, 1), "tasks": [t.model_dump() for t in plan.tasks]}
+                   "copied": stage.copied_from_example(plan, task.requirement),
+                   "seconds": round(stats.seconds, 1), "tasks": [t.model_dump() for t in plan]}
             out.write(json.dumps(row) + "\n")
             out.flush()
             print(variant, task.id, row["plan_score"], len(row["copied"]), row["seconds"], flush=True)
