@@ -78,7 +78,7 @@ def _word_ngrams(text: str, n: int) -> set[tuple[str, ...]]:
 def copied_from_example(tasks: list[Task], requirement: str) -> list[str]:
     """Word spans of the plan taken verbatim from the worked example and absent from the requirement.
 
-    A small model tends to paste the example's techniques (its Wi-Fi band-pass, its breathing band) into
+    A small model tends to paste the example's techniques (its glitch rules, its usage fit) into
     plans for unrelated sensors; such a plan describes another application.
     """
     example = load_json("decompose.example.json")
