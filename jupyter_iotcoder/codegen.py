@@ -19,6 +19,7 @@ import re
 import sys
 import time
 import tokenize
+import warnings
 from typing import Callable
 
 from pyflakes.checker import Checker
@@ -85,10 +86,9 @@ def _checked_module(name: str):
         return None
 
 
-def invented_names(tree: ast.Module) -> list[str]:
-    """Names imported from, or looked up on, a checked library module that the module does not have."""
+def _import_aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> the dotted path it is bound to by the module's imports (`np` -> `numpy`)."""
     aliases: dict[str, str] = {}
-    problems: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -97,31 +97,153 @@ def invented_names(tree: ast.Module) -> list[str]:
                 else:
                     aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            module = _checked_module(node.module)
             for alias in node.names:
-                if module is None or alias.name == "*":
-                    continue
-                if hasattr(module, alias.name) or _checked_module(f"{node.module}.{alias.name}") is not None:
+                if alias.name != "*":
                     aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                else:
-                    problems.append(f"`{node.module}` has no `{alias.name}`")
-    # A parameter or variable that reuses an alias (`def f(signal)` beside `from scipy import signal`) is not the module.
+    return aliases
+
+
+def _rebound_names(tree: ast.Module) -> set[str]:
+    """Parameters and assigned variables: one that reuses an import alias (`def f(signal)`) is not the module."""
     rebound = {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
-    rebound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return rebound | {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _has(path: str, attribute: str) -> bool:
+    """Whether the checked library module at `path` has `attribute` (an object or a submodule)."""
+    module = _checked_module(path)
+    if module is None:
+        return False
+    with warnings.catch_warnings():  # `np.object` and friends warn when looked up
+        warnings.simplefilter("ignore")
+        return hasattr(module, attribute) or _checked_module(f"{path}.{attribute}") is not None
+
+
+def invented_names(tree: ast.Module) -> list[str]:
+    """Names imported from, or looked up on, a checked library module that the module does not have."""
+    problems = [f"`{node.module}` has no `{alias.name}`"
+                for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                and _checked_module(node.module) is not None
+                for alias in node.names if alias.name != "*" and not _has(node.module, alias.name)]
+    aliases = _import_aliases(tree)
+    rebound = _rebound_names(tree)
     for node in ast.walk(tree):
         chain = _attribute_chain(node)
         if not chain or chain[0] not in aliases or chain[0] in rebound:
             continue
         path = aliases[chain[0]]
         for attribute in chain[1:]:
-            module = _checked_module(path)
-            if module is None:
+            if _checked_module(path) is None:
                 break
-            if not hasattr(module, attribute) and _checked_module(f"{path}.{attribute}") is None:
+            if not _has(path, attribute):
                 problems.append(f"`{path}` has no `{attribute}`")
                 break
             path = f"{path}.{attribute}"
     return list(dict.fromkeys(problems))
+
+
+# Names that NumPy 2 and recent SciPy removed or moved, which code models trained on older code still
+# write (`scipy.signal.hann`, `np.float`, `np.trapz`): (module, old name) -> the replacement, either
+# another name in the same module (a dotted one for a submodule) or, after "builtins.", a builtin.
+# A name is replaced only when the installed module lacks it and has the replacement.
+REMOVED_NAMES = {
+    **{("scipy.signal", window): f"windows.{window}" for window in (
+        "hann", "hamming", "blackman", "bartlett", "kaiser", "gaussian", "triang", "tukey", "flattop", "boxcar",
+        "blackmanharris", "nuttall", "parzen", "bohman", "cosine", "exponential", "general_gaussian", "chebwin",
+        "barthann")},
+    ("scipy.integrate", "simps"): "simpson", ("scipy.integrate", "trapz"): "trapezoid",
+    ("scipy.integrate", "cumtrapz"): "cumulative_trapezoid",
+    ("numpy", "float"): "builtins.float", ("numpy", "int"): "builtins.int", ("numpy", "object"): "builtins.object",
+    ("numpy", "complex"): "builtins.complex", ("numpy", "str"): "builtins.str", ("numpy", "bool8"): "bool_",
+    ("numpy", "float_"): "float64", ("numpy", "complex_"): "complex128", ("numpy", "unicode_"): "str_",
+    ("numpy", "string_"): "bytes_", ("numpy", "NaN"): "nan", ("numpy", "NAN"): "nan", ("numpy", "Inf"): "inf",
+    ("numpy", "Infinity"): "inf", ("numpy", "PINF"): "inf", ("numpy", "infty"): "inf",
+    ("numpy", "trapz"): "trapezoid", ("numpy", "product"): "prod", ("numpy", "cumproduct"): "cumprod",
+    ("numpy", "sometrue"): "any", ("numpy", "alltrue"): "all", ("numpy", "in1d"): "isin",
+    ("numpy", "round_"): "round",
+}
+
+
+def _replacement(module: str, name: str) -> str | None:
+    """The replacement for `module.name` when the installed library removed it and has the replacement."""
+    new = REMOVED_NAMES.get((module, name))
+    if new is None or _has(module, name):
+        return None
+    if new.startswith("builtins."):
+        return new
+    head, _, last = new.rpartition(".")
+    return new if _has(f"{module}.{head}" if head else module, last) else None
+
+
+def replace_removed_names(code: str) -> tuple[str, list[str]]:
+    """The code with names that the installed NumPy or SciPy removed replaced by their successors, and a log.
+
+    `from scipy.signal import hann` -> `from scipy.signal.windows import hann`; `signal.hann(n)` ->
+    `signal.windows.hann(n)`; `from scipy.integrate import simps` -> `... import simpson as simps`;
+    `np.float` -> `float`. Statements sharing a line with others are left alone.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines = code.splitlines()
+    edits: list[tuple[int, int, int, int, str]] = []  # (line, col, end line, end col, text), 1-based lines
+    log: list[str] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+            continue
+        moved = {alias.name: new for alias in node.names if (new := _replacement(node.module, alias.name))}
+        alone = (not lines[node.lineno - 1][: node.col_offset].strip()
+                 and not lines[node.end_lineno - 1][node.end_col_offset:].split("#")[0].strip().strip(";"))
+        if not moved or not alone:
+            continue
+        kept, statements = [], []
+        for alias in node.names:
+            new = moved.get(alias.name)
+            local = alias.asname or alias.name
+            if new is None:
+                kept.append(ast.unparse(alias))
+            elif new.startswith("builtins."):
+                pass  # the local name now means the builtin
+            elif "." in new:
+                statements.append(f"from {node.module}.{new.rpartition('.')[0]} import {ast.unparse(alias)}")
+            else:
+                statements.append(f"from {node.module} import {new}" + (f" as {local}" if new != local else ""))
+            if new:
+                log.append(f"replaced `{node.module}.{alias.name}` (removed) with `{node.module}.{new}`"
+                           if not new.startswith("builtins.") else f"dropped the import of `{node.module}.{alias.name}`")
+        if kept:
+            statements.insert(0, f"from {node.module} import {', '.join(kept)}")
+        indent = " " * node.col_offset
+        text = ("\n" + indent).join(statements) if statements else "pass"
+        edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text))
+    aliases, rebound = _import_aliases(tree), _rebound_names(tree)
+    for node in ast.walk(tree):
+        chain = _attribute_chain(node)
+        if not chain or chain[0] not in aliases or chain[0] in rebound:
+            continue
+        path = ".".join([aliases[chain[0]], *chain[1:-1]])
+        new = _replacement(path, chain[-1])
+        if new is None:
+            continue
+        if new.startswith("builtins."):
+            if node.lineno != node.end_lineno:
+                continue
+            edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset,
+                          new.removeprefix("builtins.")))
+        else:
+            end = node.end_col_offset
+            edits.append((node.end_lineno, end - len(chain[-1].encode()), node.end_lineno, end, new))
+        log.append(f"replaced `{path}.{chain[-1]}` (removed) with `{new.removeprefix('builtins.')}`"
+                   if new.startswith("builtins.") else f"replaced `{path}.{chain[-1]}` (removed) with `{path}.{new}`")
+    if not edits:
+        return code, []
+    encoded = [line.encode() for line in lines]  # ast columns count UTF-8 bytes
+    for line, col, end_line, end_col, text in sorted(edits, reverse=True):
+        head, tail = encoded[line - 1][:col], encoded[end_line - 1][end_col:]
+        encoded[line - 1: end_line] = (head + text.encode() + tail).split(b"\n")
+    lines = [line.decode() for line in encoded]
+    return "\n".join(lines) + "\n", list(dict.fromkeys(log))
 
 
 def _attribute_chain(node: ast.AST) -> list[str] | None:
@@ -443,11 +565,12 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         )
         answer = caller.call(request, until=closed_code_block)
         earlier_names = frozenset(e.function_name for e in earlier)
-        code, renamed = rename_to_spec(extract_code(answer.text), spec, earlier_names)
+        code, removed = replace_removed_names(extract_code(answer.text))
+        code, renamed = rename_to_spec(code, spec, earlier_names)
         code, shapes = bind_shape_letters(code, spec)
         code, imports = add_missing_imports(code, earlier_names)
         code, guards = drop_type_guards(code, spec.function_name, tasks.requirement)
-        fixed = imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
+        fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
         fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
         problems = check_module(code, spec, earlier_names)
         if answer.finish_reason in ("length", "repetition") and problems:

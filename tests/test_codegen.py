@@ -15,6 +15,7 @@ from jupyter_iotcoder.codegen import (
     earlier_functions,
     extract_code,
     generate_module,
+    replace_removed_names,
 )
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
@@ -400,3 +401,50 @@ def test_shape_letters_used_as_variables_are_bound_from_the_inputs():
 def test_code_that_defines_its_shape_letters_is_left_alone():
     code = "def trilaterate(anchors, ranges):\n    N, D = anchors.shape\n    return D\n"
     assert bind_shape_letters(code, TRILATERATION) == (code, [])
+
+
+REMOVED_API_CODE = """import numpy as np
+import scipy.signal as ss
+from scipy import signal
+from scipy.signal import butter, hann as hann_window
+from scipy.integrate import simps, cumtrapz
+
+def acceleration_magnitude(acc):
+    w = {"°C": ss.hann(8)}["°C"] * signal.hamming(8) * hann_window(8)  # ast columns count UTF-8 bytes
+    area = simps(np.abs(acc), np.arange(len(acc))) + np.trapz(acc) + cumtrapz(acc)[-1]
+    total = np.product([np.float(2), np.NaN if False else 1.0])
+    return np.asarray(acc, dtype=np.float_) * w.sum() + area + total + butter(2, 0.1)[0][0]
+"""
+
+
+def test_names_numpy_and_scipy_removed_are_replaced_by_their_successors_and_logged():
+    code, log = replace_removed_names(REMOVED_API_CODE)
+    assert "from scipy.signal.windows import hann as hann_window" in code
+    assert "from scipy.signal import butter\n" in code
+    assert "from scipy.integrate import simpson as simps" in code
+    assert '{"°C": ss.windows.hann(8)}["°C"] * signal.windows.hamming(8)' in code
+    assert "np.trapezoid(acc)" in code and "np.prod([float(2), np.nan" in code and "dtype=np.float64" in code
+    assert "replaced `numpy.float` (removed) with `float`" in log
+    assert "replaced `scipy.signal.hann` (removed) with `scipy.signal.windows.hann`" in log
+    assert check_module(REMOVED_API_CODE, SPEC_1) != []
+    assert check_module(code, SPEC_1) == []
+    namespace = {}
+    exec(compile(code, "<generated>", "exec"), namespace)
+    assert namespace["acceleration_magnitude"]([1.0] * 8).shape == (8,)
+
+
+def test_names_the_libraries_still_have_and_rebound_names_are_left_alone():
+    code = ("import numpy as np\nfrom scipy import signal\n\n"
+            "def acceleration_magnitude(acc, signal=None):\n"
+            "    return np.nan_to_num(signal.hann(acc)) if signal else np.nan * np.trapezoid(acc)\n")
+    assert replace_removed_names(code) == (code, [])
+    assert replace_removed_names("def broken(:\n") == ("def broken(:\n", [])
+
+
+def test_generate_module_replaces_a_removed_window_instead_of_retrying():
+    runtime = ScriptedRuntime([fenced("import numpy as np\nfrom scipy.signal import hann\n\n"
+                                      "def acceleration_magnitude(acc):\n    return np.asarray(acc) * hann(len(acc))\n")])
+    module = generate_module(TASKS.tasks[0], TASKS, SPEC_1, [], caller_for(runtime), GenerationConfig())
+    assert module.problems == [] and module.attempts == 1
+    assert "from scipy.signal.windows import hann" in module.code
+    assert module.attempt_log[0]["fixed"] == ["replaced `scipy.signal.hann` (removed) with `scipy.signal.windows.hann`"]
