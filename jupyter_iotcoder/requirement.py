@@ -296,3 +296,32 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
         if kind:
             types[name] = kind
     return types
+
+
+_SAME_SIZE = re.compile(r"\bsame (length|shape)\b(?:\s+as\s+(?:the\s+)?(?:[\w-]+\s+)?([A-Za-z_]\w*))?", re.I)
+_ARRAY_TYPE = re.compile(r"ndarray|array|list|sequence|series", re.I)
+
+
+def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | None:
+    """("length" or "shape", parameter) when the user says the result has the same length or shape as an input.
+
+    "returns a float array of the same length" -> the first array parameter (else the first parameter,
+    the data by convention); "Return an int16 array with the same length as samples" -> `samples`. Only
+    a phrase after the signature, in a clause about what is returned: "raise ValueError if t and x do not
+    have the same length" is about the inputs, and "the same shapes as W and b" about several results.
+    """
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    for match in _SAME_SIZE.finditer(requirement, call.end() if call else 0):
+        clause = re.split(r"[.;](?:\s|$)", requirement[: match.start()])[-1]
+        returns = list(re.finditer(r"\breturn", clause, re.I))
+        if not returns or re.search(r"\b(?:raise|raises|error|if|unless|when)\b", clause[returns[-1].end():], re.I):
+            continue
+        names = signature_parameter_names(signature)
+        if match.group(2) in names:
+            return match.group(1).lower(), match.group(2)
+        types = user_types(requirement, signature)
+        arrays = [name for name in names if _ARRAY_TYPE.search(types.get(name, ""))]
+        if arrays:
+            return match.group(1).lower(), arrays[0]
+        return (match.group(1).lower(), names[0]) if names and names[0] not in types else None
+    return None

@@ -15,7 +15,7 @@ from typing import Iterator
 from .calls import StageCaller
 from .config import GenerationConfig
 from .prompts import load_json, render
-from .requirement import find_required_signature, parameter_parts, user_types
+from .requirement import find_required_signature, parameter_parts, same_size_as, user_types
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
 
@@ -72,6 +72,18 @@ def with_user_types(spec: TaskSpec, types: dict[str, str]) -> TaskSpec:
     return spec.model_copy(update={"inputs": inputs})
 
 
+def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
+    """The spec with the size the user gave its first result ("same length as x"), which validation checks."""
+    if rule is None or not spec.outputs:
+        return spec
+    phrase = "same {} as {}".format(*rule)
+    first = spec.outputs[0]
+    if phrase in first.type:
+        return spec
+    outputs = [first.model_copy(update={"type": f"{first.type}, {phrase}"}), *spec.outputs[1:]]
+    return spec.model_copy(update={"outputs": outputs})
+
+
 def transform_task(
     task: Task,
     tasks: TaskList,
@@ -118,6 +130,8 @@ def transform_task(
     else:
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
     spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
+    if required:
+        spec = with_output_size(spec, same_size_as(tasks.requirement, required))
     user = required or find_required_signature(tasks.requirement)
     return with_user_types(spec, user_types(tasks.requirement, user)) if user else spec
 

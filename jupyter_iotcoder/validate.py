@@ -84,13 +84,22 @@ def sample_expression(param: Param) -> str:
 
 
 _OUTPUT_CHECK = '''
-def _check_output(value, name, kind):
+def _check_output(value, name, kind, inputs):
     import numbers
+    import re
     import numpy as _np
+    same = re.search(r"same (length|shape) as ([A-Za-z0-9_]+)", kind)
     kind = kind.lower()
     assert value is not None or "none" in kind, f"output `{name}` is None"
     if value is None:
         return
+    if same and same.group(2) in inputs:
+        given, result = inputs[same.group(2)], value[0] if isinstance(value, tuple) else value
+        if same.group(1) == "length":
+            want, got = len(given), len(result) if _np.ndim(result) else "a scalar"
+        else:
+            want, got = _np.shape(given), _np.shape(result)
+        assert got == want, f"output `{name}` should have the same {same.group(1)} as `{same.group(2)}` ({want}), got {got}"
     if any(word in kind for word in ("ndarray", "array", "list")):
         data = _np.asarray(value)
         if data.dtype.kind in "fc":
@@ -131,20 +140,19 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
                 inputs.setdefault(param.name, param)
         produced.update(p.name for p in spec.outputs)
     defaults = {name: value for _, spec, _ in steps for name, value in signature_defaults(spec).items()}
-    arguments = ", ".join(defaults.get(p.name) or sample_expression(p) for p in inputs.values())
-    call = f"run_pipeline({arguments})"
-    last = steps[-1][1]
+    function, last = "run_pipeline", steps[-1][1]
     if _inputs_from_requirement(steps):
-        direct = ", ".join(signature_defaults(last).get(p.name) or sample_expression(p) for p in last.inputs)
-        call = f"{last.function_name}({direct})"
+        function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
+    arguments = ", ".join(f"{name!r}: {defaults.get(name) or sample_expression(p)}" for name, p in inputs.items())
     outputs = last.outputs
-    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, f"_result = {call}"]
+    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK,
+             f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
     if len(outputs) > 1:
         lines.append(f"assert isinstance(_result, (tuple, list)) and len(_result) == {len(outputs)}, "
                      f"'expected {len(outputs)} outputs ({', '.join(p.name for p in outputs)}), got ' + repr(type(_result))")
-        lines += [f"_check_output(_result[{i}], {p.name!r}, {p.type!r})" for i, p in enumerate(outputs)]
+        lines += [f"_check_output(_result[{i}], {p.name!r}, {p.type!r}, _inputs)" for i, p in enumerate(outputs)]
     elif outputs:
-        lines.append(f"_check_output(_result, {outputs[0].name!r}, {outputs[0].type!r})")
+        lines.append(f"_check_output(_result, {outputs[0].name!r}, {outputs[0].type!r}, _inputs)")
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,7 @@ import pytest
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.errors import RequirementError
 from jupyter_iotcoder.requirement import (check_requirement, find_required_signature, requirement_types,
-                                          signature_parameter_names)
+                                          same_size_as, signature_parameter_names)
 from scripted_answers import REQUIREMENT
 
 CONFIG = GenerationConfig()
@@ -208,3 +208,24 @@ def test_parameter_parts_split_name_annotation_and_default():
     assert parameter_parts("sep=':'") == ("sep", "", "':'"), "a colon in a default is not an annotation"
     assert parameter_parts("*args") == ("args", "", "")
     assert parameter_parts("*") == ("", "", "")
+
+
+@pytest.mark.parametrize("requirement,rule", [
+    ("Write despike(x, width) that takes a 1-D array and returns a float array of the same length.", ("length", "x")),
+    ("Write smooth(fs, x: np.ndarray) and return an array with the same length as x.", ("length", "x")),
+    ("Write scale(t, temps) that returns the readings rescaled, the same shape as the input temps array.",
+     ("shape", "temps")),
+    ("Write to_q15(samples) that returns an int16 array of the same shape.", ("shape", "samples")),
+])
+def test_same_size_as_reads_the_size_the_user_gave_the_result(requirement, rule):
+    assert same_size_as(requirement, find_required_signature(requirement)) == rule
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write rate(t, counts) that returns a float; raise ValueError if t and counts do not have the same length.",
+    "Write fold(W, b, gamma) that returns (W2, b2) with the same shapes as W and b.",
+    "Write level(fs: float) that returns an array of the same length.",
+    "Write peak(x) that returns the index of the largest sample.",
+])
+def test_same_size_as_ignores_input_checks_several_results_and_scalars(requirement):
+    assert same_size_as(requirement, find_required_signature(requirement)) is None

@@ -52,6 +52,14 @@ def test_an_earlier_step_consuming_the_users_data_gets_the_users_type_too():
     assert not specs[0].outputs[0].from_requirement
 
 
+def test_final_task_result_carries_the_size_the_user_gave_it():
+    requirement = ("A soil probe logs moisture every minute. Write despike(moisture, width) that returns a float "
+                   "array of the same length with each spike replaced by the local median.")
+    specs, _ = run([TARGET_1, IO_1, target("x"), io(["moisture", "width"], ["clean"])], task_list(requirement))
+    assert specs[-1].outputs[0].type == "float, same length as moisture"
+    assert "same length" not in specs[0].outputs[0].type
+
+
 def test_final_task_keeps_a_specific_annotation_over_the_requirement_words():
     requirement = "Write life(phases: list[tuple[float, float]]) where phases is an array in mA."
     specs, _ = run([TARGET_1, IO_1, target("x"), io(["phases"], ["days"])], task_list(requirement))

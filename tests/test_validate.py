@@ -73,6 +73,16 @@ def test_wrong_output_is_caught_against_the_output_specification():
     assert result.status == "failed" and "all NaN" in result.problem
 
 
+def test_an_output_shorter_than_the_input_the_user_sized_it_by_is_caught():
+    sized = SPEC.model_copy(update={"outputs": [Param(name="smoothed", type="np.ndarray, same length as x")]})
+    valid = "import numpy as np\n\ndef smooth(x, n):\n    return np.convolve(x, np.ones(n) / n, '{}')\n"
+    module = CodeModule(task_id=1, function_name="smooth", code=valid.format("valid"))
+    result = validate_steps([(TASK, sized, module)], timeout=5)
+    assert result.status == "failed" and "same length as `x` (2048), got 2017" in result.problem
+    module = CodeModule(task_id=1, function_name="smooth", code=valid.format("same"))
+    assert validate_steps([(TASK, sized, module)], timeout=5).status == "passed"
+
+
 def test_missing_output_is_caught():
     result = _check("def smooth(x, n):\n    pass\n")
     assert result.status == "failed" and "is None" in result.problem
