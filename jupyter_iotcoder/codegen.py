@@ -488,23 +488,26 @@ def explain(code: str, spec: TaskSpec) -> str:
     return text or spec.target
 
 
-def earlier_functions(earlier: list[TaskSpec]) -> str:
-    """How the prompt tells a step about the functions that cells above it define."""
-    if not earlier:
+def earlier_functions(earlier: list[TaskSpec], broken: list[TaskSpec] = ()) -> str:
+    """How the prompt tells a step about the functions that cells above it define, and which of them not to call."""
+    if not earlier and not broken:
         return "none (this is the first step)"
     lines = []
     for spec in earlier:
         returns = ", ".join(p.name for p in spec.outputs)
         lines.append(f"- `{spec.signature.render()}` returns {returns}: {spec.target}")
+    for spec in broken:
+        lines.append(f"- `{spec.function_name}` failed its checks: do NOT call it; write what you need of it "
+                     f"({spec.target}) inside this module")
     return "\n".join(lines)
 
 
 def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
-                     problem: str = "", previous_code: str = "") -> tuple[dict, ...]:
+                     problem: str = "", previous_code: str = "", broken: list[TaskSpec] = ()) -> tuple[dict, ...]:
     """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code)."""
     user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                   title=task.title, description=task.description, spec=spec.markdown(),
-                  signature=spec.signature.render(), earlier=earlier_functions(earlier))
+                  signature=spec.signature.render(), earlier=earlier_functions(earlier, broken))
     if problem and previous_code:
         user += "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
     elif problem:
@@ -540,8 +543,12 @@ def _repairable(problems: list[str], finish_reason: str, repairing: bool) -> boo
 
 
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
-                    config: GenerationConfig, validator: Validator | None = None) -> CodeModule:
+                    config: GenerationConfig, validator: Validator | None = None,
+                    broken: list[TaskSpec] = ()) -> CodeModule:
     """Write a module; regenerate while static checks fail, repair while it fails on sample inputs.
+
+    `earlier` are the working steps above it, which it may call; `broken` those whose module failed its
+    checks, which it must not call (their names count as undefined).
 
     Fresh attempts are bounded by `config.code_attempts`; repairs (with a validator: code that fails on
     sample inputs, or parses but fails a static check) by `config.repair_attempts` and `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
@@ -558,7 +565,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         else:
             caller.notify(f"writing code for step {task.id}" + (f" (attempt {attempt})" if attempt > 1 else ""))
         request = ChatRequest(
-            messages=codegen_messages(task, tasks, spec, earlier, problem, previous_code),
+            messages=codegen_messages(task, tasks, spec, earlier, problem, previous_code, broken),
             max_tokens=config.limits.code_tokens,
             temperature=config.temperature if attempt == 1 else max(config.temperature, 0.5),
             seed=config.seed + attempt - 1,
@@ -617,7 +624,9 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     """
     i = len(modules)
     task, spec = tasks.tasks[i], specs[i]
-    accepted = list(zip(tasks.tasks[:i], specs[:i], modules))
+    # A broken step above is left out: this step is told not to call it, and is judged on its own work
+    # (an output of the broken step it consumes gets a sample value, as a raw input does).
+    accepted = [step for step in zip(tasks.tasks[:i], specs[:i], modules) if _works(step[2])]
 
     def validator(module: CodeModule) -> Validation:
         started = time.perf_counter()
@@ -626,8 +635,15 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
         validation_stats.calls += 1
         return outcome
 
-    return generate_module(task, tasks, spec, specs[:i], caller.for_task(task.id, len(tasks.tasks)), config,
-                           validator if config.validate else None)
+    working = [earlier for earlier, module in zip(specs[:i], modules) if _works(module)]
+    broken = [earlier for earlier, module in zip(specs[:i], modules) if not _works(module)]
+    return generate_module(task, tasks, spec, working, caller.for_task(task.id, len(tasks.tasks)), config,
+                           validator if config.validate else None, broken)
+
+
+def _works(module: CodeModule) -> bool:
+    """Whether later steps may call this module's function: no problem left, not failed on sample inputs."""
+    return not module.problems and module.validation != "failed"
 
 
 def codegen(tasks: TaskList, specs: list[TaskSpec], caller: StageCaller, config: GenerationConfig,

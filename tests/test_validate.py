@@ -177,15 +177,26 @@ def test_repair_fixes_a_step_that_fails_on_sample_inputs():
 
 def test_repair_loop_stops_at_its_budget_and_marks_the_step():
     answers = full_run()
-    answers[5:6] = [BROKEN_1] * 3
-    runtime = ScriptedRuntime(answers)  # step 2 calls the broken step 1: inconclusive, not repaired
+    self_contained = CODE_2.replace("    magnitude = acceleration_magnitude(acc)\n",
+                                    "    magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)\n")
+    answers[5:7] = [BROKEN_1] * 3 + [self_contained]
+    runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
     first = result.modules[0]
     assert first.attempts == 3 and first.validation == "failed"
     assert "IndexError" in first.problems[0]
     markdown = build_notebook(result).cells[1].source
     assert "this step failed validation" in markdown
-    assert result.modules[1].validation == "inconclusive" and result.modules[1].attempts == 1
+    # step 2 is told not to call the broken step 1, and its own code then passes on its own
+    assert "`acceleration_magnitude` failed its checks: do NOT call it" in runtime.history[-1].messages[-1]["content"]
+    assert result.modules[1].validation == "passed" and result.modules[1].attempts == 1
+
+
+def test_a_step_that_still_calls_a_broken_earlier_step_is_asked_again():
+    answers = full_run()
+    answers[5:7] = [BROKEN_1] * 3 + [CODE_2] * 3
+    result = generate(REQUIREMENT, ScriptedRuntime(answers), GenerationConfig(repair_attempts=2, code_attempts=1))
+    assert "it uses the undefined name `acceleration_magnitude`" in result.modules[1].problems
 
 
 def test_no_validation_when_disabled():
