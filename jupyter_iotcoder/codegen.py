@@ -187,7 +187,7 @@ def replace_removed_names(code: str) -> tuple[str, list[str]]:
     except SyntaxError:
         return code, []
     lines = code.splitlines()
-    edits: list[tuple[int, int, int, int, str]] = []  # (line, col, end line, end col, text), 1-based lines
+    edits: list[tuple[int, int, int, int, str]] = []
     log: list[str] = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
@@ -236,14 +236,49 @@ def replace_removed_names(code: str) -> tuple[str, list[str]]:
             edits.append((node.end_lineno, end - len(chain[-1].encode()), node.end_lineno, end, new))
         log.append(f"replaced `{path}.{chain[-1]}` (removed) with `{new.removeprefix('builtins.')}`"
                    if new.startswith("builtins.") else f"replaced `{path}.{chain[-1]}` (removed) with `{path}.{new}`")
-    if not edits:
-        return code, []
-    encoded = [line.encode() for line in lines]  # ast columns count UTF-8 bytes
+    return (_apply_edits(code, edits), list(dict.fromkeys(log))) if edits else (code, [])
+
+
+def _apply_edits(code: str, edits: list[tuple[int, int, int, int, str]]) -> str:
+    """Replace each (line, col, end line, end col) span, in ast coordinates, with its text."""
+    encoded = [line.encode() for line in code.splitlines()]  # ast columns count UTF-8 bytes
     for line, col, end_line, end_col, text in sorted(edits, reverse=True):
         head, tail = encoded[line - 1][:col], encoded[end_line - 1][end_col:]
         encoded[line - 1: end_line] = (head + text.encode() + tail).split(b"\n")
-    lines = [line.decode() for line in encoded]
-    return "\n".join(lines) + "\n", list(dict.fromkeys(log))
+    return "\n".join(line.decode() for line in encoded) + "\n"
+
+
+_PREALLOCATORS = frozenset({"zeros", "empty", "ones", "full"})
+
+
+def widen_one_character_strings(code: str) -> tuple[str, list[str]]:
+    """`np.zeros(n, dtype=str)` -> `np.zeros(n, dtype=object)`, and how many were changed.
+
+    A NumPy array preallocated with dtype str holds strings of ONE character ('<U1'): every label
+    written into it later is cut to its first letter ('walk' -> 'w') without an error.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, 0
+    aliases = _import_aliases(tree)
+    edits = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        chain = _attribute_chain(node.func) or ([node.func.id] if isinstance(node.func, ast.Name) else None)
+        if not chain or chain[0] not in aliases:
+            continue
+        module, _, function = ".".join([aliases[chain[0]], *chain[1:]]).rpartition(".")
+        if module != "numpy" or function not in _PREALLOCATORS:
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            text = ast.unparse(value)
+            if keyword.arg == "dtype" and (text in ("str", "'str'", "'U'", "'<U1'", "'U1'")
+                                           or text.endswith(".str_") or text.endswith(".unicode_")):
+                edits.append((value.lineno, value.col_offset, value.end_lineno, value.end_col_offset, "object"))
+    return (_apply_edits(code, edits), len(edits)) if edits else (code, 0)
 
 
 def _attribute_chain(node: ast.AST) -> list[str] | None:
@@ -577,8 +612,10 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         code, shapes = bind_shape_letters(code, spec)
         code, imports = add_missing_imports(code, earlier_names)
         code, guards = drop_type_guards(code, spec.function_name, tasks.requirement)
+        code, widened = widen_one_character_strings(code)
         fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
         fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
+        fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []
         problems = check_module(code, spec, earlier_names)
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")

@@ -16,6 +16,7 @@ from jupyter_iotcoder.codegen import (
     extract_code,
     generate_module,
     replace_removed_names,
+    widen_one_character_strings,
 )
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
@@ -448,3 +449,17 @@ def test_generate_module_replaces_a_removed_window_instead_of_retrying():
     assert module.problems == [] and module.attempts == 1
     assert "from scipy.signal.windows import hann" in module.code
     assert module.attempt_log[0]["fixed"] == ["replaced `scipy.signal.hann` (removed) with `scipy.signal.windows.hann`"]
+
+
+def test_arrays_preallocated_with_dtype_str_become_object_arrays_that_keep_whole_labels():
+    code = ("import numpy as np\nfrom numpy import empty\n\ndef window_labels(labels, n):\n"
+            "    out = np.zeros(n, dtype=str)\n    spare = empty(n, dtype=np.str_)\n"
+            "    kept = np.array(labels, dtype=str)\n    for i in range(n):\n        out[i] = labels[i]\n    return out\n")
+    fixed, count = widen_one_character_strings(code)
+    assert count == 2 and "np.array(labels, dtype=str)" in fixed
+    namespace = {}
+    exec(compile(code, "<generated>", "exec"), namespace)
+    assert list(namespace["window_labels"](["walk", "run"], 2)) == ["w", "r"]  # the pitfall itself
+    exec(compile(fixed, "<generated>", "exec"), namespace)
+    assert list(namespace["window_labels"](["walk", "run"], 2)) == ["walk", "run"]
+    assert widen_one_character_strings("x = zeros(3, dtype=str)\n") == ("x = zeros(3, dtype=str)\n", 0)
