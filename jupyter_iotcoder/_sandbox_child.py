@@ -84,8 +84,16 @@ def _guard(workdir):
             setattr(os, name, guarded(getattr(os, name)))
 
 
+_SOURCES = {}  # "<cell k>" -> its source, to tell a deliberate `raise` from an operation that failed
+
+
 def _short_error(exc, filename):
-    """`Type: message (line n)`, plus `in <cell k>` when the deepest frame of our code is in another cell."""
+    """`Type: message (line n)`, plus `in <cell k>` when the deepest frame of our code is in another cell.
+
+    Marked `[raised in <library file>]` when a library raised it and `[from an operation, not a raise]`
+    when a line of the generated code that is not a `raise` statement did (numpy refusing to broadcast):
+    either way not a deliberate rejection of the input.
+    """
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<")]
     own = [f for f in frames if f.filename == filename]
     where = f" (line {own[-1].lineno})" if own else ""
@@ -93,8 +101,12 @@ def _short_error(exc, filename):
         where += f" in {frames[-1].filename} line {frames[-1].lineno}"
     deepest = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     if deepest and not deepest[0].filename.startswith("<"):
-        # a library raised it (numpy, scipy), not a deliberate `raise` in the generated code
         where += f" [raised in {_library_file(deepest[0].filename)}]"
+    elif deepest and deepest[0].filename in _SOURCES:
+        lines = _SOURCES[deepest[0].filename].splitlines()
+        line = lines[deepest[0].lineno - 1].strip() if 0 < deepest[0].lineno <= len(lines) else ""
+        if not line.startswith("raise"):
+            where += " [from an operation, not a raise]"
     return f"{type(exc).__name__}: {exc}{where}"[:600]
 
 
@@ -122,6 +134,7 @@ def main():
     _guard(os.getcwd())
     for index, source in enumerate(payload["cells"], start=1):
         filename = f"<cell {index}>"
+        _SOURCES[filename] = source
         buffer = io.StringIO()
         try:
             code = compile(source, filename, "exec")

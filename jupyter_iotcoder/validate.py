@@ -6,12 +6,13 @@ the spec's Input Specification (types, shapes, units), and checks the last
 step's outputs against its Output Specification (count, not None, numbers
 finite, arrays not all NaN, declared integer or boolean kinds).
 
-A ValueError that a step raises itself is inconclusive, not a failure: a
-careful step may legitimately reject synthetic inputs it was told to refuse.
-It is a failure when the step is the user's function and every input was
-built from the user's own words (`Param.from_requirement`): then the code
-rejects the data the user described. One raised inside a library (scipy
-refusing a malformed filter) is a bug. Parameters with a default in the
+A ValueError that a step raises itself (a `raise` statement) is
+inconclusive, not a failure: a careful step may legitimately reject synthetic
+inputs it was told to refuse. It is a failure when the step is the user's
+function and every input was built from the user's own words
+(`Param.from_requirement`): then the code rejects the data the user
+described. One raised inside a library (scipy refusing a malformed filter) or
+by an operation (numpy refusing to broadcast) is a bug. Parameters with a default in the
 signature get that default.
 """
 
@@ -190,7 +191,7 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if earlier and int(earlier.group(1)) < len(steps):
         return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}")
-    if harness.error.startswith("ValueError") and "[raised in " not in harness.error:
+    if harness.error.startswith("ValueError") and not re.search(r"\[raised in |\[from an operation", harness.error):
         if _inputs_from_requirement(steps):
             inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
             return Validation("failed", f"`{function}` rejected inputs that match the requirement ({inputs}; "

@@ -30,6 +30,13 @@ def test_an_error_raised_inside_a_library_names_the_library_file():
     assert "raised in" not in result.cells[1].error
 
 
+def test_an_error_from_an_operation_is_told_from_a_raise_statement():
+    cells = ["import numpy as np\nsum_ = np.ones(3) + np.ones(2)\n", "if True:\n    raise ValueError('too short')\n"]
+    result = run_cells(cells)
+    assert result.cells[0].error.endswith("(line 2) [from an operation, not a raise]")
+    assert result.cells[1].error == "ValueError: too short (line 2)"
+
+
 def test_cells_run_in_order_and_a_failing_cell_is_recorded():
     cells = ["import math\nvalue = 2\n", "raise RuntimeError('step 2 broke')\n", "print(value * 21)\n"]
     result = run_cells(cells)

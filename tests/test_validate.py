@@ -47,6 +47,12 @@ def test_a_value_error_raised_inside_a_library_is_a_failure_not_inconclusive():
     assert result.status == "failed" and "raised in scipy/" in result.problem
 
 
+def test_a_value_error_from_an_operation_in_the_step_is_a_failure_not_inconclusive():
+    code = "import numpy as np\n\ndef smooth(x, n):\n    return np.convolve(x, np.ones(n), 'valid') - x\n"
+    result = _check(code)
+    assert result.status == "failed" and "could not be broadcast" in result.problem
+
+
 def test_a_parameter_with_a_default_in_the_signature_gets_its_default():
     spec = SPEC.model_copy(update={"signature": Signature(function_name="smooth", parameters=["x", "n=7"])})
     code = GOOD.replace("    return", "    if n != 7:\n        raise TypeError(f'n is {n}')\n    return")
