@@ -180,7 +180,7 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
         return Validation("failed", f"running it crashed: {result.reason}")
     own, harness = result.cells[len(steps) - 1], result.cells[-1]
     if not own.ok:
-        return Validation("failed", f"running the cell raised {own.error}")
+        return Validation("failed", f"running the cell raised {own.error}{_failing_line(own.error, cells[-2], None)}")
     if harness.ok:
         return Validation("passed")
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
@@ -195,8 +195,24 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
         if _inputs_from_requirement(steps):
             inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
             return Validation("failed", f"`{function}` rejected inputs that match the requirement ({inputs}; "
-                                        f"arrays of {SAMPLES} samples): {harness.error}")
+                                        f"arrays of {SAMPLES} samples): {harness.error}"
+                                        f"{_failing_line(harness.error, cells[-2], len(steps))}")
         return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}")
     if harness.error.startswith("AssertionError"):
         return Validation("failed", f"its output does not match the Output Specification: {harness.error}")
-    return Validation("failed", f"calling `{function}` on sample inputs raised {harness.error}")
+    return Validation("failed", f"calling `{function}` on sample inputs raised {harness.error}"
+                                f"{_failing_line(harness.error, cells[-2], len(steps))}")
+
+
+def _failing_line(error: str, source: str, cell: int | None) -> str:
+    """`; failing line: `...`` quoting the step's own source line that the error points at, else "".
+
+    The repair prompt shows the module without line numbers, and the error counts lines per notebook cell.
+    `cell` is the step's cell number when the error was raised through another cell, None when in its own.
+    """
+    pattern = rf"in <cell {cell}> line (\d+)" if cell is not None else r"\(line (\d+)\)"
+    found = re.findall(pattern, error)
+    lines = source.splitlines()
+    if not found or not 0 < int(found[-1]) <= len(lines):
+        return ""
+    return f"; failing line: `{lines[int(found[-1]) - 1].strip()}`"

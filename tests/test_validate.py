@@ -51,6 +51,7 @@ def test_a_value_error_from_an_operation_in_the_step_is_a_failure_not_inconclusi
     code = "import numpy as np\n\ndef smooth(x, n):\n    return np.convolve(x, np.ones(n), 'valid') - x\n"
     result = _check(code)
     assert result.status == "failed" and "could not be broadcast" in result.problem
+    assert result.problem.endswith("; failing line: `return np.convolve(x, np.ones(n), 'valid') - x`")
 
 
 def test_a_parameter_with_a_default_in_the_signature_gets_its_default():
@@ -108,6 +109,7 @@ def test_a_crashing_demonstration_fails_the_cell():
     code = GOOD + "\nif __name__ == '__main__':\n    print(smooth([1.0, 2.0], 1)[10])\n"
     result = _check(code)
     assert result.status == "failed" and "running the cell raised" in result.problem
+    assert result.problem.endswith("; failing line: `print(smooth([1.0, 2.0], 1)[10])`")
 
 
 def test_nan_cast_to_integers_is_caught():
