@@ -72,6 +72,24 @@ def with_user_types(spec: TaskSpec, types: dict[str, str]) -> TaskSpec:
     return spec.model_copy(update={"inputs": inputs})
 
 
+def _outputs_for_returns(outputs: list[Param], returns: str | None) -> list[Param]:
+    """The user's function returns one value of the annotated type when its annotation says so (`-> np.ndarray`).
+
+    A model that adds outputs of its own (a `valid` flag beside the rates) makes the code return a
+    tuple the caller never asked for: the output whose type names the annotation's type is kept, and
+    the annotation leads its type when the model's type does not name it ("float, Hz" for an array).
+    """
+    if not returns or not outputs or re.match(r"\s*(?:tuple|Tuple|typing\.Tuple)\b", returns):
+        return outputs
+    wanted = set(re.findall(r"[a-z]+", returns.lower().replace("ndarray", "array"))) - {"np", "numpy", "typing"}
+
+    def overlap(param: Param) -> int:
+        return len(wanted & set(re.findall(r"[a-z]+", param.type.lower().replace("ndarray", "array"))))
+
+    best = max(outputs, key=overlap)  # the first of equals: the model lists the main result first
+    return [best if overlap(best) else best.model_copy(update={"type": f"{returns}, {best.type}"})]
+
+
 def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
     """The spec with the size the user gave its first result ("same length as x"), which validation checks."""
     if rule is None or not spec.outputs:
@@ -126,6 +144,7 @@ def transform_task(
     inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
     if required:
         inputs = _required_inputs(required, inputs)
+        outputs = _outputs_for_returns(outputs, required.returns)
         signature = required
     else:
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])

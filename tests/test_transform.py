@@ -60,6 +60,28 @@ def test_final_task_result_carries_the_size_the_user_gave_it():
     assert "same length" not in specs[0].outputs[0].type
 
 
+def test_final_task_returns_the_one_value_its_return_annotation_names():
+    requirement = "Write to_rate(t: np.ndarray, counts: np.ndarray) -> np.ndarray giving pulses per second."
+    answer = {"inputs": [{"name": "t", "type": "np.ndarray", "description": ""},
+                         {"name": "counts", "type": "np.ndarray", "description": ""}],
+              "outputs": [{"name": "valid", "type": "bool", "description": ""},
+                          {"name": "rate", "type": "np.ndarray, pulses/s", "description": ""}]}
+    specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
+    assert [(p.name, p.type) for p in specs[-1].outputs] == [("rate", "np.ndarray, pulses/s")]
+
+
+@pytest.mark.parametrize("returns,types,expected", [
+    ("float", ["np.ndarray, shape (n,)"], [("out0", "float, np.ndarray, shape (n,)")]),
+    ("tuple[np.ndarray, float]", ["np.ndarray", "float"], [("out0", "np.ndarray"), ("out1", "float")]),
+])
+def test_a_single_annotated_result_leads_with_its_type_and_tuples_keep_every_output(returns, types, expected):
+    requirement = f"Write f(x: np.ndarray) -> {returns} for the sensor."
+    answer = {"inputs": [{"name": "x", "type": "np.ndarray", "description": ""}],
+              "outputs": [{"name": f"out{i}", "type": kind, "description": ""} for i, kind in enumerate(types)]}
+    specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
+    assert [(p.name, p.type) for p in specs[-1].outputs] == expected
+
+
 def test_final_task_keeps_a_specific_annotation_over_the_requirement_words():
     requirement = "Write life(phases: list[tuple[float, float]]) where phases is an array in mA."
     specs, _ = run([TARGET_1, IO_1, target("x"), io(["phases"], ["days"])], task_list(requirement))
