@@ -72,22 +72,29 @@ def with_user_types(spec: TaskSpec, types: dict[str, str]) -> TaskSpec:
     return spec.model_copy(update={"inputs": inputs})
 
 
-def _outputs_for_returns(outputs: list[Param], returns: str | None) -> list[Param]:
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower().replace("ndarray", "array"))) - {"np", "numpy", "typing", "a", "the"}
+
+
+def _outputs_for_returns(outputs: list[Param], returns: str | None, requirement: str) -> list[Param]:
     """The user's function returns one value of the annotated type when its annotation says so (`-> np.ndarray`).
 
     A model that adds outputs of its own (a `valid` flag beside the rates) makes the code return a
-    tuple the caller never asked for: the output whose type names the annotation's type is kept, and
-    the annotation leads its type when the model's type does not name it ("float, Hz" for an array).
+    tuple the caller never asked for. The output kept is the one whose type names the annotation's
+    type, then whose words best match what the requirement says is returned ("return the flagged
+    indices as ..."); the annotation leads its type when the model's type does not name it.
     """
     if not returns or not outputs or re.match(r"\s*(?:tuple|Tuple|typing\.Tuple)\b", returns):
         return outputs
-    wanted = set(re.findall(r"[a-z]+", returns.lower().replace("ndarray", "array"))) - {"np", "numpy", "typing"}
+    annotation = _words(returns)
+    returned = set().union(*map(_words, re.findall(r"\breturn\w*\b([^.;]*)", requirement, re.I)))
 
-    def overlap(param: Param) -> int:
-        return len(wanted & set(re.findall(r"[a-z]+", param.type.lower().replace("ndarray", "array"))))
+    def score(param: Param) -> tuple[int, int]:
+        return (len(annotation & _words(param.type)),
+                len(returned & _words(f"{param.name.replace('_', ' ')} {param.type} {param.description}")))
 
-    best = max(outputs, key=overlap)  # the first of equals: the model lists the main result first
-    return [best if overlap(best) else best.model_copy(update={"type": f"{returns}, {best.type}"})]
+    best = max(outputs, key=score)  # the first of equals: the model lists the main result first
+    return [best if score(best)[0] else best.model_copy(update={"type": f"{returns}, {best.type}"})]
 
 
 def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
@@ -144,7 +151,7 @@ def transform_task(
     inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
     if required:
         inputs = _required_inputs(required, inputs)
-        outputs = _outputs_for_returns(outputs, required.returns)
+        outputs = _outputs_for_returns(outputs, required.returns, tasks.requirement)
         signature = required
     else:
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])

@@ -70,6 +70,17 @@ def test_final_task_returns_the_one_value_its_return_annotation_names():
     assert [(p.name, p.type) for p in specs[-1].outputs] == [("rate", "np.ndarray, pulses/s")]
 
 
+def test_of_several_annotated_outputs_the_one_the_requirement_says_it_returns_is_kept():
+    requirement = ("Write flag_jumps(x: np.ndarray, window: int) -> np.ndarray that compares each sample with the "
+                   "rolling mean; return the flagged indices as a sorted integer array.")
+    answer = {"inputs": [{"name": "x", "type": "np.ndarray", "description": ""},
+                         {"name": "window", "type": "int", "description": ""}],
+              "outputs": [{"name": "rolling_mean", "type": "np.ndarray, degrees C", "description": ""},
+                          {"name": "flagged_indices", "type": "np.ndarray, int", "description": ""}]}
+    specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
+    assert [p.name for p in specs[-1].outputs] == ["flagged_indices"]
+
+
 @pytest.mark.parametrize("returns,types,expected", [
     ("float", ["np.ndarray, shape (n,)"], [("out0", "float, np.ndarray, shape (n,)")]),
     ("tuple[np.ndarray, float]", ["np.ndarray", "float"], [("out0", "np.ndarray"), ("out1", "float")]),
