@@ -28,6 +28,7 @@ from .schema import CodeModule, Param, Task, TaskSpec
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
 _SHAPE = re.compile(r"shape\s*\(([^)]*)\)")
+_TIME_NAME = re.compile(r"^(?:t|ts|times?|timestamps?|t_\w+|\w+_(?:t|ts|times?|timestamps?))$", re.I)
 _KNOWN_DIMS = {"3": 3, "axes": 3, "n_axes": 3, "n_channels": 3, "channels": 3, "n_subcarriers": 30,
                "subcarriers": 30, "n_features": 8, "features": 8, "n_anchors": 4, "anchors": 4, "2": 2,
                "c": 3, "d": 3}
@@ -70,6 +71,8 @@ def sample_expression(param: Param) -> str:
             return f"_rng.integers(0, 100, size={shape})"
         if re.search(r"\bbool", kind):
             return f"_rng.random({shape}) > 0.5"
+        if len(shape) == 1 and _TIME_NAME.search(param.name):
+            return f"_np.cumsum(_rng.uniform(0.5, 1.5, size={shape}))"  # times only go forward
         return f"_rng.normal(size={shape})"
     if re.search(r"\bbool\b", kind):
         return "True"

@@ -36,6 +36,16 @@ def test_sample_inputs_follow_the_input_specification(param_type, expected):
     assert sample_expression(Param(name="value", type=param_type)) == expected
 
 
+@pytest.mark.parametrize("name", ["timestamps", "t", "t_a", "gps_times"])
+def test_time_arrays_get_strictly_increasing_samples(name):
+    import numpy as _np
+
+    _rng = _np.random.default_rng(0)
+    value = eval(sample_expression(Param(name=name, type="np.ndarray, shape (n_samples,), seconds")))
+    assert value.shape == (2048,) and _np.all(_np.diff(value) > 0)
+    assert "cumsum" not in sample_expression(Param(name="chirp_time", type="float, seconds"))
+
+
 def test_a_list_of_strings_gets_string_labels():
     value = eval(sample_expression(Param(name="labels", type="list[str], length n_samples")))
     assert len(value) == 2048 and all(isinstance(v, str) for v in value)
