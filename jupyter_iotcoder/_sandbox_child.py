@@ -105,7 +105,7 @@ def _short_error(exc, filename):
     elif deepest and deepest[0].filename in _SOURCES:
         lines = _SOURCES[deepest[0].filename].splitlines()
         line = lines[deepest[0].lineno - 1].strip() if 0 < deepest[0].lineno <= len(lines) else ""
-        if not line.startswith("raise"):
+        if not line.startswith(("raise", "assert")):
             where += " [from an operation, not a raise]"
     return f"{type(exc).__name__}: {exc}{where}"[:600]
 

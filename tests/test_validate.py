@@ -95,7 +95,8 @@ def test_an_output_shorter_than_the_input_the_user_sized_it_by_is_caught():
     valid = "import numpy as np\n\ndef smooth(x, n):\n    return np.convolve(x, np.ones(n) / n, '{}')\n"
     module = CodeModule(task_id=1, function_name="smooth", code=valid.format("valid"))
     result = validate_steps([(TASK, sized, module)], timeout=5)
-    assert result.status == "failed" and "same length as `x` (2048), got 2017" in result.problem
+    assert result.status == "failed" and "same length as `x` (2048), got 2017 (line" in result.problem
+    assert "from an operation" not in result.problem  # a failed check is not a crash
     module = CodeModule(task_id=1, function_name="smooth", code=valid.format("same"))
     assert validate_steps([(TASK, sized, module)], timeout=5).status == "passed"
 
