@@ -325,3 +325,31 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
             return match.group(1).lower(), arrays[0]
         return (match.group(1).lower(), names[0]) if names and names[0] not in types else None
     return None
+
+
+# Containers first: "a float NumPy array" is an array, "a dict with 'total_m' (float)" a dict.
+_RETURN_CONTAINERS = (("tuple", None), (r"array|ndarray|matrix|mask", "np.ndarray"), (r"list", "list"),
+                      (r"dict|dictionary", "dict"))
+_RETURN_SCALARS = ((r"float", "float"), (r"int|integer", "int"), (r"bool|boolean", "bool"), (r"str|string", "str"))
+
+
+def described_return(requirement: str, signature: Signature) -> str | None:
+    """The type the user's words give the result when the signature has no annotation.
+
+    "... and returns the heart rate in beats per minute (float)" -> "float"; "returns the flagged indices
+    as a sorted 1-D integer array" -> "np.ndarray"; a tuple (several results) or no type word -> None.
+    Read from the first clause after the signature that says what is returned, up to its first comma.
+    """
+    if signature.returns:
+        return signature.returns
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    text = requirement[call.end():] if call else requirement
+    sentence = re.search(r"\b(?:returns?|returning)\b(.*?)(?:[;]|\.\s|\.$|$)", text, re.I)
+    if not sentence or re.search(r"\bor\b", sentence.group(1)):
+        return None  # "as a float, or an array for array inputs": no one type
+    words = re.split(r":|,(?![^()]*\))", sentence.group(1))[0].lower()
+    for kinds in (_RETURN_CONTAINERS, _RETURN_SCALARS):
+        found = [(match.start(), kind) for pattern, kind in kinds if (match := re.search(rf"\b(?:{pattern})s?\b", words))]
+        if found:
+            return min(found, key=lambda item: item[0])[1]
+    return None

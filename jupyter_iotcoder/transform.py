@@ -15,7 +15,7 @@ from typing import Iterator
 from .calls import StageCaller
 from .config import GenerationConfig
 from .prompts import load_json, render
-from .requirement import find_required_signature, parameter_parts, same_size_as, user_types
+from .requirement import described_return, find_required_signature, parameter_parts, same_size_as, user_types
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
 
@@ -77,7 +77,8 @@ def _words(text: str) -> set[str]:
 
 
 def _outputs_for_returns(outputs: list[Param], returns: str | None, requirement: str) -> list[Param]:
-    """The user's function returns one value of the annotated type when its annotation says so (`-> np.ndarray`).
+    """The user's function returns one value of the annotated type when its annotation (or, without one, the
+    requirement's words: "returns the heart rate (float)") says so (`-> np.ndarray`).
 
     A model that adds outputs of its own (a `valid` flag beside the rates) makes the code return a
     tuple the caller never asked for. The output kept is the one whose type names the annotation's
@@ -89,8 +90,13 @@ def _outputs_for_returns(outputs: list[Param], returns: str | None, requirement:
     annotation = _words(returns)
     returned = set().union(*map(_words, re.findall(r"\breturn\w*\b([^.;]*)", requirement, re.I)))
 
+    def names_annotation(kind: str) -> int:
+        if returns in ("float", "int", "bool", "str"):  # "list[float]" is not a float
+            return int(kind.lower().lstrip().startswith(returns))
+        return len(annotation & _words(kind))
+
     def score(param: Param) -> tuple[int, int]:
-        return (len(annotation & _words(param.type)),
+        return (names_annotation(param.type),
                 len(returned & _words(f"{param.name.replace('_', ' ')} {param.type} {param.description}")))
 
     best = max(outputs, key=score)  # the first of equals: the model lists the main result first
@@ -151,7 +157,7 @@ def transform_task(
     inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
     if required:
         inputs = _required_inputs(required, inputs)
-        outputs = _outputs_for_returns(outputs, required.returns, tasks.requirement)
+        outputs = _outputs_for_returns(outputs, described_return(tasks.requirement, required), tasks.requirement)
         signature = required
     else:
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])

@@ -9,7 +9,7 @@ import pytest
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.errors import RequirementError
 from jupyter_iotcoder.requirement import (check_requirement, find_required_signature, requirement_types,
-                                          same_size_as, signature_parameter_names)
+                                          described_return, same_size_as, signature_parameter_names)
 from scripted_answers import REQUIREMENT
 
 CONFIG = GenerationConfig()
@@ -229,3 +229,18 @@ def test_same_size_as_reads_the_size_the_user_gave_the_result(requirement, rule)
 ])
 def test_same_size_as_ignores_input_checks_several_results_and_scalars(requirement):
     assert same_size_as(requirement, find_required_signature(requirement)) is None
+
+
+@pytest.mark.parametrize("requirement,kind", [
+    ("Write hr(ppg, fs) that returns the heart rate in beats per minute (float).", "float"),
+    ("Write steps(acc, fs) that returns the number of steps as an int: use the magnitude.", "int"),
+    ("Write zcr(x, fs) that returns a float NumPy array with one rate per frame, shape (n_frames,).", "np.ndarray"),
+    ("Write track(lat, lon) that returns a dict with 'total_m' (float, metres) and 'speeds' (array).", "dict"),
+    ("Write inside(xy, poly) returning a boolean mask of the points inside.", "np.ndarray"),
+    ("Write peaks(x: np.ndarray) -> list[int] for the sensor.", "list[int]"),
+    ("Write despike(x) that returns a tuple (clean, mask).", None),
+    ("Write tof(t1, t2) that returns the distance as a float, or an array for array inputs.", None),
+    ("Write ring(n) returning the number of stored readings, is_full() -> bool.", None),
+])
+def test_described_return_reads_the_result_type_from_the_users_words(requirement, kind):
+    assert described_return(requirement, find_required_signature(requirement)) == kind

@@ -56,7 +56,7 @@ def test_final_task_result_carries_the_size_the_user_gave_it():
     requirement = ("A soil probe logs moisture every minute. Write despike(moisture, width) that returns a float "
                    "array of the same length with each spike replaced by the local median.")
     specs, _ = run([TARGET_1, IO_1, target("x"), io(["moisture", "width"], ["clean"])], task_list(requirement))
-    assert specs[-1].outputs[0].type == "float, same length as moisture"
+    assert specs[-1].outputs[0].type == "np.ndarray, float, same length as moisture"
     assert "same length" not in specs[0].outputs[0].type
 
 
@@ -79,6 +79,16 @@ def test_of_several_annotated_outputs_the_one_the_requirement_says_it_returns_is
                           {"name": "flagged_indices", "type": "np.ndarray, int", "description": ""}]}
     specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
     assert [p.name for p in specs[-1].outputs] == ["flagged_indices"]
+
+
+def test_without_an_annotation_the_requirement_words_give_the_result_type():
+    requirement = ("Write heart_rate(ppg, fs) that band-pass filters the PPG, detects peaks and returns the heart "
+                   "rate in beats per minute (float).")
+    answer = {"inputs": [{"name": "ppg", "type": "np.ndarray", "description": ""},
+                         {"name": "fs", "type": "float", "description": ""}],
+              "outputs": [{"name": "filtered_ppg", "type": "list[float], sample indices", "description": ""}]}
+    specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
+    assert specs[-1].outputs[0].type == "float, list[float], sample indices"
 
 
 @pytest.mark.parametrize("returns,types,expected", [
