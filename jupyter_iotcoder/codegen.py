@@ -542,7 +542,10 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
     """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code)."""
     user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                   title=task.title, description=task.description, spec=spec.markdown(),
-                  signature=spec.signature.render(), earlier=earlier_functions(earlier, broken))
+                  signature=spec.signature.render(), earlier=earlier_functions(earlier, broken),
+                  # a one-task plan, or a last task planned as a first step ("Apply a band-pass filter"),
+                  # must not shrink the user's function to that step
+                  users_function="\n" + render("codegen.users_function.md").strip() if spec.signature.required else "")
     if problem and previous_code:
         user += "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
     elif problem:

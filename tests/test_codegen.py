@@ -257,6 +257,14 @@ def test_codegen_prompt_lists_earlier_functions():
     assert [m.problems for m in modules] == [[], []]
 
 
+def test_only_the_users_own_function_is_told_to_do_everything_the_application_asks():
+    runtime = ScriptedRuntime([CODE_1, CODE_2])
+    codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig())
+    first, second = (r.messages[-1]["content"] for r in runtime.history)
+    note = "This is the user's own function: it must do everything the application asks of it"
+    assert note not in first and note in second  # SPEC_2's signature is the user's (required)
+
+
 def test_earlier_functions_lists_each_signature_outputs_and_target():
     assert earlier_functions([]) == "none (this is the first step)"
     assert earlier_functions([SPEC_1, SPEC_2]).splitlines() == [
