@@ -75,14 +75,23 @@ def _word_ngrams(text: str, n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
-def copied_from_example(tasks: list[Task], requirement: str) -> list[str]:
-    """Word spans of the plan taken verbatim from the worked example and absent from the requirement.
+_CODE_NAME = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 
-    A small model tends to paste the example's techniques (its glitch rules, its usage fit) into
-    plans for unrelated sensors; such a plan describes another application.
+
+def _plan_text(tasks: list[dict]) -> str:
+    return " ".join(f"{t['title']} {t['description']} {' '.join(t['inputs'])} {' '.join(t['outputs'])}" for t in tasks)
+
+
+def copied_from_example(tasks: list[Task], requirement: str) -> list[str]:
+    """What the plan took from the worked example and the requirement lacks: 5-word spans and code names.
+
+    A small model tends to paste the example's techniques into plans for unrelated sensors: whole
+    phrases (the old Wi-Fi example's band-pass "per subcarrier"), or a single API or variable name
+    (`numpy.polyfit` in an EWMA control chart, `volume_l`); such a plan describes another application.
     """
-    example = load_json("decompose.example.json")
-    example_text = " ".join(t["description"] + " " + t["title"] for t in example["answer"]["tasks"])
-    foreign = _word_ngrams(example_text, COPY_SPAN_WORDS) - _word_ngrams(requirement, COPY_SPAN_WORDS)
-    plan = _word_ngrams(" ".join(f"{t.title} {t.description}" for t in tasks), COPY_SPAN_WORDS)
-    return sorted(" ".join(span) for span in plan & foreign)
+    example = _plan_text(load_json("decompose.example.json")["answer"]["tasks"])
+    plan = _plan_text([t.model_dump() for t in tasks])
+    foreign = _word_ngrams(example, COPY_SPAN_WORDS) - _word_ngrams(requirement, COPY_SPAN_WORDS)
+    spans = sorted(" ".join(span) for span in _word_ngrams(plan, COPY_SPAN_WORDS) & foreign)
+    names = {name.lower() for name in _CODE_NAME.findall(example)} - {n.lower() for n in _CODE_NAME.findall(requirement)}
+    return spans + sorted(names & {name.lower() for name in _CODE_NAME.findall(plan)})

@@ -118,6 +118,14 @@ def test_a_plan_pasting_the_worked_examples_technique_is_flagged():
     assert len(spans) >= 5  # every 5-word window of the pasted sentence
 
 
+def test_a_plan_using_an_api_or_variable_name_of_the_worked_example_is_flagged():
+    plan = [_task("Compute the EWMA with lambda 0.2 and fit the trend with numpy.polyfit."),
+            Task(id=2, title="Flag", description="Flag points outside the control limits.", inputs=["volume_l"],
+                 outputs=["alarms"])]
+    assert copied_from_example(plan, "Write ewma_chart(x, lam) for turbidity in NTU.") == ["numpy.polyfit", "volume_l"]
+    assert copied_from_example(plan, "Fit the drift with numpy.polyfit; volume_l is the tank volume.") == []
+
+
 def test_words_the_user_wrote_themselves_are_not_a_copy():
     requirement = f"Estimate how long the tank lasts: {_example_description(0)} Then report the days left."
     own_words = _task(_example_description(0))
