@@ -539,13 +539,23 @@ def earlier_functions(earlier: list[TaskSpec], broken: list[TaskSpec] = ()) -> s
 
 def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
                      problem: str = "", previous_code: str = "", broken: list[TaskSpec] = ()) -> tuple[dict, ...]:
-    """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code)."""
-    user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
-                  title=task.title, description=task.description, spec=spec.markdown(),
-                  signature=spec.signature.render(), earlier=earlier_functions(earlier, broken),
-                  # a one-task plan, or a last task planned as a first step ("Apply a band-pass filter"),
-                  # must not shrink the user's function to that step
-                  users_function="\n" + render("codegen.users_function.md").strip() if spec.signature.required else "")
+    """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code).
+
+    A one-task plan for a function whose signature the user wrote gets the requirement itself
+    (`codegen.user_whole.md`), not the model's paraphrase of it: on the 1.5B the plan and spec
+    added errors the plain requirement did not have (bench/results/iot-1.5b-s8).
+    """
+    # a one-task plan, or a last task planned as a first step ("Apply a band-pass filter"), must not
+    # shrink the user's function to that step
+    users_function = render("codegen.users_function.md").strip() if spec.signature.required else ""
+    if len(tasks.tasks) == 1 and spec.signature.required:
+        user = render("codegen.user_whole.md", requirement=tasks.requirement, signature=spec.signature.render(),
+                      users_function=users_function)
+    else:
+        user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
+                      title=task.title, description=task.description, spec=spec.markdown(),
+                      signature=spec.signature.render(), earlier=earlier_functions(earlier, broken),
+                      users_function="\n" + users_function if users_function else "")
     if problem and previous_code:
         user += "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
     elif problem:

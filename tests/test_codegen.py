@@ -471,3 +471,12 @@ def test_arrays_preallocated_with_dtype_str_become_object_arrays_that_keep_whole
     exec(compile(fixed, "<generated>", "exec"), namespace)
     assert list(namespace["window_labels"](["walk", "run"], 2)) == ["walk", "run"]
     assert widen_one_character_strings("x = zeros(3, dtype=str)\n") == ("x = zeros(3, dtype=str)\n", 0)
+
+
+def test_a_one_task_plan_for_the_users_own_function_is_prompted_with_the_requirement_itself():
+    one = TaskList(requirement=REQUIREMENT, tasks=[TASKS.tasks[1].model_copy(update={"id": 1})])
+    runtime = ScriptedRuntime([CODE_2.replace("magnitude = acceleration_magnitude(acc)", "magnitude = np.asarray(acc)")])
+    codegen(one, [SPEC_2.model_copy(update={"task_id": 1})], caller_for(runtime), GenerationConfig())
+    prompt = runtime.history[0].messages[-1]["content"]
+    assert prompt.startswith(f"Application: {REQUIREMENT}") and "`def count_steps(acc, fs)`" in prompt
+    assert SPEC_2.target not in prompt and "Step 1 of 1" not in prompt  # no paraphrase to contradict it

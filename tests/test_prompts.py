@@ -13,7 +13,7 @@ from jupyter_iotcoder.config import GenerationConfig, resource_dir
 from jupyter_iotcoder.decompose import decompose_schema
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.prompts import PromptError, fill, placeholders
-from scripted_answers import REQUIREMENT, full_run
+from scripted_answers import CODE_2, IO_2, PLAN, REQUIREMENT, TARGET_2, full_run
 
 from conftest import ScriptedRuntime
 
@@ -72,6 +72,12 @@ def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(mo
     answers.insert(6, "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc) + 'x'\n```")
     runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig(available_data=("basic_motions",)))
+    # A one-task plan for the user's function renders codegen.user_whole.md.
+    one_task = {"tasks": [dict(PLAN["tasks"][1], inputs=["acc", "fs"])]}
+    whole = CODE_2.replace("magnitude = acceleration_magnitude(acc)",
+                           "magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)")
+    runtime.enqueue(one_task, TARGET_2, IO_2, whole)
+    generate(REQUIREMENT, runtime, GenerationConfig(max_tasks=1))
     problem = load_problems(limit=1)[0]
     answer_problem(problem, runtime.enqueue("```python\n" + problem["prompt"] + "    return False\n```"), None, 0, 0.2)
 
