@@ -93,5 +93,11 @@ def copied_from_example(tasks: list[Task], requirement: str) -> list[str]:
     plan = _plan_text([t.model_dump() for t in tasks])
     foreign = _word_ngrams(example, COPY_SPAN_WORDS) - _word_ngrams(requirement, COPY_SPAN_WORDS)
     spans = sorted(" ".join(span) for span in _word_ngrams(plan, COPY_SPAN_WORDS) & foreign)
-    names = {name.lower() for name in _CODE_NAME.findall(example)} - {n.lower() for n in _CODE_NAME.findall(requirement)}
-    return spans + sorted(names & {name.lower() for name in _CODE_NAME.findall(plan)})
+    names = _code_names(example) - _code_names(requirement)
+    return spans + sorted(names & (_code_names(plan) | set(re.findall(r"\w+", plan.lower()))))
+
+
+def _code_names(text: str) -> set[str]:
+    """Dotted and snake_case names, and the last part of each dotted one (a plan writes bare "polyfit")."""
+    names = {name.lower() for name in _CODE_NAME.findall(text)}
+    return names | {name.rsplit(".", 1)[1] for name in names if "." in name}

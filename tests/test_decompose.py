@@ -122,8 +122,11 @@ def test_a_plan_using_an_api_or_variable_name_of_the_worked_example_is_flagged()
     plan = [_task("Compute the EWMA with lambda 0.2 and fit the trend with numpy.polyfit."),
             Task(id=2, title="Flag", description="Flag points outside the control limits.", inputs=["volume_l"],
                  outputs=["alarms"])]
-    assert copied_from_example(plan, "Write ewma_chart(x, lam) for turbidity in NTU.") == ["numpy.polyfit", "volume_l"]
+    assert copied_from_example(plan, "Write ewma_chart(x, lam) for turbidity in NTU.") == ["numpy.polyfit", "polyfit",
+                                                                                         "volume_l"]
     assert copied_from_example(plan, "Fit the drift with numpy.polyfit; volume_l is the tank volume.") == []
+    bare = [_task("Remove the trend of each axis with polyfit before computing features.")]
+    assert copied_from_example(bare, "Write classify_activities(x_train, y_train, x_test) for IMU windows.") == ["polyfit"]
 
 
 def test_words_the_user_wrote_themselves_are_not_a_copy():
