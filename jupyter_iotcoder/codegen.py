@@ -251,7 +251,7 @@ def _apply_edits(code: str, edits: list[tuple[int, int, int, int, str]]) -> str:
 _PREALLOCATORS = frozenset({"zeros", "empty", "ones", "full"})
 
 
-def widen_one_character_strings(code: str) -> tuple[str, list[str]]:
+def widen_one_character_strings(code: str) -> tuple[str, int]:
     """`np.zeros(n, dtype=str)` -> `np.zeros(n, dtype=object)`, and how many were changed.
 
     A NumPy array preallocated with dtype str holds strings of ONE character ('<U1'): every label
@@ -685,7 +685,7 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
         validation_stats.calls += 1
         return outcome
 
-    working = [earlier for earlier, module in zip(specs[:i], modules) if _works(module)]
+    working = [earlier for _, earlier, _ in accepted]
     broken = [earlier for earlier, module in zip(specs[:i], modules) if not _works(module)]
     return generate_module(task, tasks, spec, working, caller.for_task(task.id, len(tasks.tasks)), config,
                            validator if config.validate else None, broken)

@@ -333,6 +333,11 @@ _RETURN_CONTAINERS = (("tuple", None), (r"array|ndarray|matrix|mask", "np.ndarra
 _RETURN_SCALARS = ((r"float", "float"), (r"int|integer", "int"), (r"bool|boolean", "bool"), (r"str|string", "str"))
 
 
+def return_phrases(text: str) -> list[str]:
+    """What follows each "return(s)/returning", to the end of its sentence ("0.5 Hz" does not end one)."""
+    return re.findall(r"\b(?:returns?|returning)\b(.*?)(?=;|\.\s|\.$|$)", text, re.I)
+
+
 def described_return(requirement: str, signature: Signature) -> str | None:
     """The type the user's words give the result when the signature has no annotation.
 
@@ -344,10 +349,10 @@ def described_return(requirement: str, signature: Signature) -> str | None:
         return signature.returns
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     text = requirement[call.end():] if call else requirement
-    sentence = re.search(r"\b(?:returns?|returning)\b(.*?)(?:[;]|\.\s|\.$|$)", text, re.I)
-    if not sentence or re.search(r"\bor\b", sentence.group(1)):
+    phrases = return_phrases(text)
+    if not phrases or re.search(r"\bor\b", phrases[0]):
         return None  # "as a float, or an array for array inputs": no one type
-    words = re.split(r":|,(?![^()]*\))", sentence.group(1))[0].lower()
+    words = re.split(r":|,(?![^()]*\))", phrases[0])[0].lower()
     for kinds in (_RETURN_CONTAINERS, _RETURN_SCALARS):
         found = [(match.start(), kind) for pattern, kind in kinds if (match := re.search(rf"\b(?:{pattern})s?\b", words))]
         if found:

@@ -15,7 +15,8 @@ from typing import Iterator
 from .calls import StageCaller
 from .config import GenerationConfig
 from .prompts import load_json, render
-from .requirement import described_return, find_required_signature, parameter_parts, same_size_as, user_types
+from .requirement import (described_return, find_required_signature, parameter_parts, return_phrases,
+                          same_size_as, user_types)
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
 
@@ -88,7 +89,7 @@ def _outputs_for_returns(outputs: list[Param], returns: str | None, requirement:
     if not returns or not outputs or re.match(r"\s*(?:tuple|Tuple|typing\.Tuple)\b", returns):
         return outputs
     annotation = _words(returns)
-    returned = set().union(*map(_words, re.findall(r"\breturn\w*\b([^.;]*)", requirement, re.I)))
+    returned = set().union(*map(_words, return_phrases(requirement)))
 
     def names_annotation(kind: str) -> int:
         if returns in ("float", "int", "bool", "str"):  # "list[float]" is not a float
