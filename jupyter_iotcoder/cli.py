@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--no-validate", action="store_true", help="do not run generated steps on sample inputs")
     gen.add_argument("--repair-attempts", type=int, default=GenerationConfig.repair_attempts,
                      help="repairs per step when it fails on sample inputs")
+    gen.add_argument("--alternatives", type=int, default=GenerationConfig.alternatives,
+                     help="versions of your own function written again from the whole requirement; the one "
+                          "most versions agree with on sample inputs wins (0 = off)")
     gen.add_argument("--code-attempts", type=int, default=GenerationConfig.code_attempts,
                      help="tries per module until it parses and defines its function")
     gen.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -161,12 +164,12 @@ def _generate(args: argparse.Namespace) -> int:
 
     if not 1 <= args.max_tasks <= 8:
         raise RequirementError("--max-tasks must be between 1 and 8")
-    if args.code_attempts < 1 or args.repair_attempts < 0:
-        raise RequirementError("--code-attempts must be at least 1 and --repair-attempts at least 0")
+    if args.code_attempts < 1 or args.repair_attempts < 0 or args.alternatives < 0:
+        raise RequirementError("--code-attempts must be at least 1, --repair-attempts and --alternatives at least 0")
     config = GenerationConfig(max_tasks=args.max_tasks, seed=args.seed, temperature=args.temperature,
                               code_attempts=args.code_attempts, allow_off_topic=args.allow_off_topic,
                               validate=not args.no_validate, repair_attempts=args.repair_attempts,
-                              available_data=tuple(args.data))
+                              alternatives=args.alternatives, available_data=tuple(args.data))
     requirement, warnings = check_requirement(_read_requirement(args), config)
     for warning in warnings:
         log.warning(warning)

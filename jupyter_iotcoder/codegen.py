@@ -27,9 +27,10 @@ from pyflakes.messages import UndefinedName
 
 from .calls import StageCaller
 from .config import GenerationConfig
+from .consensus import choose_users_function
 from .prompts import render
 from .runtime import ChatRequest
-from .schema import CodeModule, StageStats, Task, TaskList, TaskSpec
+from .schema import CodeModule, Signature, StageStats, Task, TaskList, TaskSpec
 from .requirement import signature_parameter_names
 from .validate import Validation, validate_steps
 
@@ -474,6 +475,21 @@ def _only_type_checks(node: ast.expr, names: set[str]) -> bool:
     return False
 
 
+def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], requirement: str
+                      ) -> tuple[str, list[str]]:
+    """The mechanical fixes every generated module gets before its checks, and what each changed."""
+    code, removed = replace_removed_names(code)
+    code, renamed = rename_to_spec(code, spec, earlier_names)
+    code, shapes = bind_shape_letters(code, spec)
+    code, imports = add_missing_imports(code, earlier_names)
+    code, guards = drop_type_guards(code, spec.function_name, requirement)
+    code, widened = widen_one_character_strings(code)
+    fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
+    fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
+    fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []
+    return code, fixed
+
+
 def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = frozenset()) -> list[str]:
     """Problems that make the module unusable as this step; empty when it looks right.
 
@@ -537,6 +553,13 @@ def earlier_functions(earlier: list[TaskSpec], broken: list[TaskSpec] = ()) -> s
     return "\n".join(lines)
 
 
+def whole_requirement_messages(requirement: str, signature: Signature) -> tuple[dict, dict]:
+    """The code prompt for the user's whole function, written in one go from the requirement itself."""
+    user = render("codegen.user_whole.md", requirement=requirement, signature=signature.render(),
+                  users_function=render("codegen.users_function.md").strip())
+    return {"role": "system", "content": render("codegen.system.md")}, {"role": "user", "content": user}
+
+
 def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
                      problem: str = "", previous_code: str = "", broken: list[TaskSpec] = ()) -> tuple[dict, ...]:
     """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code).
@@ -549,8 +572,7 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
     # shrink the user's function to that step
     users_function = render("codegen.users_function.md").strip() if spec.signature.required else ""
     if len(tasks.tasks) == 1 and spec.signature.required:
-        user = render("codegen.user_whole.md", requirement=tasks.requirement, signature=spec.signature.render(),
-                      users_function=users_function)
+        user = whole_requirement_messages(tasks.requirement, spec.signature)[1]["content"]
     else:
         user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                       title=task.title, description=task.description, spec=spec.markdown(),
@@ -620,15 +642,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         )
         answer = caller.call(request, until=closed_code_block)
         earlier_names = frozenset(e.function_name for e in earlier)
-        code, removed = replace_removed_names(extract_code(answer.text))
-        code, renamed = rename_to_spec(code, spec, earlier_names)
-        code, shapes = bind_shape_letters(code, spec)
-        code, imports = add_missing_imports(code, earlier_names)
-        code, guards = drop_type_guards(code, spec.function_name, tasks.requirement)
-        code, widened = widen_one_character_strings(code)
-        fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
-        fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
-        fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []
+        code, fixed = fix_automatically(extract_code(answer.text), spec, earlier_names, tasks.requirement)
         problems = check_module(code, spec, earlier_names)
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
@@ -687,8 +701,35 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
 
     working = [earlier for _, earlier, _ in accepted]
     broken = [earlier for earlier, module in zip(specs[:i], modules) if not _works(module)]
-    return generate_module(task, tasks, spec, working, caller.for_task(task.id, len(tasks.tasks)), config,
-                           validator if config.validate else None, broken)
+    step_caller = caller.for_task(task.id, len(tasks.tasks))
+    module = generate_module(task, tasks, spec, working, step_caller, config,
+                             validator if config.validate else None, broken)
+    if config.validate and config.alternatives and spec.signature.required and i == len(tasks.tasks) - 1:
+        def write_alternative(number: int) -> CodeModule:
+            step_caller.notify(f"writing step {task.id} again from the whole requirement "
+                               f"({number}/{config.alternatives})")
+            return alternative_module(task, tasks, spec, step_caller, config, number)
+
+        module = choose_users_function(module, accepted, task, spec, write_alternative, config, validation_stats)
+    return module
+
+
+def alternative_module(task: Task, tasks: TaskList, spec: TaskSpec, caller: StageCaller, config: GenerationConfig,
+                       number: int) -> CodeModule:
+    """The user's function written in one go from the requirement, with the same fixes and checks as a step.
+
+    Sampled warmer than a step and with its own seed, so that alternatives are independent attempts.
+    """
+    request = ChatRequest(messages=whole_requirement_messages(tasks.requirement, spec.signature),
+                          max_tokens=config.limits.code_tokens, temperature=max(config.temperature, 0.5),
+                          seed=config.seed + 1000 + number)
+    answer = caller.call(request, until=closed_code_block)
+    code, fixed = fix_automatically(extract_code(answer.text), spec, frozenset(), tasks.requirement)
+    problems = check_module(code, spec)
+    log = {"alternative": number, "problems": problems, "fixed": fixed, "tokens": answer.tokens,
+           "seconds": round(answer.seconds, 2)}
+    return CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
+                      explanation=explain(code, spec), problems=problems, attempt_log=[log])
 
 
 def _works(module: CodeModule) -> bool:

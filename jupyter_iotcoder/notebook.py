@@ -128,6 +128,8 @@ def _task_markdown(step: int, task: Task, spec: TaskSpec, module: CodeModule) ->
         lines += ["", "**How it works**:", "", module.explanation.strip()]
     if module.validation in _VALIDATION_NOTES:
         lines += ["", _VALIDATION_NOTES[module.validation]]
+    if module.agreement:
+        lines += ["", module.agreement]
     return "\n".join(lines)
 
 

@@ -86,6 +86,7 @@ class CodeModule(BaseModel):
     problems: list[str] = Field(default_factory=list, description="issues left after the last attempt")
     validation: str | None = Field(default=None, description="passed | inconclusive | failed | None (not run)")
     attempt_log: list[dict] = Field(default_factory=list, description="every attempt: problems, validation, time")
+    agreement: str = Field(default="", description="what comparing it with other versions on sample inputs showed")
 
     @field_validator("code")
     @classmethod

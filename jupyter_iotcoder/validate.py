@@ -38,6 +38,7 @@ _KNOWN_DIMS = {"3": 3, "axes": 3, "n_axes": 3, "n_channels": 3, "channels": 3, "
 class Validation:
     status: str  # "passed" | "inconclusive" | "failed"
     problem: str = ""
+    fingerprint: str = ""  # a digest of the outputs (rounded to 4 significant digits), set when it passed
 
 
 def _shape(param_type: str) -> tuple[int, ...]:
@@ -122,16 +123,44 @@ def _check_output(value, name, kind, inputs):
 '''
 
 
+_FINGERPRINT = '''
+def _fingerprint(value):
+    import hashlib
+    import json
+    import numbers
+    import numpy as _np
+
+    def canonical(v):
+        if isinstance(v, _np.ndarray):
+            return canonical(v.tolist())
+        if isinstance(v, dict):
+            return sorted([str(k), canonical(x)] for k, x in v.items())
+        if isinstance(v, (list, tuple)):
+            return [canonical(x) for x in v]
+        if isinstance(v, (bool, _np.bool_)):
+            return bool(v)
+        if isinstance(v, numbers.Number) and not isinstance(v, complex):
+            x = float(v)
+            return "nan" if x != x else 0.0 if abs(x) < 1e-9 else float(f"{x:.4g}")
+        return str(v)
+
+    return hashlib.sha1(json.dumps(canonical(value)).encode()).hexdigest()[:16]
+'''
+_FINGERPRINT_LINE = re.compile(r"^IOTCODER-FINGERPRINT (\w+)$", re.M)
+
+
 def signature_defaults(spec: TaskSpec) -> dict[str, str]:
     """Parameter name -> the source of its default value, for the parameters that have one."""
     return {name: default for name, _, default in map(parameter_parts, spec.signature.parameters) if default}
 
 
-def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
-    """A cell that calls steps 1..i in order on sample inputs and checks the last step's outputs.
+def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool = False) -> str:
+    """A cell that calls steps 1..i in order on sample inputs, checks the last step's outputs, prints their digest.
 
     The user's own function, when every input it takes is one the user described, is called directly,
     as the user (or a test) will call it; a broken earlier step it does not call is then no excuse.
+    `call_last` calls the last step directly in any case: candidates for one function, one that uses
+    the steps above and one that does not, then get the same inputs and their outputs can be compared.
     """
     from .notebook import wiring_source
 
@@ -145,11 +174,11 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
         produced.update(p.name for p in spec.outputs)
     defaults = {name: value for _, spec, _ in steps for name, value in signature_defaults(spec).items()}
     function, last = "run_pipeline", steps[-1][1]
-    if _inputs_from_requirement(steps):
+    if call_last or _inputs_from_requirement(steps):
         function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
     arguments = ", ".join(f"{name!r}: {defaults.get(name) or sample_expression(p)}" for name, p in inputs.items())
     outputs = last.outputs
-    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK,
+    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT,
              f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
     if len(outputs) > 1:
         lines.append(f"assert isinstance(_result, (tuple, list)) and len(_result) == {len(outputs)}, "
@@ -157,6 +186,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> str:
         lines += [f"_check_output(_result[{i}], {p.name!r}, {p.type!r}, _inputs)" for i, p in enumerate(outputs)]
     elif outputs:
         lines.append(f"_check_output(_result, {outputs[0].name!r}, {outputs[0].type!r}, _inputs)")
+    lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')
     return "\n".join(lines) + "\n"
 
 
@@ -170,9 +200,9 @@ def _inputs_from_requirement(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> 
 
 
 def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: float = 20.0,
-                   memory_mb: int = 1024) -> Validation:
-    """Run the modules of `steps` and the harness; judge the LAST step."""
-    cells = [module.code for _, _, module in steps] + [harness_source(steps)]
+                   memory_mb: int = 1024, call_last: bool = False) -> Validation:
+    """Run the modules of `steps` and the harness; judge the LAST step (see `harness_source` for `call_last`)."""
+    cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last)]
     result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
     function = steps[-1][1].function_name
     if result.status == "timeout":
@@ -185,7 +215,8 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     if not own.ok:
         return Validation("failed", f"running the cell raised {own.error}{_failing_line(own.error, cells[-2], None)}")
     if harness.ok:
-        return Validation("passed")
+        digest = _FINGERPRINT_LINE.search(harness.stdout)
+        return Validation("passed", fingerprint=digest.group(1) if digest else "")
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
         # the broken cell's function is missing: this step called it, and cannot be judged

@@ -36,6 +36,15 @@ def test_direct_right_answer_passes_and_wrong_answer_fails(tmp_path):
     assert summarize(rows)["direct"]["pass@1"] == 0.5
 
 
+def test_direct_with_the_code_prompt_sends_the_pipelines_whole_requirement_prompt(tmp_path):
+    runtime = ScriptedRuntime([RIGHT])
+    _run(tmp_path, runtime, ["direct+code-prompt"]).run(progress=False)
+    (row,) = load_samples(tmp_path / "samples.jsonl")
+    system, user = runtime.history[0].messages
+    assert row["passed"] and "IoT" in system["content"]
+    assert "`def count_steps(acc, fs)`" in user["content"] and REQUIREMENT in user["content"]
+
+
 def test_an_interrupted_run_resumes_without_redoing_samples(tmp_path):
     _run(tmp_path, ScriptedRuntime([RIGHT]), ["direct"]).run(progress=False)
     again = ScriptedRuntime([])

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from ..codegen import closed_code_block, extract_code
+from ..codegen import closed_code_block, extract_code, whole_requirement_messages
 from ..config import GenerationConfig
 from ..errors import GenerationError
+from ..requirement import find_required_signature
 from ..runtime import ChatRequest, Runtime, complete
 from ..sandbox import run_cells
 from .metrics import plan_score
@@ -34,10 +35,15 @@ class BenchConfig:
     adapters: bool
     validate: bool
     help: str
+    prompt: str = "plain"  # without the pipeline: "plain" (DIRECT_SYSTEM) or "codegen" (the pipeline's code prompt)
 
 
 CONFIGS = {c.name: c for c in (
     BenchConfig("direct", False, False, False, "(a) the base model prompted once with the whole requirement"),
+    BenchConfig("direct+code-prompt", False, False, False,
+                "the base model prompted once with the pipeline's code prompt for the whole requirement "
+                "(codegen.system.md, codegen.user_whole.md): separates the prompt from the plan and spec",
+                prompt="codegen"),
     BenchConfig("pipeline", True, False, False, "(b) the three-stage pipeline on the base model"),
     BenchConfig("pipeline+lora", True, True, False, "(c) the pipeline with the tuned LoRA adapters"),
     BenchConfig("pipeline+repair", True, False, True,
@@ -97,11 +103,15 @@ class Candidate:
 
 
 def generate_direct(requirement: str, runtime: Runtime, seed: int, temperature: float,
-                    max_tokens: int = 1024) -> Candidate:
-    request = ChatRequest(
-        messages=({"role": "system", "content": DIRECT_SYSTEM}, {"role": "user", "content": requirement}),
-        max_tokens=max_tokens, temperature=temperature, seed=seed,
-    )
+                    max_tokens: int = 1024, prompt: str = "plain") -> Candidate:
+    """One answer to one prompt: the plain chat prompt, or the pipeline's code prompt for the named function."""
+    messages = ({"role": "system", "content": DIRECT_SYSTEM}, {"role": "user", "content": requirement})
+    if prompt == "codegen":
+        signature = find_required_signature(requirement)
+        if signature is None:
+            return Candidate([], 0.0, 0, error="the requirement names no function for the code prompt")
+        messages = whole_requirement_messages(requirement, signature)
+    request = ChatRequest(messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
     answer = complete(runtime, request, until=closed_code_block)
     return Candidate([extract_code(answer.text)], answer.seconds, answer.tokens)
 
@@ -141,7 +151,7 @@ def generate_candidate(config_name: str, requirement: str, runtime: Runtime, gen
         from ..requirement import with_available_data
 
         prompt = with_available_data(requirement, generation.available_data)
-        return generate_direct(prompt, runtime, generation.seed, generation.temperature)
+        return generate_direct(prompt, runtime, generation.seed, generation.temperature, prompt=config.prompt)
     return generate_pipeline(requirement, runtime, replace(generation, validate=config.validate), reference_plan)
 
 

@@ -1,0 +1,96 @@
+"""Execution-guided selection for the user's own function: write it more than once, keep what most agree on.
+
+Validation checks types, sizes and crashes, but not values: on the 1.5B most
+final steps that passed validation still returned wrong numbers
+(bench/results/iot-1.5b-s8-heldout). Independent candidates give the missing
+value oracle. The pipeline's module and a few modules written from the whole
+requirement (another prompt, other seeds) run on the same sample inputs; the
+outputs are compared by digest, and the module in the largest group of
+agreeing, validated candidates wins (as in CodeT and MBR-exec). The
+pipeline's module wins ties, so the notebook keeps its steps unless the
+others outvote it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from .config import GenerationConfig
+from .schema import CodeModule, StageStats, Task, TaskSpec
+from .validate import Validation, validate_steps
+
+Step = tuple[Task, TaskSpec, CodeModule]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    module: CodeModule
+    validation: Validation
+    origin: str  # "pipeline" | "whole requirement"
+
+
+def pick(candidates: list[Candidate]) -> tuple[int, int]:
+    """Index of the winning candidate (the pipeline's is first) and how many candidates agree with it.
+
+    Validated candidates are grouped by their outputs' digest; the largest group wins, the first
+    candidate's group on a tie. Without a validated candidate the first one stays.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, candidate in enumerate(candidates):
+        if candidate.validation.status == "passed" and candidate.validation.fingerprint:
+            groups.setdefault(candidate.validation.fingerprint, []).append(i)
+    if not groups:
+        return 0, 0
+    best = max(groups.values(), key=lambda members: (len(members), -members[0]))
+    return best[0], len(best)
+
+
+def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> str:
+    """The sentence the step's markdown cell shows about the comparison."""
+    total = len(candidates)
+    if chosen:
+        return (f"*Cross-checked: {agreeing} of {total} independently written versions of this function gave "
+                f"the same outputs on sample inputs, and the plan's version did not; this one is written from "
+                f"the whole requirement and does not call the steps above.*")
+    if agreeing > 1:
+        return (f"*Cross-checked: {agreeing} of {total} independently written versions of this function gave "
+                f"the same outputs on sample inputs.*")
+    if agreeing == 1 and any(c.validation.status == "passed" for c in candidates[1:]):
+        return (f"*Not confirmed: {total - 1} other versions of this function, written from the whole "
+                f"requirement, gave different outputs on sample inputs; check its values.*")
+    return ""
+
+
+def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, spec: TaskSpec,
+                          write_alternative: Callable[[int], CodeModule], config: GenerationConfig,
+                          validation_stats: StageStats) -> CodeModule:
+    """`module`, or an alternative that more candidates agree with on sample inputs; the choice is logged.
+
+    `earlier` are the working steps above, which `module` may call; `write_alternative(n)` writes the
+    n-th alternative (1-based), which calls none of them.
+    """
+
+    def run(steps: list[Step]) -> Validation:
+        if steps[-1][2].problems:
+            return Validation("failed", "static problems")
+        started = time.perf_counter()
+        outcome = validate_steps(steps, timeout=config.sandbox_timeout_s, call_last=True)
+        validation_stats.seconds += time.perf_counter() - started
+        validation_stats.calls += 1
+        return outcome
+
+    candidates = [Candidate(module, run(earlier + [(task, spec, module)]), "pipeline")]
+    for number in range(1, config.alternatives + 1):
+        alternative = write_alternative(number)
+        candidates.append(Candidate(alternative, run([(task, spec, alternative)]), "whole requirement"))
+    chosen, agreeing = pick(candidates)
+    summary = {"selection": [{"origin": c.origin, "validation": c.validation.status,
+                              "outputs": c.validation.fingerprint} for c in candidates],
+               "chosen": chosen, "agreeing": agreeing}
+    log = module.attempt_log + [entry for c in candidates[1:] for entry in c.module.attempt_log] + [summary]
+    update = {"attempt_log": log, "agreement": agreement_note(candidates, chosen, agreeing)}
+    if chosen:
+        update.update(validation="passed", problems=[], attempts=module.attempts + config.alternatives)
+    return candidates[chosen].module.model_copy(update=update)

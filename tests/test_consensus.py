@@ -1,0 +1,90 @@
+"""Selection by agreement: independently written versions of the user's function are compared on sample inputs."""
+
+from jupyter_iotcoder.codegen import codegen_step
+from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.consensus import Candidate, choose_users_function, pick
+from jupyter_iotcoder.notebook import build_notebook
+from jupyter_iotcoder.schema import CodeModule, Param, Signature, StageStats, Task, TaskList, TaskSpec
+from jupyter_iotcoder.validate import Validation, validate_steps
+from jupyter_iotcoder.calls import StageCaller
+
+from conftest import ScriptedRuntime
+
+REQUIREMENT = "Remove the offset of a sensor signal: write centre(x) returning x minus its mean."
+TASK = Task(id=1, title="Centre", description="Subtract the mean.", inputs=["x"], outputs=["centred"])
+SPEC = TaskSpec(task_id=1, target="Centre a signal.",
+                signature=Signature(function_name="centre", parameters=["x"], required=True),
+                inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True)],
+                outputs=[Param(name="centred", type="np.ndarray, shape (n_samples,)")])
+RIGHT = "import numpy as np\n\ndef centre(x):\n    x = np.asarray(x, float)\n    return x - x.mean()\n"
+RIGHT_AS_LIST = "def centre(x):\n    m = sum(x) / len(x)\n    return [v - m + 1e-13 for v in x]\n"
+WRONG = "import numpy as np\n\ndef centre(x):\n    x = np.asarray(x, float)\n    return x - np.median(x) * 2\n"
+
+
+def _module(code: str) -> CodeModule:
+    return CodeModule(task_id=1, function_name="centre", code=code)
+
+
+def _validated(code: str) -> Validation:
+    return validate_steps([(TASK, SPEC, _module(code))], timeout=10, call_last=True)
+
+
+def _candidate(fingerprint: str, status: str = "passed") -> Candidate:
+    return Candidate(_module(RIGHT), Validation(status, fingerprint=fingerprint), "x")
+
+
+def test_the_largest_group_of_agreeing_validated_candidates_wins():
+    assert pick([_candidate("a"), _candidate("b"), _candidate("b")]) == (1, 2)
+    assert pick([_candidate("a"), _candidate("b"), _candidate("a")]) == (0, 2)
+
+
+def test_the_pipelines_candidate_wins_a_tie_and_failed_candidates_have_no_vote():
+    assert pick([_candidate("a"), _candidate("b"), _candidate("c")]) == (0, 1)
+    assert pick([_candidate("", "failed"), _candidate("b"), _candidate("b", "failed")]) == (1, 1)
+    assert pick([_candidate("", "failed"), _candidate("", "inconclusive")]) == (0, 0)
+
+
+def test_outputs_that_agree_to_four_digits_share_a_digest_whatever_their_container():
+    right, as_list, wrong = _validated(RIGHT), _validated(RIGHT_AS_LIST), _validated(WRONG)
+    assert right.status == as_list.status == wrong.status == "passed"
+    assert right.fingerprint == as_list.fingerprint != wrong.fingerprint and len(right.fingerprint) == 16
+
+
+def test_the_pipelines_wrong_function_is_outvoted_by_two_agreeing_alternatives():
+    written = iter([RIGHT, RIGHT_AS_LIST])
+    chosen = choose_users_function(_module(WRONG), [], TASK, SPEC, lambda n: _module(next(written)),
+                                   GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
+    assert chosen.code.strip() == RIGHT.strip() and chosen.validation == "passed"
+    assert "2 of 3" in chosen.agreement and "does not call the steps above" in chosen.agreement
+    summary = chosen.attempt_log[-1]
+    assert summary["chosen"] == 1 and [c["origin"] for c in summary["selection"]] == [
+        "pipeline", "whole requirement", "whole requirement"]
+
+
+def test_a_lone_disagreeing_pipeline_function_is_kept_and_flagged_for_review():
+    written = iter([WRONG.replace("* 2", "* 3"), "def centre(x):\n    return undefined_name\n"])
+    chosen = choose_users_function(_module(RIGHT), [], TASK, SPEC, lambda n: _module(next(written)),
+                                   GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
+    assert chosen.code.strip() == RIGHT.strip()
+    assert chosen.agreement.startswith("*Not confirmed") and chosen.attempt_log[-1]["agreeing"] == 1
+
+
+def test_the_last_step_is_written_again_from_the_whole_requirement_and_the_choice_reaches_the_notebook():
+    answer = f"```python\n{RIGHT}```"
+    runtime = ScriptedRuntime([f"```python\n{WRONG}```", answer, answer])
+    tasks = TaskList(requirement=REQUIREMENT, tasks=[TASK])
+    caller = StageCaller(runtime, "codegen", StageStats())
+    module = codegen_step(tasks, [SPEC], [], caller, GenerationConfig(alternatives=2), StageStats())
+    assert len(runtime.history) == 3
+    alternative_prompt = runtime.history[1].messages[1]["content"]
+    assert REQUIREMENT in alternative_prompt and "`def centre(x)`" in alternative_prompt
+    assert runtime.history[1].seed != runtime.history[2].seed
+    assert module.code.strip() == RIGHT.strip() and "2 of 3" in module.agreement
+
+
+def test_without_alternatives_or_validation_the_step_is_written_once():
+    for config in (GenerationConfig(alternatives=0), GenerationConfig(validate=False)):
+        runtime = ScriptedRuntime([f"```python\n{RIGHT}```"])
+        tasks = TaskList(requirement=REQUIREMENT, tasks=[TASK])
+        module = codegen_step(tasks, [SPEC], [], StageCaller(runtime, "codegen", StageStats()), config, StageStats())
+        assert len(runtime.history) == 1 and module.agreement == ""
