@@ -50,6 +50,10 @@ def pick(candidates: list[Candidate]) -> tuple[int, int]:
 def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> str:
     """The sentence the step's markdown cell shows about the comparison."""
     total = len(candidates)
+    if chosen and agreeing == 1:
+        return ("*Rewritten: the plan's version of this function did not pass validation; this version, written "
+                "from the whole requirement, did, but no other version confirmed its outputs; check its values. "
+                "It does not call the steps above.*")
     if chosen:
         return (f"*Cross-checked: {agreeing} of {total} independently written versions of this function gave "
                 f"the same outputs on sample inputs, and the plan's version did not; this one is written from "
@@ -86,7 +90,7 @@ def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, s
         alternative = write_alternative(number)
         candidates.append(Candidate(alternative, run([(task, spec, alternative)]), "whole requirement"))
     chosen, agreeing = pick(candidates)
-    summary = {"selection": [{"origin": c.origin, "validation": c.validation.status,
+    summary = {"selection": [{"origin": c.origin, "validation": c.validation.status, "note": c.validation.problem[:300],
                               "outputs": c.validation.fingerprint} for c in candidates],
                "chosen": chosen, "agreeing": agreeing}
     log = module.attempt_log + [entry for c in candidates[1:] for entry in c.module.attempt_log] + [summary]

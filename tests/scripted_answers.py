@@ -55,9 +55,28 @@ REQUIREMENT = ("Count steps from a wrist-worn 3-axis accelerometer at 50 Hz; "
                "write count_steps(acc, fs) returning the number of steps.")
 
 
-def full_run() -> list:
-    """Every answer of one pipeline run, in call order."""
-    return [PLAN, TARGET_1, IO_1, TARGET_2, IO_2, CODE_1, CODE_2]
+# The user's function written again from the whole requirement (GenerationConfig.alternatives, with validation):
+# the same algorithm without the first step, so all three versions agree.
+ALTERNATIVE = '''```python
+import numpy as np
+
+
+def count_steps(acc, fs):
+    """Count peaks of the zero-mean magnitude at least 0.3 s apart and above 0.5 m/s^2."""
+    magnitude = np.linalg.norm(np.asarray(acc, dtype=float), axis=1)
+    magnitude = magnitude - magnitude.mean()
+    kept = []
+    for i in range(1, magnitude.size - 1):
+        if magnitude[i] > 0.5 and magnitude[i] >= magnitude[i - 1] and magnitude[i] > magnitude[i + 1]:
+            if not kept or i - kept[-1] >= 0.3 * fs:
+                kept.append(i)
+    return len(kept)
+```'''
+
+
+def full_run(validated: bool = True) -> list:
+    """Every answer of one pipeline run, in call order; with validation, the two alternatives of the user's function."""
+    return [PLAN, TARGET_1, IO_1, TARGET_2, IO_2, CODE_1, CODE_2] + [ALTERNATIVE] * (2 if validated else 0)
 
 
 def walking_signal(fs: float = 50.0, seconds: float = 10.0, cadence_hz: float = 2.0) -> np.ndarray:

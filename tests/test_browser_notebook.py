@@ -34,7 +34,7 @@ from conftest import ScriptedRuntime
 from scripted_answers import full_run
 from jupyter_iotcoder.jobs import KernelGenerator
 magics = get_ipython().magics_manager.registry["IoTCoderMagics"]
-magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime(full_run() * 4))
+magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime(full_run(validated=False) * 4))
 """
 
 
@@ -152,8 +152,8 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
     lab.screenshot("scripted-after-steps.png")
 
     # a second magic while one generates is refused; Cancel stops the first and inserts nothing
-    slow = ("import time\ndef slow(request):\n    time.sleep(5)\n    return full_run()[0]\n"
-            "magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime([slow] + full_run()))")
+    slow = ("import time\ndef slow(request):\n    time.sleep(5)\n    return full_run(validated=False)[0]\n"
+            "magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime([slow] + full_run(validated=False)))")
     magic = f"%%iotcoder --no-validate\n{REQUIREMENT}"
     for offset, source in enumerate((slow, magic, magic)):
         page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
@@ -172,7 +172,7 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
 
     # without the extension answering, the cells go to a new notebook next to this one, with a link
     no_extension = ("frontend.COMM_TARGET = 'not.registered.by.any.extension'\n"
-                    "magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime(full_run()))")
+                    "magics.generator = KernelGenerator(lambda model, config: ScriptedRuntime(full_run(validated=False)))")
     for offset, source in enumerate((no_extension, magic)):
         page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.insertCell(i, "
                       "{cell_type: 'code', source: s})", [15 + offset, source])
@@ -194,9 +194,9 @@ def test_generated_cells_are_inserted_below_the_magic_cell_and_run_step_by_step(
 @pytest.mark.browser
 def test_kernel_restart_mid_generation_inserts_nothing_and_the_magic_works_again(jupyterlab_server, lab_page):
     page, lab = lab_page, LabPage(lab_page, jupyterlab_server)
-    slow = SCRIPTED_SETUP + ("import time\ndef slow(request):\n    time.sleep(300)\n    return full_run()[0]\n"
+    slow = SCRIPTED_SETUP + ("import time\ndef slow(request):\n    time.sleep(300)\n    return full_run(validated=False)[0]\n"
                              "magics.generator = KernelGenerator(lambda model, config: "
-                             "ScriptedRuntime([slow] + full_run()))\n")
+                             "ScriptedRuntime([slow] + full_run(validated=False)))\n")
     path = jupyterlab_server.write_notebook("restart.ipynb", [
         slow, f"%%iotcoder --no-validate\n{REQUIREMENT}", "user_value = 41 + 1"])
     lab.open_notebook(path)

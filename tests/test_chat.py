@@ -23,7 +23,7 @@ from conftest import ScriptedRuntime
 
 @pytest.fixture(scope="module")
 def result():
-    return generate(REQUIREMENT, ScriptedRuntime(full_run()), GenerationConfig(validate=False))
+    return generate(REQUIREMENT, ScriptedRuntime(full_run(validated=False)), GenerationConfig(validate=False))
 
 
 def test_strip_mentions_removes_leading_mentions_only():

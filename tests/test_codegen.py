@@ -249,7 +249,7 @@ def test_explanation_falls_back_to_the_target_without_docstrings():
 
 def test_codegen_prompt_lists_earlier_functions():
     runtime = ScriptedRuntime([CODE_1, CODE_2])
-    modules = codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig())
+    modules = codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig(alternatives=0))
     first, second = (r.messages[-1]["content"] for r in runtime.history)
     assert "none (this is the first step)" in first
     assert "`def acceleration_magnitude(acc)` returns magnitude" in second
@@ -259,7 +259,7 @@ def test_codegen_prompt_lists_earlier_functions():
 
 def test_only_the_users_own_function_is_told_to_do_everything_the_application_asks():
     runtime = ScriptedRuntime([CODE_1, CODE_2])
-    codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig())
+    codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig(alternatives=0))
     first, second = (r.messages[-1]["content"] for r in runtime.history)
     note = "This is the user's own function: it must do everything the application asks of it"
     assert note not in first and note in second  # SPEC_2's signature is the user's (required)
@@ -476,7 +476,7 @@ def test_arrays_preallocated_with_dtype_str_become_object_arrays_that_keep_whole
 def test_a_one_task_plan_for_the_users_own_function_is_prompted_with_the_requirement_itself():
     one = TaskList(requirement=REQUIREMENT, tasks=[TASKS.tasks[1].model_copy(update={"id": 1})])
     runtime = ScriptedRuntime([CODE_2.replace("magnitude = acceleration_magnitude(acc)", "magnitude = np.asarray(acc)")])
-    codegen(one, [SPEC_2.model_copy(update={"task_id": 1})], caller_for(runtime), GenerationConfig())
+    codegen(one, [SPEC_2.model_copy(update={"task_id": 1})], caller_for(runtime), GenerationConfig(alternatives=0))
     prompt = runtime.history[0].messages[-1]["content"]
     assert prompt.startswith(f"Application: {REQUIREMENT}") and "`def count_steps(acc, fs)`" in prompt
     assert SPEC_2.target not in prompt and "Step 1 of 1" not in prompt  # no paraphrase to contradict it

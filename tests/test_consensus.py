@@ -61,6 +61,15 @@ def test_the_pipelines_wrong_function_is_outvoted_by_two_agreeing_alternatives()
         "pipeline", "whole requirement", "whole requirement"]
 
 
+def test_a_pipeline_function_that_fails_validation_gives_way_to_a_lone_validated_alternative():
+    written = iter(["def centre(x):\n    return undefined_name\n", RIGHT])
+    chosen = choose_users_function(_module("def centre(x):\n    return x[10**9]\n"), [], TASK, SPEC,
+                                   lambda n: _module(next(written)),
+                                   GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
+    assert chosen.code.strip() == RIGHT.strip() and chosen.agreement.startswith("*Rewritten")
+    assert [c["validation"] for c in chosen.attempt_log[-1]["selection"]] == ["failed", "failed", "passed"]
+
+
 def test_a_lone_disagreeing_pipeline_function_is_kept_and_flagged_for_review():
     written = iter([WRONG.replace("* 2", "* 3"), "def centre(x):\n    return undefined_name\n"])
     chosen = choose_users_function(_module(RIGHT), [], TASK, SPEC, lambda n: _module(next(written)),

@@ -93,14 +93,14 @@ def test_pipeline_requests_the_decompose_adapter_when_the_runtime_has_one():
     runtime = ScriptedRuntime(full_run(), adapters={"decompose": "x.gguf"})
     result = generate(REQUIREMENT, runtime)
     assert runtime.history[0].adapter == "decompose"
-    assert [r.adapter for r in runtime.history[1:]] == [None] * 6
+    assert [r.adapter for r in runtime.history[1:]] == [None] * 8  # transform, codegen and its alternatives
     assert result.adapters == {"decompose": "x.gguf"}
 
 
 def test_pipeline_requests_no_adapter_when_the_runtime_has_none():
     runtime = ScriptedRuntime(full_run())
     result = generate(REQUIREMENT, runtime)
-    assert [r.adapter for r in runtime.history] == [None] * 7
+    assert [r.adapter for r in runtime.history] == [None] * 9
     assert result.adapters == {}
 
 

@@ -51,7 +51,7 @@ def gated_runtime(gate: threading.Event, started: threading.Event) -> ScriptedRu
         started.set()
         gate.wait(10)
         return PLAN
-    return ScriptedRuntime([slow] + full_run()[1:])
+    return ScriptedRuntime([slow] + full_run(validated=False)[1:])
 
 
 def delivered(result, request):

@@ -120,7 +120,7 @@ def test_a_magic_run_while_another_generates_is_refused(shell, magics, capsys):
         gate.wait(10)
         return PLAN
 
-    magics.generator = KernelGenerator(Loads(lambda: ScriptedRuntime([slow] + full_run()[1:])))
+    magics.generator = KernelGenerator(Loads(lambda: ScriptedRuntime([slow] + full_run(validated=False)[1:])))
     worker = threading.Thread(target=shell.run_cell, args=(f"%%iotcoder --no-validate\n{REQUIREMENT}\n",))
     worker.start()
     assert started.wait(10)

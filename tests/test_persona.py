@@ -102,7 +102,7 @@ def wait_for(condition, timeout: float = 20.0) -> None:
 
 
 def test_model_picker_lists_the_manifest_models_and_update_model_switches(tmp_path, install_worker):
-    models = install_worker(ScriptedRuntime(full_run()))
+    models = install_worker(ScriptedRuntime(full_run(validated=False)))
 
     async def scenario():
         chat, persona = open_chat(tmp_path)
@@ -155,9 +155,9 @@ def test_reply_streams_plan_then_specs_then_code_as_each_is_ready(tmp_path, inst
 
     def io_1_after_plan_shown(request):
         wait_for(lambda: "### Plan" in body())
-        return full_run()[2]
+        return full_run(validated=False)[2]
 
-    answers = full_run()
+    answers = full_run(validated=False)
     answers[2], answers[5], answers[6] = io_1_after_plan_shown, code_1_after_specs_shown, code_2_after_code_1_shown
     install_worker(ScriptedRuntime(answers))
 
@@ -177,7 +177,7 @@ def test_reply_streams_plan_then_specs_then_code_as_each_is_ready(tmp_path, inst
 
 
 def test_result_is_written_as_a_notebook_next_to_the_chat_and_linked(tmp_path, install_worker):
-    install_worker(ScriptedRuntime(full_run() + full_run()))
+    install_worker(ScriptedRuntime(full_run(validated=False) + full_run(validated=False)))
     (tmp_path / "sub").mkdir()
 
     async def scenario():
@@ -217,9 +217,9 @@ def test_second_chat_is_told_its_place_in_the_queue_at_once_and_runs_after_the_f
 
     def plan_held_until_released(request):
         assert release.wait(20), "the test never released the first request"
-        return full_run()[0]
+        return full_run(validated=False)[0]
 
-    install_worker(CountingRuntime([plan_held_until_released] + full_run()[1:] + full_run()))
+    install_worker(CountingRuntime([plan_held_until_released] + full_run(validated=False)[1:] + full_run(validated=False)))
 
     async def scenario():
         chat_a, persona_a = open_chat(tmp_path, "a.chat")
@@ -249,9 +249,9 @@ def test_second_message_in_the_same_chat_is_answered_with_its_place_before_it_wa
 
     def plan_held_until_released(request):
         assert release.wait(20)
-        return full_run()[0]
+        return full_run(validated=False)[0]
 
-    install_worker(ScriptedRuntime([plan_held_until_released] + full_run()[1:] + full_run()))
+    install_worker(ScriptedRuntime([plan_held_until_released] + full_run(validated=False)[1:] + full_run(validated=False)))
 
     async def scenario():
         chat, persona = open_chat(tmp_path)
@@ -273,7 +273,7 @@ def test_second_message_in_the_same_chat_is_answered_with_its_place_before_it_wa
 
 def test_follow_up_regenerates_only_the_named_step(tmp_path, install_worker):
     new_code_2 = CODE_2.replace("0.3 * fs", "0.25 * fs")
-    runtime = ScriptedRuntime(full_run() + [TARGET_2, IO_2, new_code_2])
+    runtime = ScriptedRuntime(full_run(validated=False) + [TARGET_2, IO_2, new_code_2])
     install_worker(runtime)
 
     async def scenario():
@@ -315,7 +315,7 @@ def test_stop_button_cancels_generation(tmp_path, install_worker):
     def slow_plan(request):
         started.set()
         released.wait(30)  # the plan call ends only after Stop was pressed, however loaded the machine is
-        return full_run()[0]
+        return full_run(validated=False)[0]
 
     install_worker(ScriptedRuntime([slow_plan]))
 
@@ -337,7 +337,7 @@ def test_stop_button_cancels_generation(tmp_path, install_worker):
 def test_insert_puts_every_cell_below_the_active_cell_in_the_senders_browser(tmp_path, install_worker, monkeypatch):
     from jupyterlab_commands_toolkit.tools import target_client_id
 
-    install_worker(ScriptedRuntime(full_run()))
+    install_worker(ScriptedRuntime(full_run(validated=False)))
     calls = []
 
     async def lab_command(command, args):
@@ -366,7 +366,7 @@ def test_insert_puts_every_cell_below_the_active_cell_in_the_senders_browser(tmp
 
 
 def test_insert_that_the_browser_refuses_says_why_and_where_the_notebook_is(tmp_path, install_worker, monkeypatch):
-    install_worker(ScriptedRuntime(full_run()))
+    install_worker(ScriptedRuntime(full_run(validated=False)))
     async def lab_command(command, args):
         return {"success": False, "error": "No notebook is open: open one and click the cell to insert below"}
 

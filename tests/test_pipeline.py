@@ -42,7 +42,8 @@ def test_generate_returns_two_tasks_specs_and_modules_without_problems(result):
 
 def test_generate_counts_calls_and_tokens_per_stage(result):
     calls = {stage: s.calls for stage, s in result.stats.items()}
-    assert calls == {"decompose": 1, "transform": 4, "codegen": 2, "validate": 2}
+    # codegen: two steps and two alternatives of the user's function; validate: each step, then the three versions
+    assert calls == {"decompose": 1, "transform": 4, "codegen": 4, "validate": 5}
     assert all(result.stats[stage].tokens > 0 for stage in ("decompose", "transform", "codegen"))
     assert result.stats["validate"].seconds > 0
 
@@ -51,7 +52,7 @@ def test_generate_uses_every_scripted_answer_once():
     runtime = ScriptedRuntime(full_run())
     generate(REQUIREMENT, runtime)
     assert runtime.queue == []
-    assert len(runtime.history) == 7
+    assert len(runtime.history) == 9
 
 
 def test_progress_events_arrive_in_stage_order():
@@ -129,7 +130,8 @@ def test_generate_with_a_config_passes_it_to_every_stage():
     runtime = ScriptedRuntime(full_run())
     generate(REQUIREMENT, runtime, GenerationConfig(seed=11, max_tasks=3))
     assert runtime.history[0].json_schema["properties"]["tasks"]["maxItems"] == 3
-    assert {r.seed for r in runtime.history} == {11}
+    assert {r.seed for r in runtime.history[:7]} == {11}
+    assert [r.seed for r in runtime.history[7:]] == [1012, 1013]  # the alternatives: seeds of their own
 
 
 def test_sampling_schema_drops_string_length_limits_but_answers_are_still_checked_against_them():

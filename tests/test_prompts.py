@@ -77,7 +77,7 @@ def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(mo
     whole = CODE_2.replace("magnitude = acceleration_magnitude(acc)",
                            "magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)")
     runtime.enqueue(one_task, TARGET_2, IO_2, whole)
-    generate(REQUIREMENT, runtime, GenerationConfig(max_tasks=1))
+    generate(REQUIREMENT, runtime, GenerationConfig(max_tasks=1, alternatives=0))
     problem = load_problems(limit=1)[0]
     answer_problem(problem, runtime.enqueue("```python\n" + problem["prompt"] + "    return False\n```"), None, 0, 0.2)
 

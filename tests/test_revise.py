@@ -16,7 +16,7 @@ from jupyter_iotcoder.revise import (
     revise,
 )
 from jupyter_iotcoder.schema import CodeModule, PipelineResult, TaskList, TaskSpec
-from scripted_answers import CODE_1, CODE_2, IO_1, IO_2, REQUIREMENT, TARGET_1, TARGET_2, full_run
+from scripted_answers import ALTERNATIVE, CODE_1, CODE_2, IO_1, IO_2, REQUIREMENT, TARGET_1, TARGET_2, full_run
 
 from conftest import ScriptedRuntime
 
@@ -125,11 +125,16 @@ def test_revised_step_whose_outputs_change_warns_that_later_steps_were_kept(resu
                                 "changed and may need the same change."]
 
 
-def test_revised_step_is_validated_after_the_earlier_steps(result):
-    runtime = ScriptedRuntime([TARGET_2, IO_2, CODE_2])
+def test_revised_step_is_validated_after_the_earlier_steps_and_cross_checked_as_the_users_function(result):
+    io_of_the_users_function = {
+        "inputs": [{"name": "acc", "type": "np.ndarray, shape (n, 3), m/s^2", "description": "raw samples"},
+                   {"name": "fs", "type": "float, Hz", "description": "sampling rate"}],
+        "outputs": [{"name": "step_count", "type": "int", "description": "number of steps"}]}
+    runtime = ScriptedRuntime([TARGET_2, io_of_the_users_function, CODE_2, ALTERNATIVE, ALTERNATIVE])
     revised = revise(result, "make step 2 use hysteresis", runtime, GenerationConfig())
     assert revised.modules[1].validation == "passed"
-    assert revised.stats["validate"].calls == 1
+    assert revised.stats["validate"].calls == 4  # the step, then its three versions side by side
+    assert "3 of 3" in revised.modules[1].agreement
 
 
 def test_iter_revise_yields_tasks_then_spec_then_module_then_result(result):

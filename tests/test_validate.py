@@ -200,7 +200,7 @@ def test_repair_loop_stops_at_its_budget_and_marks_the_step():
                                     "    magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)\n")
     answers[5:7] = [BROKEN_1] * 3 + [self_contained]
     runtime = ScriptedRuntime(answers)
-    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
+    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2, alternatives=0))
     first = result.modules[0]
     assert first.attempts == 3 and first.validation == "failed"
     assert "IndexError" in first.problems[0]
