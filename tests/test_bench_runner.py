@@ -53,12 +53,21 @@ def test_an_interrupted_run_resumes_without_redoing_samples(tmp_path):
 
 
 def test_pipeline_config_runs_the_notebook_cells_and_scores_the_plan(tmp_path):
-    run = _run(tmp_path, ScriptedRuntime(full_run()), ["pipeline"])
+    run = _run(tmp_path, ScriptedRuntime(full_run(validated=False)), ["pipeline"])
     run.run(progress=False)
     (row,) = load_samples(tmp_path / "samples.jsonl")
     assert row["passed"], row["reason"]
     assert row["plan_ok"] and row["plan_score"] == 1.0 and row["cells_total"] == 3 and row["cells_ok"] == 3
     assert [(s["step"], s["attempts"], s["problems"]) for s in row["steps"]] == [(1, 1, []), (2, 1, [])]
+
+
+def test_the_repair_config_records_how_the_users_function_was_chosen(tmp_path):
+    runtime = ScriptedRuntime(full_run())
+    _run(tmp_path, runtime, ["pipeline+repair"]).run(progress=False)
+    (row,) = load_samples(tmp_path / "samples.jsonl")
+    assert runtime.queue == [] and row["steps"][0]["selection"] is None
+    selection = row["steps"][1]["selection"]
+    assert [c["origin"] for c in selection["selection"]] == ["pipeline", "whole requirement", "whole requirement"]
 
 
 def test_report_has_a_row_per_config_and_a_chart(tmp_path):

@@ -133,7 +133,8 @@ def generate_pipeline(requirement: str, runtime: Runtime, config: GenerationConf
     n_steps = len(result.tasks.tasks)
     score = plan_score(plan_text, reference_plan) if reference_plan else None
     steps = [{"step": m.task_id, "function": m.function_name, "attempts": m.attempts, "validation": m.validation,
-              "problems": [p[:200] for p in m.problems]} for m in result.modules]
+              "problems": [p[:200] for p in m.problems],
+              "selection": next((e for e in m.attempt_log if "selection" in e), None)} for m in result.modules]
     return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=2 <= n_steps <= 8,
                      plan_score=score, n_steps=n_steps, steps=steps)
 
