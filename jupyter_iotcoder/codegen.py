@@ -694,7 +694,8 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
 
     def validator(module: CodeModule) -> Validation:
         started = time.perf_counter()
-        outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s)
+        outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s,
+                                 requirement=tasks.requirement)
         validation_stats.seconds += time.perf_counter() - started
         validation_stats.calls += 1
         return outcome
@@ -710,7 +711,8 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
                                f"({number}/{config.alternatives})")
             return alternative_module(task, tasks, spec, step_caller, config, number)
 
-        module = choose_users_function(module, accepted, task, spec, write_alternative, config, validation_stats)
+        module = choose_users_function(module, accepted, task, spec, write_alternative, config, validation_stats,
+                                       tasks.requirement)
     return module
 
 

@@ -69,7 +69,7 @@ def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> s
 
 def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, spec: TaskSpec,
                           write_alternative: Callable[[int], CodeModule], config: GenerationConfig,
-                          validation_stats: StageStats) -> CodeModule:
+                          validation_stats: StageStats, requirement: str = "") -> CodeModule:
     """`module`, or an alternative that more candidates agree with on sample inputs; the choice is logged.
 
     `earlier` are the working steps above, which `module` may call; `write_alternative(n)` writes the
@@ -78,9 +78,9 @@ def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, s
 
     def run(steps: list[Step]) -> Validation:
         if steps[-1][2].problems:
-            return Validation("failed", "static problems")
+            return Validation("failed", steps[-1][2].problems[0])
         started = time.perf_counter()
-        outcome = validate_steps(steps, timeout=config.sandbox_timeout_s, call_last=True)
+        outcome = validate_steps(steps, timeout=config.sandbox_timeout_s, call_last=True, requirement=requirement)
         validation_stats.seconds += time.perf_counter() - started
         validation_stats.calls += 1
         return outcome

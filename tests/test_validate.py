@@ -179,6 +179,18 @@ def test_the_users_function_rejecting_inputs_the_user_described_is_a_failure():
     assert validate_steps([(TASK, model_guess, module)], timeout=5).status == "inconclusive"
 
 
+def test_the_users_own_value_error_is_inconclusive_when_the_requirement_asks_for_one():
+    """Sample RR intervals of N(0, 1) ms are all "implausible": raising, as the user asked, is no bug."""
+    described = [p.model_copy(update={"from_requirement": True}) for p in SPEC.inputs]
+    spec = SPEC.model_copy(update={"inputs": described,
+                                   "signature": SPEC.signature.model_copy(update={"required": True})})
+    module = CodeModule(task_id=1, function_name="smooth",
+                        code="def smooth(x, n):\n    raise ValueError('fewer than 3 valid intervals')\n")
+    asks = "Write smooth(x, n) ... Raise ValueError if fewer than 3 valid intervals remain."
+    assert validate_steps([(TASK, spec, module)], timeout=5, requirement=asks).status == "inconclusive"
+    assert validate_steps([(TASK, spec, module)], timeout=5, requirement="Write smooth(x, n).").status == "failed"
+
+
 BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"
 
 
