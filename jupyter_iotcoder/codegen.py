@@ -553,11 +553,15 @@ def earlier_functions(earlier: list[TaskSpec], broken: list[TaskSpec] = ()) -> s
     return "\n".join(lines)
 
 
+def _whole_requirement_user(requirement: str, signature: Signature) -> str:
+    return render("codegen.user_whole.md", requirement=requirement, signature=signature.render(),
+                  users_function=render("codegen.users_function.md").strip())
+
+
 def whole_requirement_messages(requirement: str, signature: Signature) -> tuple[dict, dict]:
     """The code prompt for the user's whole function, written in one go from the requirement itself."""
-    user = render("codegen.user_whole.md", requirement=requirement, signature=signature.render(),
-                  users_function=render("codegen.users_function.md").strip())
-    return {"role": "system", "content": render("codegen.system.md")}, {"role": "user", "content": user}
+    return ({"role": "system", "content": render("codegen.system.md")},
+            {"role": "user", "content": _whole_requirement_user(requirement, signature)})
 
 
 def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
@@ -568,16 +572,16 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
     (`codegen.user_whole.md`), not the model's paraphrase of it: on the 1.5B the plan and spec
     added errors the plain requirement did not have (bench/results/iot-1.5b-s8).
     """
-    # a one-task plan, or a last task planned as a first step ("Apply a band-pass filter"), must not
-    # shrink the user's function to that step
-    users_function = render("codegen.users_function.md").strip() if spec.signature.required else ""
     if len(tasks.tasks) == 1 and spec.signature.required:
-        user = whole_requirement_messages(tasks.requirement, spec.signature)[1]["content"]
+        user = _whole_requirement_user(tasks.requirement, spec.signature)
     else:
+        # a last task planned as a first step ("Apply a band-pass filter") must not shrink the user's
+        # function to that step
+        users_function = "\n" + render("codegen.users_function.md").strip() if spec.signature.required else ""
         user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                       title=task.title, description=task.description, spec=spec.markdown(),
                       signature=spec.signature.render(), earlier=earlier_functions(earlier, broken),
-                      users_function="\n" + users_function if users_function else "")
+                      users_function=users_function)
     if problem and previous_code:
         user += "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
     elif problem:
