@@ -54,3 +54,12 @@ def test_command_line_overrides_replace_only_what_they_name():
     changed = with_overrides(config, train="mine.jsonl", max_steps=7)
     assert changed.data.train == "mine.jsonl" and changed.optim.max_steps == 7
     assert changed.data.eval == config.data.eval and changed.lora == config.lora
+
+
+def test_the_micro_batch_shape_can_be_set_from_the_command_line_and_is_checked():
+    config = load_config("codegen")
+    gpu = with_overrides(config, tokens_per_batch=8192, grad_accum=1)
+    assert (gpu.optim.tokens_per_batch, gpu.optim.grad_accum) == (8192, 1)
+    assert gpu.optim.learning_rate == config.optim.learning_rate
+    with pytest.raises(TrainConfigError, match="at least \\[data\\] max_length"):
+        with_overrides(config, tokens_per_batch=512)

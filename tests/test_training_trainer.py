@@ -111,3 +111,21 @@ def test_bf16_autocast_trains_on_cpu(tmp_path):
         **{**config.run.__dict__, "precision": "bf16"})})
     result = train(config, tiny_base(), tmp_path / "run", progress=False)
     assert result.steps == 2 and all(loss == loss for loss in _losses(tmp_path / "run"))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (runs on the device machine, not in CI)")
+def test_on_cuda_bf16_training_lowers_the_loss_and_resumes_where_it_stopped(tmp_path):
+    config = _config(tmp_path, max_steps=8)
+    config = config.__class__(**{**config.__dict__, "run": config.run.__class__(
+        **{**config.run.__dict__, "precision": "bf16"})})
+    straight = train(config, tiny_base(), tmp_path / "straight", device="cuda", progress=False)
+    losses = _losses(tmp_path / "straight")
+    assert straight.steps == 8 and sum(losses[-3:]) < sum(losses[:3])
+    assert json.loads((tmp_path / "straight" / "summary.json").read_text())["device"] == "cuda"
+
+    stop = threading.Event()
+    train(config, tiny_base(), tmp_path / "resumed", device="cuda", progress=False, stop=stop,
+          on_step=lambda record: record.step == 4 and stop.set())
+    resumed = train(config, tiny_base(), tmp_path / "resumed", resume=True, device="cuda", progress=False)
+    assert resumed.steps == 8
+    assert _losses(tmp_path / "resumed") == pytest.approx(losses, rel=1e-3)

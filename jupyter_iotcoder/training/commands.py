@@ -25,6 +25,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-data", help="held-out JSONL (default: the config's [data] eval)")
     parser.add_argument("--out", type=Path, help="run folder (default: out/train/<model>/<stage>)")
     parser.add_argument("--max-steps", type=int, help="optimiser steps (default: the config's)")
+    parser.add_argument("--tokens-per-batch", type=int,
+                        help="padded tokens per micro-batch (default: the config's; 8192 with --grad-accum 1 on a GPU)")
+    parser.add_argument("--grad-accum", type=int, help="micro-batches per optimiser step (default: the config's)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
@@ -59,7 +62,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     require_training_packages()
     config = with_overrides(load_config(args.stage, args.config), train=args.data, eval=args.eval_data,
-                            max_steps=args.max_steps)
+                            max_steps=args.max_steps, tokens_per_batch=args.tokens_per_batch,
+                            grad_accum=args.grad_accum)
     for path in (config.data.train, config.data.eval):
         if path and not Path(path).is_file():
             raise IoTCoderError(f"training data {path} does not exist: build it with `iotcoder data build`, "
