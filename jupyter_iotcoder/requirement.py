@@ -165,8 +165,10 @@ def signature_parameter_names(signature: Signature) -> list[str]:
 
 
 _DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:,\s*[A-Za-z0-9_]+\s*)+\)")
-_UNIT = re.compile(r"\bin (m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°C|degC|Hz|kHz|metres|meters|seconds|ms|dBm|"
-                   r"dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
+_UNIT = re.compile(r"(?:\bin |\()(m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°C|degC|Hz|kHz|metres|meters|seconds|ms|"
+                   r"dBm|dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
+# A name followed straight by its unit is one quantity: "every dt seconds", "at fs Hz".
+_BARE_UNIT = re.compile(r"\s*(seconds|ms|milliseconds|metres|meters|Hz|kHz|dBm|degrees C|volts)\b")
 _ARRAY_WORDS = re.compile(r"\b(?:array|arrays|sequence|list|matrix|signal)\b|\b[123]-D\b", re.I)
 _AFTER_BREAK = re.compile(r";|\.\s|\.$|,(?![^()]*\))|\b(?:and|where|while|that|to|if|or|when)\b")
 _TOP_LEVEL_LIST = re.compile(r",\s*(?:and\s+)?(?![^()]*\))|\s+and\s+(?![^()]*\))")
@@ -182,6 +184,9 @@ def _described_type(phrase: str) -> str | None:
     """The type text that the user's words about one parameter give, or None when they give none."""
     if re.match(r"\s*k?Hz\b", phrase) or re.search(r"\bsampl(?:ing|e) (?:rate|frequency)\b", phrase):
         return "float, Hz"
+    bare = _BARE_UNIT.match(phrase)
+    if bare:
+        return f"float, {bare.group(1)}"
     unit = _UNIT.search(phrase)
     suffix = f", {unit.group(1)}" if unit else ""
     dims = _DIMS.search(phrase)
@@ -255,14 +260,31 @@ def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
     return None
 
 
+def _named_type(text: str, name: str) -> str | None:
+    """The type from the sentence that describes a parameter in the words of its name: `csi_amp` in "CSI
+    amplitude sampled at fs Hz, given as a NumPy array of shape (n_samples, n_subcarriers)"."""
+    parts = [part for part in name.lower().split("_") if part]
+    if len(parts) < 2 or any(len(part) < 2 for part in parts):
+        return None  # one word ("x", "data") is too common to tie a sentence to the parameter
+    words = re.compile(r"\b" + r"\w*[\s-]+".join(map(re.escape, parts)) + r"\w*", re.I)
+    for mention in words.finditer(text):
+        sentence = re.split(r"[;.](?:\s|$)", text[mention.end():], maxsplit=1)[0][:160]
+        described = _described_type(sentence)
+        if described and _ARRAY_WORDS.search(sentence):
+            return described
+    return None
+
+
 def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     """Parameter name -> the type that the requirement's own words give it.
 
     Read from the list after "takes" that follows the signature ("takes an
     (N, 3) array in m/s^2 and the sampling rate in Hz", item i for parameter i),
     else from the words next to a mention of the name ("acc is an (N, 3)
-    array", "a 1-D NumPy array x"), for a shape, dimensionality, strings or a
-    unit. The user's words beat the model's guess: a wrong shape in the spec
+    array", "a 1-D NumPy array x", "every dt seconds"), else from a sentence
+    before the signature that names the data in the name's words ("CSI
+    amplitude ... as a NumPy array of shape (n_samples, n_subcarriers)" for
+    `csi_amp`), for a shape, dimensionality, strings or a unit. The user's words beat the model's guess: a wrong shape in the spec
     makes the code reject the real data.
     """
     names = signature_parameter_names(signature)
@@ -277,7 +299,7 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
     for name in names:
         if name not in found and name not in _ENGLISH:
-            kind = _mentioned_type(text, name, names)
+            kind = _mentioned_type(text, name, names) or _named_type(requirement[: call.start()], name)
             if kind:
                 found[name] = kind
     return found

@@ -34,7 +34,8 @@ class Param(BaseModel):
     type: str = Field(min_length=1)
     description: str = ""
     # The type comes from the user's own words or annotation, not the model's guess: the validator may
-    # then treat a step's refusal of inputs built from it as a bug rather than a careful check.
+    # then treat a step's refusal of inputs built from it as a bug rather than a careful check, and it
+    # checks the user's function's outputs only against such types.
     from_requirement: bool = Field(default=False, exclude=True)
 
     def markdown(self) -> str:

@@ -101,7 +101,8 @@ def _outputs_for_returns(outputs: list[Param], returns: str | None, requirement:
                 len(returned & _words(f"{param.name.replace('_', ' ')} {param.type} {param.description}")))
 
     best = max(outputs, key=score)  # the first of equals: the model lists the main result first
-    return [best if score(best)[0] else best.model_copy(update={"type": f"{returns}, {best.type}"})]
+    kind = best.type if score(best)[0] else f"{returns}, {best.type}"
+    return [best.model_copy(update={"type": kind, "from_requirement": True})]
 
 
 def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
@@ -112,7 +113,8 @@ def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
     first = spec.outputs[0]
     if phrase in first.type:
         return spec
-    outputs = [first.model_copy(update={"type": f"{first.type}, {phrase}"}), *spec.outputs[1:]]
+    outputs = [first.model_copy(update={"type": f"{first.type}, {phrase}", "from_requirement": True}),
+               *spec.outputs[1:]]
     return spec.model_copy(update={"outputs": outputs})
 
 

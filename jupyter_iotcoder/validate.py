@@ -4,7 +4,8 @@ The cells of steps 1..i run in order in the sandbox, then a harness calls the
 steps like the notebook's `run_pipeline` does, with inputs synthesised from
 the spec's Input Specification (types, shapes, units), and checks the last
 step's outputs against its Output Specification (count, not None, numbers
-finite, arrays not all NaN, declared integer or boolean kinds).
+finite, arrays not all NaN, declared integer or boolean kinds); the user's own
+function only against the outputs the user stated (`output_checks`).
 
 A ValueError that a step raises itself (a `raise` statement) is
 inconclusive, not a failure: a careful step may legitimately reject synthetic
@@ -18,6 +19,7 @@ signature get that default.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -32,6 +34,23 @@ _TIME_NAME = re.compile(r"^(?:t|ts|times?|timestamps?|t_\w+|\w+_(?:t|ts|times?|t
 _KNOWN_DIMS = {"3": 3, "axes": 3, "n_axes": 3, "n_channels": 3, "channels": 3, "n_subcarriers": 30,
                "subcarriers": 30, "n_features": 8, "features": 8, "n_anchors": 4, "anchors": 4, "2": 2,
                "c": 3, "d": 3}
+
+
+# Arrays of a physical quantity get values of its usual size (mean, standard deviation): code that
+# discards implausible data (RR intervals outside 300-2000 ms) is right to reject N(0, 1) "intervals".
+# Matched against the parameter's name and type text, lower-cased.
+_QUANTITY_SAMPLES = (
+    (r"\bms\b|millisecond|\w_ms\b", 800.0, 50.0),
+    (r"\bbpm\b|heart_?rate", 70.0, 5.0),
+    (r"°c|degc|degrees c|temperature|\btemp", 22.0, 2.0),
+    (r"\bdbm\b|rssi", -65.0, 6.0),
+    (r"\bhpa\b|pressure", 1013.0, 3.0),
+    (r"%|percent|humidity", 50.0, 10.0),
+    (r"\blux\b", 400.0, 50.0),
+    (r"\bppm\b|co2", 600.0, 50.0),
+    (r"metres|meters|distance|\branges?\b", 3.0, 0.5),
+    (r"\bvolts?\b|voltage", 3.3, 0.05),
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,9 @@ def sample_expression(param: Param) -> str:
             return f"_rng.random({shape}) > 0.5"
         if len(shape) == 1 and _TIME_NAME.search(param.name):
             return f"_np.cumsum(_rng.uniform(0.5, 1.5, size={shape}))"  # times only go forward
+        for pattern, mean, spread in _QUANTITY_SAMPLES:
+            if re.search(pattern, words):
+                return f"_rng.normal({mean}, {spread}, size={shape})"
         return f"_rng.normal(size={shape})"
     if re.search(r"\bbool\b", kind):
         return "True"
@@ -97,6 +119,13 @@ def _check_output(value, name, kind, inputs):
     kind = kind.lower()
     assert value is not None or "none" in kind, f"output `{name}` is None"
     if value is None:
+        return
+    if not kind:  # nothing known of its type: numbers that are all NaN are still no result
+        try:
+            data = _np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return
+        assert data.size == 0 or not _np.all(_np.isnan(data)), f"output `{name}` is all NaN"
         return
     if same and same.group(2) in inputs:
         given, result = inputs[same.group(2)], value[0] if isinstance(value, tuple) else value
@@ -177,17 +206,46 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     if call_last or _inputs_from_requirement(steps):
         function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
     arguments = ", ".join(f"{name!r}: {defaults.get(name) or sample_expression(p)}" for name, p in inputs.items())
-    outputs = last.outputs
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT,
              f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
-    if len(outputs) > 1:
-        lines.append(f"assert isinstance(_result, (tuple, list)) and len(_result) == {len(outputs)}, "
-                     f"'expected {len(outputs)} outputs ({', '.join(p.name for p in outputs)}), got ' + repr(type(_result))")
-        lines += [f"_check_output(_result[{i}], {p.name!r}, {p.type!r}, _inputs)" for i, p in enumerate(outputs)]
-    elif outputs:
-        lines.append(f"_check_output(_result, {outputs[0].name!r}, {outputs[0].type!r}, _inputs)")
+    lines += output_checks(last)
     lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')
     return "\n".join(lines) + "\n"
+
+
+def output_checks(spec: TaskSpec) -> list[str]:
+    """Harness lines that check `_result` against what is known about the step's outputs.
+
+    A step of the plan is held to its Output Specification. The user's own function is held only to
+    what the user stated (an annotation, "returns the rate (float)", "same length as x", a
+    `tuple[a, b]` of two): the model's spec of it can be wrong (a `median: float` for a function that
+    returns a tuple), and correct code that contradicts a wrong spec must not be "repaired" into it.
+    """
+    outputs = spec.outputs
+    if spec.signature.required and not (outputs and all(p.from_requirement for p in outputs)):
+        count = _annotated_tuple_length(spec.signature.returns)
+        if count:
+            return [f"assert isinstance(_result, (tuple, list)) and len(_result) == {count}, "
+                    f"'the annotation `{spec.signature.returns}` says {count} results, got ' + repr(type(_result))"]
+        return [f"_check_output(_result, {spec.function_name!r}, '', _inputs)"]
+    if len(outputs) > 1:
+        names = ", ".join(p.name for p in outputs)
+        return ([f"assert isinstance(_result, (tuple, list)) and len(_result) == {len(outputs)}, "
+                 f"'expected {len(outputs)} outputs ({names}), got ' + repr(type(_result))"]
+                + [f"_check_output(_result[{i}], {p.name!r}, {p.type!r}, _inputs)" for i, p in enumerate(outputs)])
+    return [f"_check_output(_result, {p.name!r}, {p.type!r}, _inputs)" for p in outputs]
+
+
+def _annotated_tuple_length(returns: str | None) -> int | None:
+    """2 for `tuple[float, np.ndarray]`; None for no annotation, another type or `tuple[float, ...]`."""
+    try:
+        node = ast.parse(returns or "", mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("tuple", "Tuple", "typing.Tuple")):
+        return None
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return None if any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in items) else len(items)
 
 
 def _inputs_from_requirement(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> bool:

@@ -196,6 +196,20 @@ def test_requirement_types_read_scalars_and_units_in_the_takes_list():
         "signal": "np.ndarray, shape (n_samples, n_channels)", "window": "int"}
 
 
+def test_requirement_types_read_a_unit_in_brackets_and_a_unit_right_after_the_name():
+    text = ("Write hrv(rr_ms, dt) that takes a 1-D sequence of RR intervals (ms) sampled every dt seconds "
+            "and returns a dict.")
+    assert _types(text) == {"rr_ms": "np.ndarray, shape (n_samples,), ms", "dt": "float, seconds"}
+
+
+def test_requirement_types_read_the_sentence_before_the_signature_that_names_the_data_in_the_names_words():
+    text = ("A laptop records CSI amplitude sampled at fs Hz, given as a NumPy array of shape (n_samples, "
+            "n_subcarriers). Write breathing_rate(csi_amp, fs) that returns breaths per minute.")
+    assert _types(text) == {"csi_amp": "np.ndarray, shape (n_samples, n_subcarriers)", "fs": "float, Hz"}
+    assert _types("The x axis is a NumPy array of shape (N, 2). Write f(x_axis_mean, y).") == {}, \
+        "a name with a one-letter part is too vague to tie a sentence to"
+
+
 def test_requirement_types_cut_a_description_at_the_next_parameter():
     text = "Write occupancy(co2_ppm, fs) where co2_ppm is a 1-D array of readings in ppm sampled at fs Hz."
     assert _types(text) == {"co2_ppm": "np.ndarray, shape (n_samples,), ppm", "fs": "float, Hz"}

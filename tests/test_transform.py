@@ -68,6 +68,7 @@ def test_final_task_returns_the_one_value_its_return_annotation_names():
                           {"name": "rate", "type": "np.ndarray, pulses/s", "description": ""}]}
     specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
     assert [(p.name, p.type) for p in specs[-1].outputs] == [("rate", "np.ndarray, pulses/s")]
+    assert specs[-1].outputs[0].from_requirement  # validation may hold the function to it
 
 
 def test_of_several_annotated_outputs_the_one_the_requirement_says_it_returns_is_kept():
@@ -101,6 +102,7 @@ def test_a_single_annotated_result_leads_with_its_type_and_tuples_keep_every_out
               "outputs": [{"name": f"out{i}", "type": kind, "description": ""} for i, kind in enumerate(types)]}
     specs, _ = run([TARGET_1, IO_1, target("x"), answer], task_list(requirement))
     assert [(p.name, p.type) for p in specs[-1].outputs] == expected
+    assert [p.from_requirement for p in specs[-1].outputs] == [len(expected) == 1] * len(expected)
 
 
 def test_final_task_keeps_a_specific_annotation_over_the_requirement_words():

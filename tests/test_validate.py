@@ -46,6 +46,16 @@ def test_time_arrays_get_strictly_increasing_samples(name):
     assert "cumsum" not in sample_expression(Param(name="chirp_time", type="float, seconds"))
 
 
+@pytest.mark.parametrize("name,param_type,expected", [
+    ("rr_ms", "np.ndarray, shape (n_samples,), ms", "_rng.normal(800.0, 50.0, size=(2048,))"),
+    ("rssi", "np.ndarray, shape (n_samples,)", "_rng.normal(-65.0, 6.0, size=(2048,))"),
+    ("temps", "np.ndarray, shape (n_samples,), degC", "_rng.normal(22.0, 2.0, size=(2048,))"),
+    ("x", "np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(2048, 3))"),
+])
+def test_arrays_of_a_physical_quantity_get_values_of_its_usual_size(name, param_type, expected):
+    assert sample_expression(Param(name=name, type=param_type)) == expected
+
+
 def test_a_list_of_strings_gets_string_labels():
     value = eval(sample_expression(Param(name="labels", type="list[str], length n_samples")))
     assert len(value) == 2048 and all(isinstance(v, str) for v in value)
@@ -189,6 +199,39 @@ def test_the_users_own_value_error_is_inconclusive_when_the_requirement_asks_for
     asks = "Write smooth(x, n) ... Raise ValueError if fewer than 3 valid intervals remain."
     assert validate_steps([(TASK, spec, module)], timeout=5, requirement=asks).status == "inconclusive"
     assert validate_steps([(TASK, spec, module)], timeout=5, requirement="Write smooth(x, n).").status == "failed"
+
+
+
+def _users_function(outputs: list[Param], returns: str | None = None) -> TaskSpec:
+    signature = SPEC.signature.model_copy(update={"required": True, "returns": returns})
+    described = [p.model_copy(update={"from_requirement": True}) for p in SPEC.inputs]
+    return SPEC.model_copy(update={"signature": signature, "inputs": described, "outputs": outputs})
+
+
+def _run(spec: TaskSpec, code: str):
+    return validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=code))], timeout=5)
+
+
+def test_the_users_function_is_not_held_to_the_models_guess_of_its_outputs():
+    """The model wrote `median: float` for a function the user asked to return a tuple."""
+    spec = _users_function([Param(name="median", type="float")])
+    pair = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x), np.abs(x) > 3\n"
+    assert _run(spec, pair).status == "passed"
+    assert "is None" in _run(spec, "def smooth(x, n):\n    return None\n").problem
+    nan = "import numpy as np\n\ndef smooth(x, n):\n    return np.full(len(x), np.nan)\n"
+    assert "all NaN" in _run(spec, nan).problem
+    assert _run(SPEC.model_copy(update={"outputs": [Param(name="median", type="float")]}), pair).status == "failed", \
+        "a step of the plan is still held to its Output Specification"
+
+
+def test_the_users_function_is_held_to_the_outputs_the_user_stated():
+    stated = _users_function([Param(name="rate", type="float, Hz", from_requirement=True)], returns="float")
+    array = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x)\n"
+    assert "should be a float" in _run(stated, array).problem
+    pair = _users_function([Param(name="a", type="np.ndarray"), Param(name="b", type="float")],
+                           returns="tuple[np.ndarray, float]")
+    assert "says 2 results" in _run(pair, array).problem
+    assert _run(pair, "def smooth(x, n):\n    return x, 1.0\n").status == "passed"
 
 
 BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"
