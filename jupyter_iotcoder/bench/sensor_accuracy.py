@@ -96,6 +96,7 @@ def run_sensor_accuracy(runtime: Runtime, model_id: str, configs: list[str], tas
                 "task_id": task.id, "sample": sample, "metric": task.metric, "better": task.better,
                 "gen_seconds": round(candidate.seconds, 3), "tokens": candidate.tokens,
                 "cells_total": len(candidate.cells), "error": candidate.error[:300], **row, "cells": candidate.cells,
+                "steps": candidate.steps,
             }) + "\n")
             out.flush()
     return path
