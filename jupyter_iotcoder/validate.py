@@ -7,6 +7,10 @@ step's outputs against its Output Specification (count, not None, numbers
 finite, arrays not all NaN, declared integer or boolean kinds); the user's own
 function only against the outputs the user stated (`output_checks`).
 
+Where the user says readings can be NaN ("failed reads come back as NaN"),
+the user's function runs a second time with NaN gaps in its float arrays
+(`_validate_with_gaps`).
+
 A ValueError that a step raises itself (a `raise` statement) is
 inconclusive, not a failure: a careful step may legitimately reject synthetic
 inputs it was told to refuse. It is a failure when the step is the user's
@@ -20,6 +24,7 @@ signature get that default.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -183,13 +188,28 @@ def signature_defaults(spec: TaskSpec) -> dict[str, str]:
     return {name: default for name, _, default in map(parameter_parts, spec.signature.parameters) if default}
 
 
-def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool = False) -> str:
+_GAPS = '''
+def _with_gaps(values):
+    """About 3 % of the readings NaN, as lost packets and failed reads leave them."""
+    values = _np.array(values, dtype=float)
+    if values.ndim == 1:
+        values[3::37] = _np.nan
+    elif values.ndim >= 2 and len(values):
+        rows = _np.arange(3, len(values), 37)
+        values[rows, rows % values.shape[1]] = _np.nan
+    return values
+'''
+
+
+def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool = False,
+                   gaps: bool = False) -> str:
     """A cell that calls steps 1..i in order on sample inputs, checks the last step's outputs, prints their digest.
 
     The user's own function, when every input it takes is one the user described, is called directly,
     as the user (or a test) will call it; a broken earlier step it does not call is then no excuse.
     `call_last` calls the last step directly in any case: candidates for one function, one that uses
     the steps above and one that does not, then get the same inputs and their outputs can be compared.
+    `gaps` puts NaN readings into the float arrays (not the time stamps).
     """
     from .notebook import wiring_source
 
@@ -205,8 +225,13 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     function, last = "run_pipeline", steps[-1][1]
     if call_last or _inputs_from_requirement(steps):
         function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
-    arguments = ", ".join(f"{name!r}: {defaults.get(name) or sample_expression(p)}" for name, p in inputs.items())
-    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT,
+
+    def sample(param: Param) -> str:
+        expression = defaults.get(param.name) or sample_expression(param)
+        return f"_with_gaps({expression})" if gaps and expression.startswith("_rng.normal(") else expression
+
+    arguments = ", ".join(f"{name!r}: {sample(p)}" for name, p in inputs.items())
+    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
              f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
     lines += output_checks(last)
     lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')
@@ -260,6 +285,13 @@ def _inputs_from_requirement(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> 
 _NAMES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueError", re.I)
 
 
+def says_readings_can_be_nan(requirement: str) -> bool:
+    """Whether the user says the data holds NaN readings the function must handle ("failed reads come back
+    as NaN"), not that NaN is an error ("raise ValueError if x contains NaN")."""
+    sentences = [s for s in re.split(r"[.;](?:\s|$)", requirement) if re.search(r"\bNaNs?\b", s)]
+    return any(not re.search(r"\braises?\b|\berror\b|\breject", s, re.I) for s in sentences)
+
+
 def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: float = 20.0,
                    memory_mb: int = 1024, call_last: bool = False, requirement: str = "") -> Validation:
     """Run the modules of `steps` and the harness; judge the LAST step (see `harness_source` for `call_last`).
@@ -282,7 +314,11 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
         return Validation("failed", f"running the cell raised {own.error}{_failing_line(own.error, cells[-2], None)}")
     if harness.ok:
         digest = _FINGERPRINT_LINE.search(harness.stdout)
-        return Validation("passed", fingerprint=digest.group(1) if digest else "")
+        passed = Validation("passed", fingerprint=digest.group(1) if digest else "")
+        direct = call_last or _inputs_from_requirement(steps)
+        if direct and steps[-1][1].signature.required and says_readings_can_be_nan(requirement):
+            return _validate_with_gaps(steps, passed, timeout, memory_mb, call_last)
+        return passed
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
         # the broken cell's function is missing: this step called it, and cannot be judged
@@ -301,6 +337,32 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     if harness.error.startswith("AssertionError"):
         return Validation("failed", f"its output does not match the Output Specification: {harness.error}")
     return Validation("failed", f"calling `{function}` on sample inputs raised {harness.error}"
+                                f"{_failing_line(harness.error, cells[-2], len(steps))}")
+
+
+def _validate_with_gaps(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation, timeout: float,
+                        memory_mb: int, call_last: bool) -> Validation:
+    """Run the user's function again with NaN readings in its float arrays, since the user says they occur.
+
+    A crash, a hang, an all-NaN result or a refusal of the NaN readings is a failure; a ValueError about
+    something else (too few valid samples left) leaves the first run's verdict. The digest then covers
+    both runs, so the cross-check compares how versions treat the gaps too.
+    """
+    cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, gaps=True)]
+    result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
+    where = "on sample inputs with NaN readings (the requirement says they occur)"
+    if result.status in ("timeout", "memory") or not result.cells:
+        return Validation("failed", f"{where} it did not finish: {result.reason or result.status}")
+    harness = result.cells[-1]
+    if harness.ok:
+        digest = _FINGERPRINT_LINE.search(harness.stdout)
+        both = hashlib.sha1(f"{passed.fingerprint} {digest.group(1) if digest else ''}".encode()).hexdigest()[:16]
+        return Validation("passed", fingerprint=both)
+    own_value_error = harness.error.startswith("ValueError") and not re.search(
+        r"\[raised in |\[from an operation", harness.error)
+    if own_value_error and not re.search(r"nan|finite|missing|invalid", harness.error, re.I):
+        return passed
+    return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")
 
 

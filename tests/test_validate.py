@@ -7,7 +7,7 @@ from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
-from jupyter_iotcoder.validate import sample_expression, validate_steps
+from jupyter_iotcoder.validate import says_readings_can_be_nan, sample_expression, validate_steps
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -232,6 +232,47 @@ def test_the_users_function_is_held_to_the_outputs_the_user_stated():
                            returns="tuple[np.ndarray, float]")
     assert "says 2 results" in _run(pair, array).problem
     assert _run(pair, "def smooth(x, n):\n    return x, 1.0\n").status == "passed"
+
+
+
+GAPPY = "Write smooth(x, n) for a temperature probe; failed reads come back as NaN."
+
+
+@pytest.mark.parametrize("requirement,expected", [
+    (GAPPY, True),
+    ("Write f(x). Lost uplinks leave NaNs in the series; fill them.", True),
+    ("Write f(x). Raise ValueError if x contains NaN.", False),
+    ("Write f(x) that returns the mean.", False),
+])
+def test_whether_the_user_says_readings_can_be_nan(requirement, expected):
+    assert says_readings_can_be_nan(requirement) is expected
+
+
+def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
+    spec = _users_function([Param(name="peak", type="int", from_requirement=True)], returns="int")
+    crashes = "import numpy as np\n\ndef smooth(x, n):\n    return int(np.max(x) * 10)\n"
+    assert _run(spec, crashes).status == "passed", "no NaN in the requirement: one run on clean inputs"
+    result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=crashes))],
+                            timeout=5, requirement=GAPPY)
+    assert result.status == "failed" and "NaN readings (the requirement says they occur)" in result.problem
+    refuses = "import numpy as np\n\ndef smooth(x, n):\n    if np.isnan(x).any():\n        raise ValueError('NaN in x')\n    return 1\n"
+    assert "NaN in x" in validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=refuses))],
+                                        timeout=5, requirement=GAPPY).problem
+
+
+def test_nan_gaps_let_the_cross_check_tell_versions_that_ignore_them_from_those_that_do_not():
+    spec = _users_function([Param(name="level", type="float", from_requirement=True)], returns="float")
+
+    def digest(code: str, requirement: str) -> str:
+        module = CodeModule(task_id=1, function_name="smooth", code=code)
+        validation = validate_steps([(TASK, spec, module)], timeout=5, call_last=True, requirement=requirement)
+        assert validation.status == "passed"
+        return validation.fingerprint
+
+    nanmean = "import numpy as np\n\ndef smooth(x, n):\n    return float(np.nanmean(x))\n"
+    mean = "import numpy as np\n\ndef smooth(x, n):\n    return float(np.mean(x))\n"
+    assert digest(nanmean, "Write smooth(x, n).") == digest(mean, "Write smooth(x, n).")
+    assert digest(nanmean, GAPPY) != digest(mean, GAPPY)
 
 
 BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"
