@@ -7,9 +7,10 @@ step's outputs against its Output Specification (count, not None, numbers
 finite, arrays not all NaN, declared integer or boolean kinds); the user's own
 function only against the outputs the user stated (`output_checks`).
 
-Where the user says readings can be NaN ("failed reads come back as NaN"),
-the user's function runs a second time with NaN gaps in its float arrays
-(`_validate_with_gaps`).
+The user's function then runs a second time on inputs that vary what users
+vary (`InputVariant`): the sampling rate as a float, and NaN gaps in its
+float arrays where the user says readings can be NaN ("failed reads come
+back as NaN").
 
 A ValueError that a step raises itself (a `raise` statement) is
 inconclusive, not a failure: a careful step may legitimately reject synthetic
@@ -33,6 +34,7 @@ from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
+_RATE = "50"  # the sampling rate of the first input set; the second passes it as a float
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
 _SHAPE = re.compile(r"shape\s*\(([^)]*)\)")
 _TIME_NAME = re.compile(r"^(?:t|ts|times?|timestamps?|t_\w+|\w+_(?:t|ts|times?|timestamps?))$", re.I)
@@ -109,7 +111,7 @@ def sample_expression(param: Param) -> str:
             return "4"
         return "32" if re.search(r"window|size|len|samples", words) else "3"
     if re.search(r"\bfs\b|sampl|\bhz\b|rate", words):
-        return "50"  # an int, as users type it: code that demands a float for a rate is wrong
+        return _RATE  # an int, as users type it: code that demands a float for a rate is wrong
     if re.search(r"float|number|scalar|second|\bs\b", kind):
         return "1.0"
     return f"_rng.normal(size={SAMPLES})"
@@ -201,15 +203,28 @@ def _with_gaps(values):
 '''
 
 
+@dataclass(frozen=True)
+class InputVariant:
+    """How a second set of sample inputs differs from the first: in what users vary and code often misses."""
+
+    gaps: bool = False  # NaN readings in the float arrays (not the time stamps)
+    float_rates: bool = False  # the sampling rate as the float 50.0 instead of the int 50
+
+    def describe(self) -> str:
+        parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
+            ["NaN readings, which the requirement says occur"] if self.gaps else [])
+        return "; ".join(parts)
+
+
 def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool = False,
-                   gaps: bool = False) -> str:
+                   variant: InputVariant = InputVariant()) -> str:
     """A cell that calls steps 1..i in order on sample inputs, checks the last step's outputs, prints their digest.
 
     The user's own function, when every input it takes is one the user described, is called directly,
     as the user (or a test) will call it; a broken earlier step it does not call is then no excuse.
     `call_last` calls the last step directly in any case: candidates for one function, one that uses
     the steps above and one that does not, then get the same inputs and their outputs can be compared.
-    `gaps` puts NaN readings into the float arrays (not the time stamps).
+    `variant` changes the inputs without a default in the signature (see InputVariant).
     """
     from .notebook import wiring_source
 
@@ -227,8 +242,12 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
 
     def sample(param: Param) -> str:
-        expression = defaults.get(param.name) or sample_expression(param)
-        return f"_with_gaps({expression})" if gaps and expression.startswith("_rng.normal(") else expression
+        if param.name in defaults:
+            return defaults[param.name]
+        expression = sample_expression(param)
+        if variant.float_rates and expression == _RATE:
+            return f"{_RATE}.0"
+        return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
 
     arguments = ", ".join(f"{name!r}: {sample(p)}" for name, p in inputs.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
@@ -315,9 +334,12 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     if harness.ok:
         digest = _FINGERPRINT_LINE.search(harness.stdout)
         passed = Validation("passed", fingerprint=digest.group(1) if digest else "")
-        direct = call_last or _inputs_from_requirement(steps)
-        if direct and steps[-1][1].signature.required and says_readings_can_be_nan(requirement):
-            return _validate_with_gaps(steps, passed, timeout, memory_mb, call_last)
+        last = steps[-1][1]
+        defaults = signature_defaults(last)
+        variant = InputVariant(gaps=says_readings_can_be_nan(requirement), float_rates=any(
+            sample_expression(p) == _RATE for p in last.inputs if p.name not in defaults))
+        if (call_last or _inputs_from_requirement(steps)) and last.signature.required and variant.describe():
+            return _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last)
         return passed
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
@@ -340,17 +362,17 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")
 
 
-def _validate_with_gaps(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation, timeout: float,
-                        memory_mb: int, call_last: bool) -> Validation:
-    """Run the user's function again with NaN readings in its float arrays, since the user says they occur.
+def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation,
+                               variant: InputVariant, timeout: float, memory_mb: int, call_last: bool) -> Validation:
+    """Run the user's function again on inputs that vary what users vary (a float rate, NaN readings).
 
-    A crash, a hang, an all-NaN result or a refusal of the NaN readings is a failure; a ValueError about
+    A crash, a hang, an all-NaN result or a refusal of NaN readings is a failure; a ValueError about
     something else (too few valid samples left) leaves the first run's verdict. The digest then covers
-    both runs, so the cross-check compares how versions treat the gaps too.
+    both runs, so the cross-check also compares how versions treat the second set.
     """
-    cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, gaps=True)]
+    cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, variant)]
     result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
-    where = "on sample inputs with NaN readings (the requirement says they occur)"
+    where = f"on a second set of sample inputs ({variant.describe()})"
     if result.status in ("timeout", "memory") or not result.cells:
         return Validation("failed", f"{where} it did not finish: {result.reason or result.status}")
     harness = result.cells[-1]
@@ -360,7 +382,7 @@ def _validate_with_gaps(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: 
         return Validation("passed", fingerprint=both)
     own_value_error = harness.error.startswith("ValueError") and not re.search(
         r"\[raised in |\[from an operation", harness.error)
-    if own_value_error and not re.search(r"nan|finite|missing|invalid", harness.error, re.I):
+    if own_value_error and not (variant.gaps and re.search(r"nan|finite|missing|invalid", harness.error, re.I)):
         return passed
     return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")

@@ -254,10 +254,25 @@ def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
     assert _run(spec, crashes).status == "passed", "no NaN in the requirement: one run on clean inputs"
     result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=crashes))],
                             timeout=5, requirement=GAPPY)
-    assert result.status == "failed" and "NaN readings (the requirement says they occur)" in result.problem
+    assert result.status == "failed" and "(NaN readings, which the requirement says occur)" in result.problem
     refuses = "import numpy as np\n\ndef smooth(x, n):\n    if np.isnan(x).any():\n        raise ValueError('NaN in x')\n    return 1\n"
     assert "NaN in x" in validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=refuses))],
                                         timeout=5, requirement=GAPPY).problem
+
+
+def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
+    spec = TaskSpec(task_id=1, target="Mean of the first 2 s.",
+                    signature=Signature(function_name="smooth", parameters=["x", "fs"], required=True),
+                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True),
+                            Param(name="fs", type="float, Hz", from_requirement=True)],
+                    outputs=[Param(name="level", type="float", from_requirement=True)])
+    slices = "import numpy as np\n\ndef smooth(x, fs):\n    return float(np.mean(x[: fs * 2]))\n"
+    result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=slices))], timeout=5)
+    assert result.status == "failed" and "the sampling rate as the float 50.0" in result.problem
+    assert "slice indices must be integers" in result.problem
+    rounds = slices.replace("fs * 2", "int(fs * 2)")
+    assert validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=rounds))],
+                          timeout=5).status == "passed"
 
 
 def test_nan_gaps_let_the_cross_check_tell_versions_that_ignore_them_from_those_that_do_not():
