@@ -21,6 +21,7 @@ import argparse
 import json
 import platform
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -87,7 +88,7 @@ def measure(size: str, stage: str, device: str, steps: int, tokens_per_batch: in
     tokens = sum(r["tokens"] for r in timed) / len(timed)
     full_steps = load_config(stage).optim.max_steps
     peak = (torch.cuda.max_memory_allocated() / 2**30 if device == "cuda"
-            else __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss / 2**20)
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
     return {
         "size": size, "stage": stage, "device": device, "tokens_per_batch": config.optim.tokens_per_batch,
         "grad_accum": config.optim.grad_accum,

@@ -167,8 +167,8 @@ def signature_parameter_names(signature: Signature) -> list[str]:
 _DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:,\s*[A-Za-z0-9_]+\s*)+\)")
 _UNIT = re.compile(r"(?:\bin |\()(m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°C|degC|Hz|kHz|metres|meters|seconds|ms|"
                    r"dBm|dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
-# A name followed straight by its unit is one quantity: "every dt seconds", "at fs Hz".
-_BARE_UNIT = re.compile(r"\s*(seconds|ms|milliseconds|metres|meters|Hz|kHz|dBm|degrees C|volts)\b")
+# A name followed straight by its unit is one quantity: "every dt seconds" (Hz has its own rule).
+_BARE_UNIT = re.compile(r"\s*(seconds|ms|milliseconds|metres|meters|dBm|degrees C|volts)\b")
 _ARRAY_WORDS = re.compile(r"\b(?:array|arrays|sequence|list|matrix|signal)\b|\b[123]-D\b", re.I)
 _AFTER_BREAK = re.compile(r";|\.\s|\.$|,(?![^()]*\))|\b(?:and|where|while|that|to|if|or|when)\b")
 _TOP_LEVEL_LIST = re.compile(r",\s*(?:and\s+)?(?![^()]*\))|\s+and\s+(?![^()]*\))")
@@ -284,8 +284,9 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     array", "a 1-D NumPy array x", "every dt seconds"), else from a sentence
     before the signature that names the data in the name's words ("CSI
     amplitude ... as a NumPy array of shape (n_samples, n_subcarriers)" for
-    `csi_amp`), for a shape, dimensionality, strings or a unit. The user's words beat the model's guess: a wrong shape in the spec
-    makes the code reject the real data.
+    `csi_amp`), for a shape, dimensionality, strings or a unit. The user's
+    words beat the model's guess: a wrong shape in the spec makes the code
+    reject the real data.
     """
     names = signature_parameter_names(signature)
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)

@@ -338,7 +338,8 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
         defaults = signature_defaults(last)
         variant = InputVariant(gaps=says_readings_can_be_nan(requirement), float_rates=any(
             sample_expression(p) == _RATE for p in last.inputs if p.name not in defaults))
-        if (call_last or _inputs_from_requirement(steps)) and last.signature.required and variant.describe():
+        varied = variant.gaps or variant.float_rates
+        if varied and last.signature.required and (call_last or _inputs_from_requirement(steps)):
             return _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last)
         return passed
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
@@ -349,7 +350,7 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if earlier and int(earlier.group(1)) < len(steps):
         return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}")
-    if harness.error.startswith("ValueError") and not re.search(r"\[raised in |\[from an operation", harness.error):
+    if _own_value_error(harness.error):
         if _inputs_from_requirement(steps) and not _NAMES_VALUE_ERROR.search(requirement):
             inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
             return Validation("failed", f"`{function}` rejected inputs that match the requirement ({inputs}; "
@@ -380,12 +381,16 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
         digest = _FINGERPRINT_LINE.search(harness.stdout)
         both = hashlib.sha1(f"{passed.fingerprint} {digest.group(1) if digest else ''}".encode()).hexdigest()[:16]
         return Validation("passed", fingerprint=both)
-    own_value_error = harness.error.startswith("ValueError") and not re.search(
-        r"\[raised in |\[from an operation", harness.error)
-    if own_value_error and not (variant.gaps and re.search(r"nan|finite|missing|invalid", harness.error, re.I)):
+    refuses_gaps = variant.gaps and re.search(r"nan|finite|missing|invalid", harness.error, re.I)
+    if _own_value_error(harness.error) and not refuses_gaps:
         return passed
     return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")
+
+
+def _own_value_error(error: str) -> bool:
+    """A ValueError from the step's own `raise`, not from inside a library or an operation."""
+    return error.startswith("ValueError") and not re.search(r"\[raised in |\[from an operation", error)
 
 
 def _failing_line(error: str, source: str, cell: int | None) -> str:
