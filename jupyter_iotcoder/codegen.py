@@ -20,6 +20,7 @@ import sys
 import time
 import tokenize
 import warnings
+from dataclasses import replace
 from typing import Callable
 
 from pyflakes.checker import Checker
@@ -32,7 +33,7 @@ from .prompts import render
 from .runtime import ChatRequest
 from .schema import CodeModule, Signature, StageStats, Task, TaskList, TaskSpec
 from .requirement import signature_parameter_names
-from .validate import Validation, validate_steps
+from .validate import Validation, Validator, validate_steps
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n")
 
@@ -582,14 +583,17 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
                       title=task.title, description=task.description, spec=spec.markdown(),
                       signature=spec.signature.render(), earlier=earlier_functions(earlier, broken),
                       users_function=users_function)
+    return ({"role": "system", "content": render("codegen.system.md")},
+            {"role": "user", "content": _with_problem(user, problem, previous_code)})
+
+
+def _with_problem(user: str, problem: str, previous_code: str) -> str:
+    """The user turn after a failed attempt: with the code to repair it, without it to write it again."""
     if problem and previous_code:
-        user += "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
-    elif problem:
-        user += "\n\n" + render("codegen.retry.md", problem=problem)
-    return ({"role": "system", "content": render("codegen.system.md")}, {"role": "user", "content": user})
-
-
-Validator = Callable[[CodeModule], Validation]
+        return user + "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
+    if problem:
+        return user + "\n\n" + render("codegen.retry.md", problem=problem)
+    return user
 
 
 def _score(problems: list[str], validation: Validation | None) -> int:
@@ -616,13 +620,17 @@ def _repairable(problems: list[str], finish_reason: str, repairing: bool) -> boo
     return not problems[0].startswith("it does not parse")
 
 
+Prompt = Callable[[str, str], tuple[dict, ...]]  # (problem, previous code) -> chat messages
+
+
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
                     config: GenerationConfig, validator: Validator | None = None,
-                    broken: list[TaskSpec] = ()) -> CodeModule:
+                    broken: list[TaskSpec] = (), prompt: Prompt | None = None, label: str = "") -> CodeModule:
     """Write a module; regenerate while static checks fail, repair while it fails on sample inputs.
 
     `earlier` are the working steps above it, which it may call; `broken` those whose module failed its
-    checks, which it must not call (their names count as undefined).
+    checks, which it must not call (their names count as undefined). `prompt` replaces the step's code
+    prompt (the whole-requirement alternatives use it); `label` is added to the progress messages.
 
     Fresh attempts are bounded by `config.code_attempts`; repairs (with a validator: code that fails on
     sample inputs, or parses but fails a static check) by `config.repair_attempts` and `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
@@ -635,11 +643,13 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
     while True:
         attempt = len(log) + 1
         if previous_code:
-            caller.notify(f"repairing step {task.id} (attempt {repairs}/{config.repair_attempts})")
+            caller.notify(f"repairing step {task.id}{label} (attempt {repairs}/{config.repair_attempts})")
         else:
-            caller.notify(f"writing code for step {task.id}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+            caller.notify(f"writing code for step {task.id}{label}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+        messages = (prompt(problem, previous_code) if prompt
+                    else codegen_messages(task, tasks, spec, earlier, problem, previous_code, broken))
         request = ChatRequest(
-            messages=codegen_messages(task, tasks, spec, earlier, problem, previous_code, broken),
+            messages=messages,
             max_tokens=config.limits.code_tokens,
             temperature=config.temperature if attempt == 1 else max(config.temperature, 0.5),
             seed=config.seed + attempt - 1,
@@ -654,7 +664,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
                             explanation=explain(code, spec), attempts=attempt, problems=problems)
         validation = None
         if not problems and validator is not None:
-            caller.notify(f"validating step {task.id}")
+            caller.notify(f"validating step {task.id}{label}")
             validation = validator(module)
             if validation.status == "failed":
                 problems = [f"on sample inputs, {validation.problem}"]
@@ -710,10 +720,8 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     module = generate_module(task, tasks, spec, working, step_caller, config,
                              validator if config.validate else None, broken)
     if config.validate and config.alternatives and spec.signature.required and i == len(tasks.tasks) - 1:
-        def write_alternative(number: int) -> CodeModule:
-            step_caller.notify(f"writing step {task.id} again from the whole requirement "
-                               f"({number}/{config.alternatives})")
-            return alternative_module(task, tasks, spec, step_caller, config, number)
+        def write_alternative(number: int, validator: Validator) -> CodeModule:
+            return alternative_module(task, tasks, spec, step_caller, config, number, validator)
 
         module = choose_users_function(module, accepted, task, spec, write_alternative, config, validation_stats,
                                        tasks.requirement)
@@ -721,21 +729,22 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
 
 
 def alternative_module(task: Task, tasks: TaskList, spec: TaskSpec, caller: StageCaller, config: GenerationConfig,
-                       number: int) -> CodeModule:
-    """The user's function written in one go from the requirement, with the same fixes and checks as a step.
+                       number: int, validator: Validator) -> CodeModule:
+    """The user's function written in one go from the requirement, checked like a step and repaired once.
 
-    Sampled warmer than a step and with its own seed, so that alternatives are independent attempts.
+    Sampled warmer than a step and with its own seed, so that alternatives are independent attempts;
+    one repair (not the step's two, and no fresh retry) keeps the cost of each alternative to at most
+    two model calls, while a version that crashed on sample inputs still gets a chance to take part.
     """
-    request = ChatRequest(messages=whole_requirement_messages(tasks.requirement, spec.signature),
-                          max_tokens=config.limits.code_tokens, temperature=max(config.temperature, 0.5),
-                          seed=config.seed + 1000 + number)
-    answer = caller.call(request, until=closed_code_block)
-    code, fixed = fix_automatically(extract_code(answer.text), spec, frozenset(), tasks.requirement)
-    problems = check_module(code, spec)
-    log = {"alternative": number, "problems": problems, "fixed": fixed, "tokens": answer.tokens,
-           "seconds": round(answer.seconds, 2)}
-    return CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
-                      explanation=explain(code, spec), problems=problems, attempt_log=[log])
+    def prompt(problem: str, previous_code: str) -> tuple[dict, ...]:
+        system, user = whole_requirement_messages(tasks.requirement, spec.signature)
+        return system, {**user, "content": _with_problem(user["content"], problem, previous_code)}
+
+    settings = replace(config, seed=config.seed + 1000 + number, temperature=max(config.temperature, 0.5),
+                       code_attempts=1, repair_attempts=min(config.repair_attempts, 1))
+    module = generate_module(task, tasks, spec, [], caller, settings, validator, prompt=prompt,
+                             label=f" again from the whole requirement ({number}/{config.alternatives})")
+    return module.model_copy(update={"attempt_log": [{"alternative": number, **entry} for entry in module.attempt_log]})
 
 
 def _works(module: CodeModule) -> bool:

@@ -4,8 +4,8 @@ Validation checks types, sizes and crashes, but not values: on the 1.5B most
 final steps that passed validation still returned wrong numbers
 (bench/results/iot-1.5b-s8-heldout). Independent candidates give the missing
 value oracle. The pipeline's module and a few modules written from the whole
-requirement (another prompt, other seeds) run on the same sample inputs; the
-outputs are compared by digest, and the module in the largest group of
+requirement (another prompt, other seeds, each repaired once when it fails)
+run on the same sample inputs; the outputs are compared by digest, and the module in the largest group of
 agreeing, validated candidates wins (as in CodeT and MBR-exec). The
 pipeline's module wins ties, so the notebook keeps its steps unless the
 others outvote it.
@@ -22,6 +22,7 @@ from .schema import CodeModule, StageStats, Task, TaskSpec
 from .validate import Validation, validate_steps
 
 Step = tuple[Task, TaskSpec, CodeModule]
+Validator = Callable[[CodeModule], Validation]
 
 
 @dataclass(frozen=True)
@@ -68,30 +69,38 @@ def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> s
 
 
 def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, spec: TaskSpec,
-                          write_alternative: Callable[[int], CodeModule], config: GenerationConfig,
+                          write_alternative: Callable[[int, Validator], CodeModule], config: GenerationConfig,
                           validation_stats: StageStats, requirement: str = "") -> CodeModule:
     """`module`, or an alternative that more candidates agree with on sample inputs; the choice is logged.
 
-    `earlier` are the working steps above, which `module` may call; `write_alternative(n)` writes the
-    n-th alternative (1-based), which calls none of them.
+    `earlier` are the working steps above, which `module` may call; `write_alternative(n, validator)`
+    writes the n-th alternative (1-based), which calls none of them, and may run `validator` on its
+    attempts to repair them (each code is run once: the comparison reuses the result).
     """
+    seen: dict[tuple[str, ...], Validation] = {}
 
     def run(steps: list[Step]) -> Validation:
         if steps[-1][2].problems:
             return Validation("failed", steps[-1][2].problems[0])
-        started = time.perf_counter()
-        outcome = validate_steps(steps, timeout=config.sandbox_timeout_s, call_last=True, requirement=requirement)
-        validation_stats.seconds += time.perf_counter() - started
-        validation_stats.calls += 1
-        return outcome
+        key = tuple(step_module.code for _, _, step_module in steps)
+        if key not in seen:
+            started = time.perf_counter()
+            seen[key] = validate_steps(steps, timeout=config.sandbox_timeout_s, call_last=True,
+                                       requirement=requirement)
+            validation_stats.seconds += time.perf_counter() - started
+            validation_stats.calls += 1
+        return seen[key]
+
+    def run_alone(candidate: CodeModule) -> Validation:
+        return run([(task, spec, candidate)])
 
     candidates = [Candidate(module, run(earlier + [(task, spec, module)]), "pipeline")]
     for number in range(1, config.alternatives + 1):
-        alternative = write_alternative(number)
-        candidates.append(Candidate(alternative, run([(task, spec, alternative)]), "whole requirement"))
+        alternative = write_alternative(number, run_alone)
+        candidates.append(Candidate(alternative, run_alone(alternative), "whole requirement"))
     chosen, agreeing = pick(candidates)
     summary = {"selection": [{"origin": c.origin, "validation": c.validation.status, "note": c.validation.problem[:300],
-                              "outputs": c.validation.fingerprint} for c in candidates],
+                              "outputs": c.validation.fingerprint, "code": c.module.code} for c in candidates],
                "chosen": chosen, "agreeing": agreeing}
     log = module.attempt_log + [entry for c in candidates[1:] for entry in c.module.attempt_log] + [summary]
     update = {"attempt_log": log, "agreement": agreement_note(candidates, chosen, agreeing)}

@@ -192,7 +192,8 @@ def _described_type(phrase: str) -> str | None:
     dims = _DIMS.search(phrase)
     if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
         return None  # a structure the sample synthesiser cannot build from words; the annotation or model says more
-    if _ARRAY_WORDS.search(phrase) or (dims and phrase.lstrip().startswith("(")):
+    shaped = dims and (phrase.lstrip().startswith("(") or re.search(r"\bshape\s*$", phrase[: dims.start()]))
+    if _ARRAY_WORDS.search(phrase) or shaped:
         if re.search(r"\bstr(?:ing)?s?\b", phrase):
             return "list[str], length n_samples"
         if dims:

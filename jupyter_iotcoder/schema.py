@@ -36,7 +36,7 @@ class Param(BaseModel):
     # The type comes from the user's own words or annotation, not the model's guess: the validator may
     # then treat a step's refusal of inputs built from it as a bug rather than a careful check, and it
     # checks the user's function's outputs only against such types.
-    from_requirement: bool = Field(default=False, exclude=True)
+    from_requirement: bool = False
 
     def markdown(self) -> str:
         text = f"- `{self.name}` ({self.type})"

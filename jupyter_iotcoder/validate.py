@@ -28,6 +28,7 @@ import ast
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from .requirement import parameter_parts
 from .sandbox import run_cells
@@ -65,6 +66,9 @@ class Validation:
     status: str  # "passed" | "inconclusive" | "failed"
     problem: str = ""
     fingerprint: str = ""  # a digest of the outputs (rounded to 4 significant digits), set when it passed
+
+
+Validator = Callable[[CodeModule], Validation]  # runs one version of a step on sample inputs
 
 
 def _shape(param_type: str) -> tuple[int, ...]:

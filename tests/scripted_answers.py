@@ -52,7 +52,7 @@ def count_steps(acc, fs):
 ```'''
 
 REQUIREMENT = ("Count steps from a wrist-worn 3-axis accelerometer at 50 Hz; "
-               "write count_steps(acc, fs) returning the number of steps.")
+               "write count_steps(acc, fs) for acc of shape (n_samples, 3) in m/s^2, returning the number of steps.")
 
 
 # The user's function written again from the whole requirement (GenerationConfig.alternatives, with validation):

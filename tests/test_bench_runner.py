@@ -68,6 +68,42 @@ def test_the_repair_config_records_how_the_users_function_was_chosen(tmp_path):
     assert runtime.queue == [] and row["steps"][0]["selection"] is None
     selection = row["steps"][1]["selection"]
     assert [c["origin"] for c in selection["selection"]] == ["pipeline", "whole requirement", "whole requirement"]
+    assert row["passed"] and row["versions_passed"] == [True, True, True]
+
+
+def test_each_compared_version_is_tested_in_the_chosen_ones_cell(tmp_path):
+    wrong_alternative = WRONG.replace("count_steps(acc, fs)", "count_steps(acc, fs)")
+    runtime = ScriptedRuntime(full_run()[:-2] + [RIGHT, wrong_alternative])
+    _run(tmp_path, runtime, ["pipeline+repair"]).run(progress=False)
+    (row,) = load_samples(tmp_path / "samples.jsonl")
+    assert runtime.queue == []
+    assert row["versions_passed"][1:] == [True, False]
+    assert row["versions_passed"][row["steps"][1]["selection"]["chosen"]] == row["passed"]
+
+
+def test_the_report_counts_samples_where_some_version_passes_beside_the_chosen_one():
+    base = {"config": "pipeline+repair", "category": "signal processing", "status": "failed", "reason": "",
+            "plan_ok": True, "plan_score": 1.0, "cells_total": 1, "cells_ok": 1, "gen_seconds": 10.0, "tokens": 1,
+            "exec_peak_rss_mb": 1.0}
+
+    def compared(passed: list[bool], outputs: list[str], chosen: int) -> dict:
+        versions = [{"origin": "x", "validation": "passed" if digest else "failed", "outputs": digest, "code": ""}
+                    for digest in outputs]
+        return {"passed": passed[chosen], "versions_passed": passed,
+                "steps": [{"selection": {"selection": versions, "chosen": chosen}}]}
+
+    rows = [{**base, "task_id": "a", **compared([False, True, True], ["p", "q", "q"], 1)},
+            {**base, "task_id": "b", **compared([True, False, True], ["p", "", "r"], 0)},
+            {**base, "task_id": "c", **compared([False, False, False], ["p", "s", "s"], 1)},
+            {**base, "task_id": "d", "passed": False, "versions_passed": None, "steps": []}]
+    summary = summarize(rows)
+    assert summary["pipeline+repair"]["versions"] == {
+        "samples": 3, "versions_per_sample": 3.0, "any_passed": 2, "chosen_passed": 2,
+        # k=0 keeps every pipeline version (1 passes); with one alternative the tie keeps them too; the second
+        # alternative outvotes the pipeline's version on a (right) and c (wrong)
+        "chosen_passed_with_alternatives": {0: 1, 1: 1, 2: 2}}
+    table = markdown(summary)
+    assert "| pipeline+repair | 3 | 3.0 | 2 | 2 |" in table and "pipeline+repair: k=0: 1, k=1: 1, k=2: 2" in table
 
 
 def test_report_has_a_row_per_config_and_a_chart(tmp_path):
@@ -139,6 +175,13 @@ def test_a_sample_is_cached_per_adapter_and_task_cap_so_new_adapters_are_measure
     assert key("pipeline", STEP_TASK.id, 0) == retrained.key("pipeline", STEP_TASK.id, 0)  # no adapter in it
     assert key("pipeline", STEP_TASK.id, 0) != other_cap.key("pipeline", STEP_TASK.id, 0)
     assert key("direct", STEP_TASK.id, 0) == other_cap.key("direct", STEP_TASK.id, 0)  # no plan in it
+    more_versions = BenchRun(None, "scripted", ["direct", "pipeline+repair"], tasks, tmp_path,
+                             generation=GenerationConfig(max_tasks=3, alternatives=4))
+    two_versions = BenchRun(None, "scripted", ["direct", "pipeline+repair"], tasks, tmp_path,
+                            generation=GenerationConfig(max_tasks=3, alternatives=2))
+    assert more_versions.key("pipeline+repair", STEP_TASK.id, 0).endswith("|alternatives=4")
+    assert "alternatives" not in two_versions.key("pipeline+repair", STEP_TASK.id, 0)  # the keys of older runs
+    assert more_versions.key("direct", STEP_TASK.id, 0) == two_versions.key("direct", STEP_TASK.id, 0)
     run.samples_file.write_text("".join(json.dumps({"key": k}) + "\n" for k in run.keys()))
     assert run.pending() == []
     assert [c for c, _, _ in retrained.pending()] == ["pipeline+lora"]

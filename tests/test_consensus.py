@@ -52,19 +52,20 @@ def test_outputs_that_agree_to_four_digits_share_a_digest_whatever_their_contain
 
 def test_the_pipelines_wrong_function_is_outvoted_by_two_agreeing_alternatives():
     written = iter([RIGHT, RIGHT_AS_LIST])
-    chosen = choose_users_function(_module(WRONG), [], TASK, SPEC, lambda n: _module(next(written)),
+    chosen = choose_users_function(_module(WRONG), [], TASK, SPEC, lambda n, validator: _module(next(written)),
                                    GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
     assert chosen.code.strip() == RIGHT.strip() and chosen.validation == "passed"
     assert "2 of 3" in chosen.agreement and "does not call the steps above" in chosen.agreement
     summary = chosen.attempt_log[-1]
     assert summary["chosen"] == 1 and [c["origin"] for c in summary["selection"]] == [
         "pipeline", "whole requirement", "whole requirement"]
+    assert [c["code"] for c in summary["selection"]] == [WRONG, RIGHT, RIGHT_AS_LIST]
 
 
 def test_a_pipeline_function_that_fails_validation_gives_way_to_a_lone_validated_alternative():
     written = iter(["def centre(x):\n    return undefined_name\n", RIGHT])
     chosen = choose_users_function(_module("def centre(x):\n    return x[10**9]\n"), [], TASK, SPEC,
-                                   lambda n: _module(next(written)),
+                                   lambda n, validator: _module(next(written)),
                                    GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
     assert chosen.code.strip() == RIGHT.strip() and chosen.agreement.startswith("*Rewritten")
     assert [c["validation"] for c in chosen.attempt_log[-1]["selection"]] == ["failed", "failed", "passed"]
@@ -72,7 +73,7 @@ def test_a_pipeline_function_that_fails_validation_gives_way_to_a_lone_validated
 
 def test_a_lone_disagreeing_pipeline_function_is_kept_and_flagged_for_review():
     written = iter([WRONG.replace("* 2", "* 3"), "def centre(x):\n    return undefined_name\n"])
-    chosen = choose_users_function(_module(RIGHT), [], TASK, SPEC, lambda n: _module(next(written)),
+    chosen = choose_users_function(_module(RIGHT), [], TASK, SPEC, lambda n, validator: _module(next(written)),
                                    GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
     assert chosen.code.strip() == RIGHT.strip()
     assert chosen.agreement.startswith("*Not confirmed") and chosen.attempt_log[-1]["agreeing"] == 1
@@ -97,3 +98,30 @@ def test_without_alternatives_or_validation_the_step_is_written_once():
         tasks = TaskList(requirement=REQUIREMENT, tasks=[TASK])
         module = codegen_step(tasks, [SPEC], [], StageCaller(runtime, "codegen", StageStats()), config, StageStats())
         assert len(runtime.history) == 1 and module.agreement == ""
+
+
+def test_an_alternative_that_crashes_on_sample_inputs_is_repaired_once_and_then_takes_part():
+    crashing = "import numpy as np\n\ndef centre(x):\n    return np.asarray(x)[10**9]\n"
+    runtime = ScriptedRuntime([f"```python\n{WRONG}```", f"```python\n{crashing}```", f"```python\n{RIGHT}```",
+                               f"```python\n{RIGHT_AS_LIST}```"])
+    tasks = TaskList(requirement=REQUIREMENT, tasks=[TASK])
+    caller = StageCaller(runtime, "codegen", StageStats())
+    module = codegen_step(tasks, [SPEC], [], caller, GenerationConfig(alternatives=2, sandbox_timeout_s=10),
+                          StageStats())
+    assert len(runtime.history) == 4
+    repair_prompt = runtime.history[2].messages[1]["content"]
+    assert REQUIREMENT in repair_prompt and "10**9" in repair_prompt and "IndexError" in repair_prompt
+    assert module.code.strip() == RIGHT.strip() and "2 of 3" in module.agreement
+    first_alternative = [e for e in module.attempt_log if e.get("alternative") == 1]
+    assert [e["validation"] for e in first_alternative] == ["failed", "passed"]
+
+
+def test_an_alternative_gets_one_repair_at_most_and_a_failing_one_has_no_vote():
+    crashing = "import numpy as np\n\ndef centre(x):\n    return np.asarray(x)[10**9]\n"
+    runtime = ScriptedRuntime([f"```python\n{RIGHT}```"] + [f"```python\n{crashing}```"] * 4)
+    tasks = TaskList(requirement=REQUIREMENT, tasks=[TASK])
+    module = codegen_step(tasks, [SPEC], [], StageCaller(runtime, "codegen", StageStats()),
+                          GenerationConfig(alternatives=2, repair_attempts=3, sandbox_timeout_s=10), StageStats())
+    assert len(runtime.history) == 5
+    assert module.code.strip() == RIGHT.strip()
+    assert [c["validation"] for c in module.attempt_log[-1]["selection"]] == ["passed", "failed", "failed"]

@@ -166,6 +166,14 @@ def test_requirement_types_reads_the_words_next_to_each_name():
     assert types == {"acc": "np.ndarray, shape (N, C)", "labels": "list[str], length n_samples", "fs": "float, Hz"}
 
 
+def test_requirement_types_read_an_array_from_of_shape_without_the_word_array():
+    types = _types("Write fold(W, b) where W has shape (n_in, n_out) and b is a bias, for acc of shape (n, 3).")
+    assert types == {"W": "np.ndarray, shape (n_in, n_out)"}
+    assert _types("Write count_steps(acc, fs) for acc of shape (n_samples, 3) in m/s^2.") == {
+        "acc": "np.ndarray, shape (n_samples, 3), m/s^2"}
+    assert _types("Write f(x, k) where x holds (min, max) readings.") == {}  # a bracket pair alone is no shape
+
+
 def test_requirement_types_reads_a_noun_phrase_before_the_name():
     assert _types("Write lowpass(x, cutoff) for a 1-D NumPy array x of volts.") == {
         "x": "np.ndarray, shape (n_samples,)"}

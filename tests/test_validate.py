@@ -325,7 +325,8 @@ def test_repair_loop_stops_at_its_budget_and_marks_the_step():
 def test_a_step_that_still_calls_a_broken_earlier_step_is_asked_again():
     answers = full_run()
     answers[5:7] = [BROKEN_1] * 3 + [CODE_2] * 3
-    result = generate(REQUIREMENT, ScriptedRuntime(answers), GenerationConfig(repair_attempts=2, code_attempts=1))
+    result = generate(REQUIREMENT, ScriptedRuntime(answers),
+                      GenerationConfig(repair_attempts=2, code_attempts=1, alternatives=0))
     assert "it uses the undefined name `acceleration_magnitude`" in result.modules[1].problems
 
 

@@ -15,6 +15,7 @@ from .tasks import interleave_categories
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..config import GenerationConfig
     from .runner import CONFIGS
 
     parser.add_argument("--suite", choices=["iot", "sensors", "humaneval", "plans"], default="iot",
@@ -33,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-tasks", type=int, default=4, help="pipeline decomposition size")
+    parser.add_argument("--alternatives", type=int, default=GenerationConfig.alternatives,
+                        help="+repair configurations: versions of the user's function written again from the "
+                             "whole requirement for the cross-check")
     parser.add_argument("--quick", action="store_true", help="one task per category: a smoke check")
     parser.add_argument("--per-category", type=int, default=None,
                         help="the first N tasks of each category (tasks run category by category in turn)")
@@ -83,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
     adapters, adapters_id = shipped_adapters(resolved.name)
     started = time.perf_counter()
     bench = BenchRun(None, model_id, configs, tasks, args.out, samples=args.samples, seed=args.seed,
-                     temperature=args.temperature, generation=GenerationConfig(max_tasks=args.max_tasks),
-                     adapters_id=adapters_id)
+                     temperature=args.temperature, adapters_id=adapters_id,
+                     generation=GenerationConfig(max_tasks=args.max_tasks, alternatives=args.alternatives))
     if not args.report_only:
         bench.runtime = load_runtime(args.model, RuntimeConfig(seed=args.seed, n_threads=args.threads, adapters="all"))
         if "pipeline+lora" in configs and not bench.runtime.adapters():
@@ -98,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         "model": {"name": resolved.name, "path": str(resolved.path),
                   "sha256": resolved.entry.sha256 if resolved.entry else None},
         "seed": args.seed, "temperature": args.temperature, "samples_per_task": args.samples,
-        "max_tasks": args.max_tasks, "adapters": {stage: path.name for stage, path in adapters.items()},
+        "max_tasks": args.max_tasks, "alternatives": args.alternatives, "adapters": {stage: path.name for stage, path in adapters.items()},
         "adapters_id": bench.adapters_id, "machine": _machine(),
         "copilot_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "wall_seconds": time.perf_counter() - started, "summary": summary,

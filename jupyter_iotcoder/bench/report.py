@@ -51,8 +51,38 @@ def summarize(samples: list[dict]) -> dict:
             "tokens_per_second": sum(r["tokens"] for r in rows) / gen_seconds if gen_seconds else None,
             "exec_peak_rss_mb": max((r["exec_peak_rss_mb"] or 0.0) for r in rows),
             "failure_reasons": _top_reasons(rows),
+            "versions": _versions(rows),
         }
     return summary
+
+
+def _versions(rows: list[dict]) -> dict | None:
+    """For cross-checked samples: how often some compared version of the user's function passes the test,
+    and how often the chosen one does (the gap is what a better choice would gain)."""
+    compared = [r for r in rows if r.get("versions_passed")]
+    if not compared:
+        return None
+    most = max(len(r["versions_passed"]) for r in compared) - 1
+    return {"samples": len(compared), "versions_per_sample": _mean(len(r["versions_passed"]) for r in compared),
+            "any_passed": sum(any(r["versions_passed"]) for r in compared),
+            "chosen_passed": sum(r["passed"] for r in compared),
+            "chosen_passed_with_alternatives": {k: sum(_replayed_choice_passes(r, k) for r in compared)
+                                                for k in range(most + 1)}}
+
+
+def _replayed_choice_passes(row: dict, alternatives: int) -> bool:
+    """Whether the test passes for the version the cross-check would have chosen from the pipeline's version
+    and only the first `alternatives` alternatives. Exact, not a simulation: alternative n is written the
+    same way (prompt, seed) whatever the number of alternatives, and its validation does not depend on it."""
+    from ..consensus import Candidate, pick
+    from ..schema import CodeModule
+    from ..validate import Validation
+
+    selection = row["steps"][-1]["selection"]["selection"][: alternatives + 1]
+    candidates = [Candidate(CodeModule(task_id=1, function_name="f", code=v["code"]),
+                            Validation(v["validation"], fingerprint=v["outputs"]), v["origin"]) for v in selection]
+    chosen, _ = pick(candidates)
+    return row["versions_passed"][chosen]
 
 
 def _top_reasons(rows: list[dict], limit: int = 5) -> dict[str, int]:
@@ -74,6 +104,17 @@ def markdown(summary: dict) -> str:
         lines.append(f"| {config} | {s['tasks']} | {s['samples']} | {_fmt(s['pass@1'])} | {_fmt(s['pass@5'])} "
                      f"| {_fmt(s['plan_format_ok'])} | {_fmt(s['plan_score'])} | {_fmt(s['steps_run_ok'])} "
                      f"| {_fmt(s['seconds_per_sample'], 1)} | {_fmt(s['tokens_per_second'], 1)} |")
+    compared = {config: s["versions"] for config, s in summary.items() if s.get("versions")}
+    if compared:
+        lines += ["", "Versions of the user's function compared by the cross-check (the task's test run on each):", "",
+                  "| configuration | samples | versions per sample | some version passes | the chosen one passes |",
+                  "|" + " --- |" * 5]
+        lines += [f"| {config} | {v['samples']} | {v['versions_per_sample']:.1f} | {v['any_passed']} "
+                  f"| {v['chosen_passed']} |" for config, v in compared.items()]
+        lines += ["", "Samples whose chosen version passes, had only the first k alternatives been compared "
+                      "(k = 0: the pipeline's version, validated and repaired, alone):", ""]
+        lines += [f"- {config}: " + ", ".join(f"k={k}: {n}" for k, n in v["chosen_passed_with_alternatives"].items())
+                  for config, v in compared.items()]
     categories = [c for c in CATEGORIES if any(c in s["per_category_pass@1"] for s in summary.values())]
     lines += ["", "pass@1 per category:", "", "| category | " + " | ".join(summary) + " |",
               "|" + " --- |" * (len(summary) + 1)]

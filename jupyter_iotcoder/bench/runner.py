@@ -26,6 +26,8 @@ from .metrics import plan_score
 from .tasks import BenchTask
 
 DIRECT_SYSTEM = "You are a helpful coding assistant. Answer with Python code in one ```python block."
+# Runs before `--alternatives` existed used 2 and have no alternatives in their keys; other numbers are keyed.
+KEYLESS_ALTERNATIVES = 2
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ class BenchRun:
             key += f"|max_tasks={self.generation.max_tasks}"
         if CONFIGS[config].adapters and self.adapters_id:
             key += f"|adapters={self.adapters_id}"
+        if CONFIGS[config].validate and self.generation.alternatives != KEYLESS_ALTERNATIVES:
+            key += f"|alternatives={self.generation.alternatives}"
         return key
 
     def keys(self) -> set[str]:
@@ -209,14 +213,40 @@ class BenchRun:
             exec_seconds, exec_rss = result.seconds, result.peak_rss_mb
         else:
             status, reason, cells_ok, exec_seconds, exec_rss = "no-code", candidate.error, 0, 0.0, 0.0
+        versions = self._versions_passed(candidate, task, status == "passed")
         return {
             "key": key, "config": config, "model": self.model_id, "task_id": task.id, "category": task.category,
             "sample": sample, "passed": status == "passed", "status": status, "reason": reason[:500],
             "cells_total": len(candidate.cells), "cells_ok": cells_ok, "gen_seconds": round(candidate.seconds, 3),
             "tokens": candidate.tokens, "plan_ok": candidate.plan_ok, "plan_score": candidate.plan_score,
             "n_steps": candidate.n_steps, "exec_seconds": round(exec_seconds, 3), "exec_peak_rss_mb": exec_rss,
-            "cells": candidate.cells, "steps": candidate.steps,
+            "cells": candidate.cells, "steps": candidate.steps, "versions_passed": versions,
         }
+
+    def _versions_passed(self, candidate: Candidate, task: BenchTask, chosen_passed: bool) -> list[bool] | None:
+        """Whether the task's test passes with each compared version of the user's function in its cell.
+
+        Separates generation from selection: a task none of whose versions passes needs better versions,
+        one where another version passes needed a better choice. None without a comparison.
+        """
+        selection = candidate.steps[-1].get("selection") if candidate.steps else None
+        if not selection or not all("code" in version for version in selection["selection"]):
+            return None
+        versions = [version["code"] for version in selection["selection"]]
+        chosen = versions[selection["chosen"]].rstrip("\n")
+        if chosen not in candidate.cells:
+            return None
+        at = candidate.cells.index(chosen)
+        passed = []
+        for code in versions:
+            if code.rstrip("\n") == chosen:
+                passed.append(chosen_passed)
+                continue
+            cells = candidate.cells[:at] + [code.rstrip("\n")] + candidate.cells[at + 1:]
+            result = run_cells(cells, test_code=task.test, entry_point=task.entry_point, timeout=task.timeout,
+                               memory_mb=self.memory_mb)
+            passed.append(result.status == "passed")
+        return passed
 
     def run(self, progress: bool = True) -> int:
         """Generate and score every pending sample; returns how many were added."""
