@@ -106,19 +106,23 @@ class StageCaller:
         """A schema-constrained call whose answer is parsed and validated; retried with a new seed.
 
         Sampling uses the schema without string-length limits (see `sampling_schema`); the answer
-        is still validated against the full schema.
+        is still validated against the full schema. An answer cut off at its token cap is retried
+        with twice the cap: a signature of six parameters needs a longer spec than the cap allows.
         """
         schema = request.json_schema
         problem = ""
+        max_tokens = request.max_tokens
         for attempt in range(retries + 1):
             seed = None if request.seed is None else request.seed + attempt
-            answer = self.call(replace(request, seed=seed, json_schema=sampling_schema(schema)))
+            answer = self.call(replace(request, seed=seed, max_tokens=max_tokens, json_schema=sampling_schema(schema)))
             try:
                 data = clip_to_schema(json.loads(answer.text), schema)
                 jsonschema.validate(data, schema)
                 return data
             except json.JSONDecodeError as exc:
                 problem = f"not valid JSON ({exc.msg}; finish: {answer.finish_reason})"
+                if answer.finish_reason == "length":
+                    max_tokens *= 2
             except jsonschema.ValidationError as exc:
                 problem = f"does not match its schema: {exc.message}"
         raise GenerationError(f"the {self.stage} model's answer {problem}")

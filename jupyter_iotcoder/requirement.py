@@ -89,7 +89,9 @@ def with_available_data(requirement: str, datasets: tuple[str, ...]) -> str:
 
 # ------------------------------------------------------------------ what the requirement fixes
 
-_CALL = re.compile(r"(?:\bdef\s+)?\b([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)(\s*->\s*[A-Za-z_][\w\[\], .|]*)?")
+# name(params) -> returns; a parameter's default may hold one level of brackets: start=(0.0, 0.0)
+_CALL = re.compile(r"(?:\bdef\s+)?\b([A-Za-z_][A-Za-z0-9_]*)\(((?:[^()]|\([^()]*\))*)\)"
+                   r"(\s*->\s*[A-Za-z_][\w\[\], .|]*)?")
 
 
 def _param_source(arg: ast.arg, default: ast.expr | None, prefix: str = "") -> str:
@@ -290,8 +292,8 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     reject the real data.
     """
     names = signature_parameter_names(signature)
-    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
-    end = requirement.find(")", call.end()) if call else -1
+    call = next((m for m in _CALL.finditer(requirement) if m.group(1) == signature.function_name), None)
+    end = call.end(2) if call else -1
     if end < 0:
         return {name: kind for name in names if name not in _ENGLISH
                 and (kind := _mentioned_type(requirement, name, names))}

@@ -123,6 +123,14 @@ def test_find_required_signature_keeps_a_subscripted_return_before_a_comma():
     assert (sig.function_name, sig.parameters, sig.returns) == ("peaks", ["sig", "fs"], "list[int]")
 
 
+def test_find_required_signature_reads_a_default_that_holds_brackets():
+    requirement = ("Write pdr_track(acc_max, acc_min, headings_deg, k=0.48, start=(0.0, 0.0)) that accumulates "
+                   "the steps, returning an (N + 1, 2) NumPy array of positions in metres.")
+    sig = find_required_signature(requirement)
+    assert sig.parameters == ["acc_max", "acc_min", "headings_deg", "k=0.48", "start=(0.0, 0.0)"]
+    assert described_return(requirement, sig) == "np.ndarray"  # read after the whole signature
+
+
 def test_find_required_signature_ignores_prose_in_parentheses():
     assert find_required_signature("Read the accelerometer (IMU) and the gyroscope (3 axes) at 50 Hz.") is None
 

@@ -197,3 +197,20 @@ def test_invalid_target_answer_is_retried(bad):
     specs, runtime = run([bad, TARGET_1, IO_1, TARGET_2, IO_2])
     assert specs[0].function_name == "acceleration_magnitude"
     assert [r.seed for r in runtime.history[:2]] == [0, 1]
+
+
+def test_a_spec_cut_off_at_its_token_cap_is_asked_again_with_twice_the_cap():
+    import json
+
+    described = [{**IO_1["inputs"][0], "name": f"acc_{i}", "description": "raw samples of the wrist accelerometer, " * 5}
+                 for i in range(6)]
+    long_io = json.dumps({**IO_1, "inputs": described})  # six described parameters: longer than the io cap
+
+    def model(request):  # the scripted runtime's tokens are 4 characters; the model stops at its cap
+        return long_io[: request.max_tokens * 4]
+
+    specs, runtime = run([TARGET_1, model, model, TARGET_2, IO_2])
+    first, second = runtime.history[1], runtime.history[2]
+    assert len(long_io) > first.max_tokens * 4
+    assert second.max_tokens == 2 * first.max_tokens and second.seed == first.seed + 1
+    assert [p.name for p in specs[0].inputs] == [f"acc_{i}" for i in range(6)]
