@@ -504,18 +504,40 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
     problems = [f"it uses the undefined name `{name}`" for name in undefined]
     problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)]
     problems += [f"it uses a name that does not exist: {name}" for name in invented_names(tree)]
-    func = _top_level_function(tree, spec.function_name)
-    if func is None:
-        problems.append(f"it does not define the function `{spec.function_name}`")
+    args = _callable_arguments(tree, spec.function_name)
+    if args is None:
+        kind = "class" if spec.signature.is_class else "function"
+        problems.append(f"it does not define the {kind} `{spec.function_name}`")
     else:
-        got = _parameter_names(func)
+        got = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
         wanted = signature_parameter_names(spec.signature)
         if got[: len(wanted)] != wanted:
             problems.append(f"`{spec.function_name}` takes ({', '.join(got)}) instead of ({', '.join(wanted)})")
-        elif extra := [name for name in _required_parameters(func.args) if name not in wanted]:
+        elif extra := [name for name in _required_parameters(args) if name not in wanted]:
             problems.append(f"`{spec.function_name}` needs the extra parameters ({', '.join(extra)}) that callers "
                             f"of `{spec.signature.render()}` never pass: compute them inside or give them defaults")
     return problems
+
+
+def _callable_arguments(tree: ast.Module, name: str) -> ast.arguments | None:
+    """The parameters callers pass to the module-level function `name`, or to the class `name`'s constructor
+    (its `__init__` without self, or a dataclass's fields); None when the module defines neither."""
+    func = _top_level_function(tree, name)
+    if func is not None:
+        return func.args
+    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
+    if cls is None:
+        return None
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is not None:
+        positional = init.args.posonlyargs + init.args.args
+        return ast.arguments(posonlyargs=[], args=positional[1:], vararg=init.args.vararg,
+                             kwonlyargs=init.args.kwonlyargs, kw_defaults=init.args.kw_defaults,
+                             kwarg=init.args.kwarg, defaults=init.args.defaults)
+    fields = [n for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)]
+    defaults = [n.value for n in fields if n.value is not None]
+    return ast.arguments(posonlyargs=[], args=[ast.arg(arg=n.target.id) for n in fields], vararg=None,
+                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=defaults)
 
 
 def _required_parameters(args: ast.arguments) -> list[str]:

@@ -148,6 +148,7 @@ def find_required_signature(requirement: str) -> Signature | None:
             parameters=_parameters(func.args),
             returns=ast.unparse(func.returns) if func.returns is not None else None,
             required=True,
+            is_class=bool(re.search(r"\bclass\s+$", requirement[: match.start(1)])),
         )
     return None
 
@@ -166,7 +167,7 @@ def signature_parameter_names(signature: Signature) -> list[str]:
     return [name for name, _, _ in map(parameter_parts, signature.parameters) if name]
 
 
-_DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:,\s*[A-Za-z0-9_]+\s*)+\)")
+_DIMS = re.compile(r"\(\s*[A-Za-z0-9_]+\s*(?:(?:,\s*[A-Za-z0-9_]+\s*)+,?|,)\s*\)")  # (n, 3) or (n,)
 _UNIT = re.compile(r"(?:\bin |\()(m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°C|degC|Hz|kHz|metres|meters|seconds|ms|"
                    r"dBm|dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
 # A name followed straight by its unit is one quantity: "every dt seconds" (Hz has its own rule).
@@ -189,7 +190,7 @@ def _described_type(phrase: str) -> str | None:
     bare = _BARE_UNIT.match(phrase)
     if bare:
         return f"float, {bare.group(1)}"
-    unit = _UNIT.search(phrase)
+    unit = _UNIT.search(_DIMS.sub("", phrase))  # not the A of "(A,)"
     suffix = f", {unit.group(1)}" if unit else ""
     dims = _DIMS.search(phrase)
     if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
@@ -198,8 +199,9 @@ def _described_type(phrase: str) -> str | None:
     if _ARRAY_WORDS.search(phrase) or shaped:
         if re.search(r"\bstr(?:ing)?s?\b", phrase):
             return "list[str], length n_samples"
+        integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
         if dims:
-            return f"np.ndarray, shape {dims.group(0)}{suffix}"
+            return f"np.ndarray{' of int' if integers else ''}, shape {dims.group(0)}{suffix}"
         if re.search(r"\b2-D\b", phrase, re.I):
             return f"np.ndarray, shape (n_samples, n_channels){suffix}"
         if re.search(r"\b3-D\b", phrase, re.I):
@@ -309,16 +311,35 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     return found
 
 
+# Names whose type a user relies on by the convention of scikit-learn code: X, X_train are feature rows,
+# and beside them y, y_train are class labels (a y without an X is more likely a coordinate).
+_FEATURES = re.compile(r"^X(?:_\w+)?$")
+_LABELS = re.compile(r"^y(?:_\w+)?$")
+
+
+def _conventional_type(name: str, names: list[str]) -> str | None:
+    if _FEATURES.match(name):
+        return "np.ndarray, shape (n_samples, n_features)"
+    if _LABELS.match(name) and any(_FEATURES.match(other) for other in names):
+        return "np.ndarray of int, shape (n_samples,)"
+    return None
+
+
 def user_types(requirement: str, signature: Signature) -> dict[str, str]:
     """Parameter name -> the type the user gave it: the requirement's words where the annotation is absent or a
-    bare array type (they add the shape), else the annotation."""
+    bare array type (they add the shape), else the annotation, else the type its name has by convention
+    (`X_train` is a feature matrix, `y_train` its labels)."""
     described = requirement_types(requirement, signature)
+    names = signature_parameter_names(signature)
     types = {}
     for name, annotation, _ in map(parameter_parts, signature.parameters):
         if not name:
             continue
         bare_array = annotation in ("", "np.ndarray", "ndarray", "numpy.ndarray")
-        kind = (described.get(name) if bare_array else None) or annotation
+        if bare_array:
+            kind = described.get(name) or _conventional_type(name, names) or annotation
+        else:
+            kind = annotation
         if kind:
             types[name] = kind
     return types

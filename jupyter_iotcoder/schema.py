@@ -50,8 +50,11 @@ class Signature(BaseModel):
     parameters: list[str] = Field(default_factory=list, description="parameter source, e.g. 'fs: float = 50.0'")
     returns: str | None = None
     required: bool = False
+    is_class: bool = False  # the user asked for a class; `parameters` are its constructor's
 
     def render(self) -> str:
+        if self.is_class:
+            return f"class {self.function_name}: def __init__({', '.join(['self', *self.parameters])})"
         ret = f" -> {self.returns}" if self.returns else ""
         return f"def {self.function_name}({', '.join(self.parameters)}){ret}"
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .requirement import parameter_parts
@@ -36,6 +36,7 @@ from .schema import CodeModule, Param, Task, TaskSpec
 
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _RATE = "50"  # the sampling rate of the first input set; the second passes it as a float
+_SETTING = "1.0"  # a float setting (threshold, gain, duration); several get distinct values (InputVariant)
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
 _SHAPE = re.compile(r"shape\s*\(([^)]*)\)")
 _TIME_NAME = re.compile(r"^(?:t|ts|times?|timestamps?|t_\w+|\w+_(?:t|ts|times?|timestamps?))$", re.I)
@@ -71,21 +72,36 @@ class Validation:
 Validator = Callable[[CodeModule], Validation]  # runs one version of a step on sample inputs
 
 
-def _shape(param_type: str) -> tuple[int, ...]:
+def _dims(param_type: str) -> list[str]:
     match = _SHAPE.search(param_type)
-    if not match:
-        return (SAMPLES,)
-    dims = []
-    for i, dim in enumerate(d.strip() for d in match.group(1).split(",") if d.strip()):
-        if dim.isdigit():
-            dims.append(max(1, min(int(dim), 4096)))
-        else:
-            dims.append(_KNOWN_DIMS.get(dim.lower(), SAMPLES if i == 0 else 8))
+    return [d.strip() for d in match.group(1).split(",") if d.strip()] if match else []
+
+
+def dimension_sizes(types: list[str]) -> dict[str, int]:
+    """Shape letter -> size, the same in every input: `variances (M,)` must match `readings (N, M)`.
+
+    A letter that is a later axis anywhere (channels, sensors, features) is small; one that is only
+    ever a first axis is the number of samples.
+    """
+    sizes: dict[str, int] = {}
+    for first_axes in (False, True):
+        for dims in map(_dims, types):
+            for i, dim in enumerate(dims):
+                if not dim.isdigit() and (i == 0) == first_axes:
+                    sizes.setdefault(dim.lower(), _KNOWN_DIMS.get(dim.lower(), SAMPLES if first_axes else 8))
+    return sizes
+
+
+def _shape(param_type: str, sizes: dict[str, int] | None = None) -> tuple[int, ...]:
+    sizes = sizes if sizes is not None else dimension_sizes([param_type])
+    dims = [max(1, min(int(dim), 4096)) if dim.isdigit() else sizes[dim.lower()] for dim in _dims(param_type)]
     return tuple(dims) or (SAMPLES,)
 
 
-def sample_expression(param: Param) -> str:
-    """Python source of a plausible sample value for an input, from its name and type text."""
+def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
+    """Python source of a plausible sample value for an input, from its name and type text.
+
+    `sizes` fixes the shape letters shared by several inputs (see `dimension_sizes`)."""
     kind = param.type.lower()
     words = f"{param.name} {kind}".lower()
     if "bytes" in kind:
@@ -97,7 +113,7 @@ def sample_expression(param: Param) -> str:
     if re.search(r"\bdict\b", kind):
         return "{}"
     if _ARRAY.search(kind):
-        shape = _shape(param.type)
+        shape = _shape(param.type, sizes)
         if re.search(r"\bint", kind) and "float" not in kind:
             return f"_rng.integers(0, 100, size={shape})"
         if re.search(r"\bbool", kind):
@@ -117,7 +133,7 @@ def sample_expression(param: Param) -> str:
     if re.search(r"\bfs\b|sampl|\bhz\b|rate", words):
         return _RATE  # an int, as users type it: code that demands a float for a rate is wrong
     if re.search(r"float|number|scalar|second|\bs\b", kind):
-        return "1.0"
+        return _SETTING
     return f"_rng.normal(size={SAMPLES})"
 
 
@@ -213,6 +229,9 @@ class InputVariant:
 
     gaps: bool = False  # NaN readings in the float arrays (not the time stamps)
     float_rates: bool = False  # the sampling rate as the float 50.0 instead of the int 50
+    # Several float settings get distinct values, rising in signature order (a band's low and high edge);
+    # falling is tried when the function's own ValueError refuses that order (the mV of pH 4, then pH 7).
+    falling_settings: bool = False
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -245,10 +264,16 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     if call_last or _inputs_from_requirement(steps):
         function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
 
+    sizes = dimension_sizes([p.type for p in inputs.values()])
+    settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
+
     def sample(param: Param) -> str:
         if param.name in defaults:
             return defaults[param.name]
-        expression = sample_expression(param)
+        expression = sample_expression(param, sizes)
+        if expression == _SETTING and len(settings) > 1:
+            rank = settings.index(param.name)
+            return f"{1.0 + 0.5 * (len(settings) - 1 - rank if variant.falling_settings else rank)}"
         if variant.float_rates and expression == _RATE:
             return f"{_RATE}.0"
         return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
@@ -321,50 +346,64 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
 
     `requirement` is the user's text: where it tells the function to raise ValueError for some inputs,
     the function's own ValueError on synthetic inputs may be exactly that (sample RR intervals of
-    N(0, 1) ms are all "implausible"), so it is inconclusive rather than a bug to repair.
+    N(0, 1) ms are all "implausible"), so it is inconclusive rather than a bug to repair. When its own
+    ValueError refuses the order of several float settings, they are tried in the other order.
     """
-    cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last)]
+    verdict, refused = _judge(steps, InputVariant(), timeout, memory_mb, call_last, requirement)
+    falling = InputVariant(falling_settings=True)
+    if refused and harness_source(steps, call_last, falling) != harness_source(steps, call_last):
+        again, _ = _judge(steps, falling, timeout, memory_mb, call_last, requirement)
+        if again.status == "passed":
+            return again
+    return verdict
+
+
+def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, timeout: float, memory_mb: int,
+           call_last: bool, requirement: str) -> tuple[Validation, bool]:
+    """The verdict on one input set, and whether the step refused it with its own ValueError."""
+    cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, base)]
     result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
     function = steps[-1][1].function_name
     if result.status == "timeout":
-        return Validation("failed", f"it did not finish within {timeout:g} s on sample inputs (an endless loop?)")
+        return Validation("failed", f"it did not finish within {timeout:g} s on sample inputs (an endless loop?)"), False
     if result.status == "memory":
-        return Validation("failed", f"it ran out of memory ({memory_mb} MB) on sample inputs")
+        return Validation("failed", f"it ran out of memory ({memory_mb} MB) on sample inputs"), False
     if not result.cells:
-        return Validation("failed", f"running it crashed: {result.reason}")
+        return Validation("failed", f"running it crashed: {result.reason}"), False
     own, harness = result.cells[len(steps) - 1], result.cells[-1]
     if not own.ok:
-        return Validation("failed", f"running the cell raised {own.error}{_failing_line(own.error, cells[-2], None)}")
+        return Validation("failed", f"running the cell raised {own.error}"
+                                    f"{_failing_line(own.error, cells[-2], None)}"), False
     if harness.ok:
         digest = _FINGERPRINT_LINE.search(harness.stdout)
         passed = Validation("passed", fingerprint=digest.group(1) if digest else "")
         last = steps[-1][1]
         defaults = signature_defaults(last)
-        variant = InputVariant(gaps=says_readings_can_be_nan(requirement), float_rates=any(
+        variant = replace(base, gaps=says_readings_can_be_nan(requirement), float_rates=any(
             sample_expression(p) == _RATE for p in last.inputs if p.name not in defaults))
         varied = variant.gaps or variant.float_rates
         if varied and last.signature.required and (call_last or _inputs_from_requirement(steps)):
-            return _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last)
-        return passed
+            return _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last), False
+        return passed, False
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
         # the broken cell's function is missing: this step called it, and cannot be judged
         return Validation("inconclusive", f"step {broken}'s cell failed ({result.cells[broken - 1].error}), "
-                                          f"so this step could not be judged")
+                                          f"so this step could not be judged"), False
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if earlier and int(earlier.group(1)) < len(steps):
-        return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}")
+        return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}"), False
     if _own_value_error(harness.error):
         if _inputs_from_requirement(steps) and not _NAMES_VALUE_ERROR.search(requirement):
             inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
             return Validation("failed", f"`{function}` rejected inputs that match the requirement ({inputs}; "
                                         f"arrays of {SAMPLES} samples): {harness.error}"
-                                        f"{_failing_line(harness.error, cells[-2], len(steps))}")
-        return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}")
+                                        f"{_failing_line(harness.error, cells[-2], len(steps))}"), True
+        return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}"), True
     if harness.error.startswith("AssertionError"):
-        return Validation("failed", f"its output does not match the Output Specification: {harness.error}")
+        return Validation("failed", f"its output does not match the Output Specification: {harness.error}"), False
     return Validation("failed", f"calling `{function}` on sample inputs raised {harness.error}"
-                                f"{_failing_line(harness.error, cells[-2], len(steps))}")
+                                f"{_failing_line(harness.error, cells[-2], len(steps))}"), False
 
 
 def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation,

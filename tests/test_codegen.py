@@ -480,3 +480,18 @@ def test_a_one_task_plan_for_the_users_own_function_is_prompted_with_the_require
     prompt = runtime.history[0].messages[-1]["content"]
     assert prompt.startswith(f"Application: {REQUIREMENT}") and "`def count_steps(acc, fs)`" in prompt
     assert SPEC_2.target not in prompt and "Step 1 of 1" not in prompt  # no paraphrase to contradict it
+
+
+def test_a_class_the_user_asked_for_is_checked_by_its_constructors_parameters():
+    from jupyter_iotcoder.requirement import find_required_signature
+
+    signature = find_required_signature("Write a class RingBuffer(capacity: int) with append(value: float).")
+    assert signature.is_class and signature.render() == "class RingBuffer: def __init__(self, capacity: int)"
+    spec = SPEC_2.model_copy(update={"signature": signature})
+    buffer = "class RingBuffer:\n    def __init__(self, capacity: int):\n        self.items = [0.0] * capacity\n"
+    assert check_module(buffer, spec) == []
+    assert check_module("from dataclasses import dataclass\n\n@dataclass\nclass RingBuffer:\n    capacity: int\n",
+                        spec) == []
+    assert "`RingBuffer` takes () instead of (capacity)" in check_module(
+        buffer.replace("self, capacity: int", "self"), spec)
+    assert check_module("def append(value):\n    pass\n", spec) == ["it does not define the class `RingBuffer`"]

@@ -9,7 +9,8 @@ import pytest
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.errors import RequirementError
 from jupyter_iotcoder.requirement import (check_requirement, find_required_signature, requirement_types,
-                                          described_return, same_size_as, signature_parameter_names)
+                                          described_return, same_size_as, signature_parameter_names,
+                                          user_types)
 from scripted_answers import REQUIREMENT
 
 CONFIG = GenerationConfig()
@@ -180,6 +181,21 @@ def test_requirement_types_read_an_array_from_of_shape_without_the_word_array():
     assert _types("Write count_steps(acc, fs) for acc of shape (n_samples, 3) in m/s^2.") == {
         "acc": "np.ndarray, shape (n_samples, 3), m/s^2"}
     assert _types("Write f(x, k) where x holds (min, max) readings.") == {}  # a bracket pair alone is no shape
+
+
+def test_requirement_types_read_a_one_axis_shape_integers_and_no_unit_from_a_shape_letter():
+    types = _types("Write frame(x, labels, query_rssi) where labels is (n,) of ints and query_rssi is (A,).")
+    assert types == {"labels": "np.ndarray of int, shape (n,)", "query_rssi": "np.ndarray, shape (A,)"}
+
+
+def test_user_types_give_x_and_y_their_scikit_learn_meaning_but_not_a_lone_y():
+    requirement = "Write knn_classify(X_train, y_train, X_test, k=5) that classifies each test row."
+    types = user_types(requirement, find_required_signature(requirement))
+    assert types == {"X_train": "np.ndarray, shape (n_samples, n_features)",
+                     "y_train": "np.ndarray of int, shape (n_samples,)",
+                     "X_test": "np.ndarray, shape (n_samples, n_features)"}
+    coordinates = "Write rotate(x, y, angle) that rotates a point."
+    assert user_types(coordinates, find_required_signature(coordinates)) == {}
 
 
 def test_requirement_types_reads_a_noun_phrase_before_the_name():

@@ -7,7 +7,8 @@ from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
-from jupyter_iotcoder.validate import says_readings_can_be_nan, sample_expression, validate_steps
+from jupyter_iotcoder.validate import (dimension_sizes, harness_source, says_readings_can_be_nan, sample_expression,
+                                      validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -54,6 +55,37 @@ def test_time_arrays_get_strictly_increasing_samples(name):
 ])
 def test_arrays_of_a_physical_quantity_get_values_of_its_usual_size(name, param_type, expected):
     assert sample_expression(Param(name=name, type=param_type)) == expected
+
+
+def test_a_shape_letter_has_one_size_in_every_input_and_a_later_axis_is_small():
+    sizes = dimension_sizes(["np.ndarray, shape (N, M), degC", "np.ndarray, shape (M,)", "np.ndarray, shape (n,)"])
+    assert sizes == {"n": 2048, "m": 8}
+    assert sample_expression(Param(name="variances", type="np.ndarray, shape (M,)"), sizes) == \
+        "_rng.normal(size=(8,))"
+
+
+def _calibration(code: str, requirement: str = ""):
+    spec = TaskSpec(task_id=1, target="Calibrate.", signature=Signature(
+        function_name="calibrate", parameters=["mv", "mv_at_ph4", "mv_at_ph7"], required=True), inputs=[
+        Param(name="mv", type="np.ndarray, shape (n,)", from_requirement=True),
+        Param(name="mv_at_ph4", type="float", from_requirement=True),
+        Param(name="mv_at_ph7", type="float", from_requirement=True)], outputs=[])
+    module = CodeModule(task_id=1, function_name="calibrate", code=code)
+    return validate_steps([(TASK, spec, module)], timeout=5, call_last=True, requirement=requirement)
+
+
+def test_several_float_settings_get_distinct_values_and_the_other_order_when_the_first_is_refused():
+    rising = ("import numpy as np\n\ndef calibrate(mv, mv_at_ph4, mv_at_ph7):\n"
+              "    if mv_at_ph4 <= mv_at_ph7:\n        raise ValueError('swapped buffers')\n"
+              "    return 4.01 + (mv - mv_at_ph4) * (7.0 - 4.01) / (mv_at_ph7 - mv_at_ph4)\n")
+    assert _calibration(rising, "Raise ValueError if the voltages are swapped.").status == "passed"
+    always = rising.replace("mv_at_ph4 <= mv_at_ph7", "True")
+    assert _calibration(always, "Raise ValueError if the voltages are swapped.").status == "inconclusive"
+    source = harness_source([(TASK, TaskSpec(task_id=1, target="t", signature=Signature(
+        function_name="band", parameters=["x", "low", "high"], required=True), inputs=[
+        Param(name="x", type="np.ndarray"), Param(name="low", type="float"), Param(name="high", type="float")],
+        outputs=[]), CodeModule(task_id=1, function_name="band", code=""))], call_last=True)
+    assert "'low': 1.0, 'high': 1.5" in source
 
 
 def test_a_list_of_strings_gets_string_labels():
