@@ -19,7 +19,7 @@ from typing import Callable
 
 from .config import GenerationConfig
 from .schema import CodeModule, StageStats, Task, TaskSpec
-from .validate import Validation, validate_steps
+from .validate import Validation, informative, validate_steps
 
 Step = tuple[Task, TaskSpec, CodeModule]
 Validator = Callable[[CodeModule], Validation]
@@ -36,12 +36,14 @@ def pick(candidates: list[Candidate]) -> tuple[int, int]:
     """Index of the winning candidate (the pipeline's is first) and how many candidates agree with it.
 
     Validated candidates are grouped by their outputs' digest; the largest group wins, the first
-    candidate's group on a tie. Without a validated candidate the first one stays.
+    candidate's group on a tie. Empty outputs agree with nothing (each is a group of one). Without a
+    validated candidate the first one stays.
     """
     groups: dict[str, list[int]] = {}
     for i, candidate in enumerate(candidates):
-        if candidate.validation.status == "passed" and candidate.validation.fingerprint:
-            groups.setdefault(candidate.validation.fingerprint, []).append(i)
+        fingerprint = candidate.validation.fingerprint
+        if candidate.validation.status == "passed" and fingerprint:
+            groups.setdefault(fingerprint if informative(fingerprint) else f"{fingerprint}#{i}", []).append(i)
     if not groups:
         return 0, 0
     best = max(groups.values(), key=lambda members: (len(members), -members[0]))
@@ -51,6 +53,9 @@ def pick(candidates: list[Candidate]) -> tuple[int, int]:
 def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> str:
     """The sentence the step's markdown cell shows about the comparison."""
     total = len(candidates)
+    if agreeing and not informative(candidates[chosen].validation.fingerprint):
+        return ("*Not cross-checked: on sample inputs this function's result was empty, so independently "
+                "written versions of it could not be compared; check it on data with the events it looks for.*")
     if chosen and agreeing == 1:
         return ("*Rewritten: the plan's version of this function did not pass validation; this version, written "
                 "from the whole requirement, did, but no other version confirmed its outputs; check its values. "

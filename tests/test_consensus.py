@@ -2,7 +2,7 @@
 
 from jupyter_iotcoder.codegen import codegen_step
 from jupyter_iotcoder.config import GenerationConfig
-from jupyter_iotcoder.consensus import Candidate, choose_users_function, pick
+from jupyter_iotcoder.consensus import Candidate, agreement_note, choose_users_function, pick
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, StageStats, Task, TaskList, TaskSpec
 from jupyter_iotcoder.validate import Validation, validate_steps
@@ -42,6 +42,20 @@ def test_the_pipelines_candidate_wins_a_tie_and_failed_candidates_have_no_vote()
     assert pick([_candidate("a"), _candidate("b"), _candidate("c")]) == (0, 1)
     assert pick([_candidate("", "failed"), _candidate("b"), _candidate("b", "failed")]) == (1, 1)
     assert pick([_candidate("", "failed"), _candidate("", "inconclusive")]) == (0, 0)
+
+
+def test_empty_outputs_agree_with_nothing_so_detectors_that_find_no_event_in_noise_do_not_outvote():
+    empty = _validated("def centre(x):\n    return []\n").fingerprint
+    assert empty.startswith("empty")
+    assert _validated("def centre(x):\n    return ((), [])\n").fingerprint.startswith("empty")
+    assert not _validated("def centre(x):\n    return [0]\n").fingerprint.startswith("empty")
+    assert pick([_candidate(empty), _candidate(empty), _candidate(empty)]) == (0, 1)
+    assert pick([_candidate("", "failed"), _candidate(empty), _candidate(empty)]) == (1, 1)
+    assert pick([_candidate("a"), _candidate(empty), _candidate(empty)]) == (0, 1)
+    assert pick([_candidate(empty), _candidate("b"), _candidate("b")]) == (1, 2)
+    candidates = [_candidate(empty), _candidate(empty)]
+    assert agreement_note(candidates, 0, 1).startswith("*Not cross-checked: on sample inputs this function's result "
+                                                       "was empty")
 
 
 def test_outputs_that_agree_to_four_digits_share_a_digest_whatever_their_container():
