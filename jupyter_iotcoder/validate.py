@@ -59,6 +59,7 @@ _QUANTITY_SAMPLES = (
     (r"\bppm\b|co2", 600.0, 50.0),
     (r"metres|meters|distance|\branges?\b", 3.0, 0.5),
     (r"\bvolts?\b|voltage", 3.3, 0.05),
+    (r"rad/s", 0.0, 0.01),  # a gyroscope at rest: "stationary" thresholds are set for that noise
 )
 
 
