@@ -37,6 +37,9 @@ from .schema import CodeModule, Param, Task, TaskSpec
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _RATE = "50"  # the sampling rate of the first input set; the second passes it as a float
 _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get distinct values (InputVariant)
+_SCALARS = (_SETTING, "3", "32", "4")  # the samples of a scalar float or int that is not a rate
+_TREATED_AS_SEQUENCE = re.compile(r"TypeError: (?:'(?:float|int)' object is not (?:iterable|subscriptable)"
+                                  r"|object of type '(?:float|int)' has no len\(\))")
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
 _SHAPE = re.compile(r"shape\s*\(([^)]*)\)")
 _TIME_NAME = re.compile(r"^(?:t|ts|times?|timestamps?|t_\w+|\w+_(?:t|ts|times?|timestamps?))$", re.I)
@@ -243,6 +246,9 @@ class InputVariant:
     # Several float settings get distinct values, rising in signature order (a band's low and high edge);
     # falling is tried when the function's own ValueError refuses that order (the mV of pH 4, then pH 7).
     falling_settings: bool = False
+    # Inputs the model's spec made scalars (the user gave no type) become arrays of the same quantity,
+    # tried when the function treats one as a sequence: `rssi_dbm` is a burst of readings, not one.
+    guessed_scalars_as_arrays: bool = False
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -282,6 +288,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         if param.name in defaults:
             return defaults[param.name]
         expression = sample_expression(param, sizes)
+        if variant.guessed_scalars_as_arrays and not param.from_requirement and expression in _SCALARS:
+            return sample_expression(Param(name=param.name, type=f"np.ndarray, shape (n_samples,), {param.type}"))
         if expression == _SETTING and len(settings) > 1:
             rank = settings.index(param.name)
             return f"{1.0 + 0.5 * (len(settings) - 1 - rank if variant.falling_settings else rank)}"
@@ -358,12 +366,18 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     `requirement` is the user's text: where it tells the function to raise ValueError for some inputs,
     the function's own ValueError on synthetic inputs may be exactly that (sample RR intervals of
     N(0, 1) ms are all "implausible"), so it is inconclusive rather than a bug to repair. When its own
-    ValueError refuses the order of several float settings, they are tried in the other order.
+    ValueError refuses the order of several float settings, they are tried in the other order; when
+    it treats an input that the model's spec (not the user) made a scalar as a sequence, that input
+    is tried as an array of the same quantity.
     """
     verdict, refused = _judge(steps, InputVariant(), timeout, memory_mb, call_last, requirement)
-    falling = InputVariant(falling_settings=True)
-    if refused and harness_source(steps, call_last, falling) != harness_source(steps, call_last):
-        again, _ = _judge(steps, falling, timeout, memory_mb, call_last, requirement)
+    retry = None
+    if refused:
+        retry = InputVariant(falling_settings=True)
+    elif verdict.status == "failed" and _TREATED_AS_SEQUENCE.search(verdict.problem):
+        retry = InputVariant(guessed_scalars_as_arrays=True)
+    if retry is not None and harness_source(steps, call_last, retry) != harness_source(steps, call_last):
+        again, _ = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
         if again.status == "passed":
             return again
     return verdict

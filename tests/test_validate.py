@@ -400,3 +400,20 @@ def test_static_problems_are_regenerated_without_the_code_when_validation_is_off
     assert result.modules[0].problems == [] and result.modules[0].attempts == 2
     retry_prompt = runtime.history[6].messages[-1]["content"]
     assert "filtered_acc, axis=1" not in retry_prompt and "undefined name `filtered_acc`" in retry_prompt
+
+
+def test_an_input_the_models_spec_made_a_scalar_is_tried_as_an_array_when_the_function_iterates_it():
+    code = ("import numpy as np\n\ndef distance(rssi_dbm, n=2.0):\n"
+            "    kept = [r for r in rssi_dbm if r > -100]\n    return 10 ** ((-59.0 - np.median(kept)) / (10 * n))\n")
+
+    def judged(from_requirement: bool):
+        spec = TaskSpec(task_id=1, target="Distance.", signature=Signature(
+            function_name="distance", parameters=["rssi_dbm", "n=2.0"], required=True),
+            inputs=[Param(name="rssi_dbm", type="float, dBm", from_requirement=from_requirement),
+                    Param(name="n", type="float")], outputs=[])
+        module = CodeModule(task_id=1, function_name="distance", code=code)
+        return validate_steps([(TASK, spec, module)], timeout=5, call_last=True)
+
+    assert judged(from_requirement=False).status == "passed"  # the model guessed the type: readings, not one
+    failed = judged(from_requirement=True)  # the user said it is one value: the code is wrong
+    assert failed.status == "failed" and "'float' object is not iterable" in failed.problem
