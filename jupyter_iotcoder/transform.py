@@ -14,6 +14,7 @@ from typing import Iterator
 
 from .calls import StageCaller
 from .config import GenerationConfig
+from .errors import GenerationError
 from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, return_phrases,
                           same_size_as, user_types)
@@ -144,7 +145,7 @@ def transform_task(
     if required:
         note = f"The user fixed the signature: `{required.render()}`. Use exactly these parameters, in this order."
     caller.notify(f"specifying task {task.id}: inputs and outputs")
-    io = caller.call_json(ChatRequest(
+    io_request = ChatRequest(
         messages=(
             {"role": "system", "content": render("io.system.md")},
             {"role": "user", "content": render(
@@ -156,7 +157,17 @@ def transform_task(
         ),
         max_tokens=config.limits.io_tokens, temperature=config.temperature, seed=config.seed,
         json_schema=load_json("io.schema.json"),
-    ))
+    )
+    try:
+        io = caller.call_json(io_request)
+    except GenerationError:
+        if not required:
+            raise
+        # The user's signature already says what goes in: code can still be written and checked
+        # (lo-uwb-ds-twr's spec of six parameters looped past twice its token cap).
+        caller.notify(f"specifying task {task.id}: no valid spec from the model; using the user's signature")
+        io = {"inputs": [], "outputs": [{"name": "result", "type": "as in the requirement",
+                                         "description": "what the requirement says the function returns"}]}
     inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
     if required:
         inputs = _required_inputs(required, inputs)

@@ -214,3 +214,19 @@ def test_a_spec_cut_off_at_its_token_cap_is_asked_again_with_twice_the_cap():
     assert len(long_io) > first.max_tokens * 4
     assert second.max_tokens == 2 * first.max_tokens and second.seed == first.seed + 1
     assert [p.name for p in specs[0].inputs] == [f"acc_{i}" for i in range(6)]
+
+
+def test_the_users_function_gets_a_spec_from_its_signature_when_the_model_gives_no_valid_one():
+    required = TaskList(requirement=REQUIREMENT, tasks=[Task(id=1, **PLAN["tasks"][1])])
+    specs, runtime = run([TARGET_2, "{not json", "{still not json"], required)
+    (spec,) = specs
+    assert spec.function_name == "count_steps" and [p.name for p in spec.inputs] == ["acc", "fs"]
+    assert spec.inputs[0].type == "np.ndarray, shape (n_samples, 3), m/s^2" and spec.inputs[0].from_requirement
+    assert [p.type for p in spec.outputs] == ["as in the requirement"]
+
+
+def test_a_step_the_user_did_not_name_still_fails_without_a_valid_spec():
+    from jupyter_iotcoder.errors import GenerationError
+
+    with pytest.raises(GenerationError, match="not valid JSON"):
+        run([TARGET_1, "{not json", "{still not json"])
