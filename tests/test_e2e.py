@@ -49,6 +49,7 @@ def test_cli_generates_a_notebook_with_the_real_model(tmp_path, capsys):
     final_module = task_cells[-1].metadata["iotcoder"]["stage_outputs"]["module"]
     summary = final_module["attempt_log"][-1]
     assert [c["origin"] for c in summary["selection"]] == ["pipeline", "whole requirement", "whole requirement"]
-    if summary["chosen"]:
-        assert final_module["validation"] == "passed" and "Cross-checked" in task_cells[-2].source
+    if summary["chosen"]:  # an alternative won: it passed validation, and the markdown cell says why it was chosen
+        assert final_module["validation"] == "passed"
+        assert "Cross-checked" in task_cells[-2].source or "Rewritten" in task_cells[-2].source
     assert "Notebook written to" in err
