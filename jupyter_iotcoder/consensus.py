@@ -5,10 +5,10 @@ final steps that passed validation still returned wrong numbers
 (bench/results/iot-1.5b-s8-heldout). Independent candidates give the missing
 value oracle. The pipeline's module and a few modules written from the whole
 requirement (another prompt, other seeds, each repaired once when it fails)
-run on the same sample inputs; the outputs are compared by digest, and the module in the largest group of
-agreeing, validated candidates wins (as in CodeT and MBR-exec). The
-pipeline's module wins ties, so the notebook keeps its steps unless the
-others outvote it.
+run on the same sample inputs; the outputs are compared by digest, and the
+module in the largest group of agreeing, validated candidates wins (as in
+CodeT and MBR-exec). The pipeline's module wins ties, so the notebook keeps
+its steps unless the others outvote it. Empty results agree with nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from typing import Callable
 
 from .config import GenerationConfig
 from .schema import CodeModule, StageStats, Task, TaskSpec
-from .validate import Validation, informative, validate_steps
+from .validate import Validation, Validator, informative, validate_steps
 
 Step = tuple[Task, TaskSpec, CodeModule]
-Validator = Callable[[CodeModule], Validation]
 
 
 @dataclass(frozen=True)

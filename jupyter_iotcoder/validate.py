@@ -216,6 +216,8 @@ EMPTY_OUTPUTS = "empty"  # the digest's prefix when the result was empty (no eve
 def informative(fingerprint: str) -> bool:
     """Whether equal digests mean agreement: versions that all return nothing on sample inputs agree vacuously."""
     return bool(fingerprint) and not fingerprint.startswith(EMPTY_OUTPUTS)
+
+
 _FINGERPRINT_LINE = re.compile(r"^IOTCODER-FINGERPRINT (\w+)$", re.M)
 
 
