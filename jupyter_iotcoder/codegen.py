@@ -345,9 +345,8 @@ def _top_level_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.As
                 None)
 
 
-def _parameter_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+def _parameter_names(args: ast.arguments) -> list[str]:
     """Positional, then keyword-only parameter names, in order (no *args or **kwargs)."""
-    args = func.args
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
@@ -370,7 +369,7 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
         return code, ""
     wanted = signature_parameter_names(spec.signature)
     matching = [f for f in functions if not f.name.startswith("_")
-                and _parameter_names(f)[: len(wanted)] == wanted]
+                and _parameter_names(f.args)[: len(wanted)] == wanted]
     if len(matching) != 1:
         return code, ""
     old = matching[0].name
@@ -400,7 +399,7 @@ def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
     undefined = set(undefined_names(tree))
     if func is None or not undefined:
         return code, []
-    params = set(_parameter_names(func))
+    params = set(_parameter_names(func.args))
     bindings: dict[str, str] = {}
     for param in spec.inputs:
         shape = re.search(r"shape \(([^)]*)\)", param.type)
@@ -437,7 +436,7 @@ def drop_type_guards(code: str, function_name: str, requirement: str) -> tuple[s
     func = _top_level_function(tree, function_name)
     if func is None:
         return code, 0
-    params = set(_parameter_names(func))
+    params = set(_parameter_names(func.args))
     guards = [stmt for stmt in func.body if _is_type_guard(stmt, params)]
     if len(guards) == len(func.body):
         return code, 0
@@ -509,7 +508,7 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
         kind = "class" if spec.signature.is_class else "function"
         problems.append(f"it does not define the {kind} `{spec.function_name}`")
     else:
-        got = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        got = _parameter_names(args)
         wanted = signature_parameter_names(spec.signature)
         if got[: len(wanted)] != wanted:
             problems.append(f"`{spec.function_name}` takes ({', '.join(got)}) instead of ({', '.join(wanted)})")

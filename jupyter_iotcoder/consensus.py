@@ -31,7 +31,7 @@ class Candidate:
     origin: str  # "pipeline" | "whole requirement"
 
 
-def pick(candidates: list[Candidate]) -> tuple[int, int]:
+def pick(validations: list[Validation]) -> tuple[int, int]:
     """Index of the winning candidate (the pipeline's is first) and how many candidates agree with it.
 
     Validated candidates are grouped by their outputs' digest; the largest group wins, the first
@@ -39,9 +39,9 @@ def pick(candidates: list[Candidate]) -> tuple[int, int]:
     validated candidate the first one stays.
     """
     groups: dict[str, list[int]] = {}
-    for i, candidate in enumerate(candidates):
-        fingerprint = candidate.validation.fingerprint
-        if candidate.validation.status == "passed" and fingerprint:
+    for i, validation in enumerate(validations):
+        fingerprint = validation.fingerprint
+        if validation.status == "passed" and fingerprint:
             groups.setdefault(fingerprint if informative(fingerprint) else f"{fingerprint}#{i}", []).append(i)
     if not groups:
         return 0, 0
@@ -102,7 +102,7 @@ def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, s
     for number in range(1, config.alternatives + 1):
         alternative = write_alternative(number, run_alone)
         candidates.append(Candidate(alternative, run_alone(alternative), "whole requirement"))
-    chosen, agreeing = pick(candidates)
+    chosen, agreeing = pick([c.validation for c in candidates])
     summary = {"selection": [{"origin": c.origin, "validation": c.validation.status, "note": c.validation.problem[:300],
                               "outputs": c.validation.fingerprint, "code": c.module.code} for c in candidates],
                "chosen": chosen, "agreeing": agreeing}

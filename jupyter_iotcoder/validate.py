@@ -37,7 +37,8 @@ from .schema import CodeModule, Param, Task, TaskSpec
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _RATE = "50"  # the sampling rate of the first input set; the second passes it as a float
 _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get distinct values (InputVariant)
-_SCALARS = (_SETTING, "3", "32", "4")  # the samples of a scalar float or int that is not a rate
+_COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a window length, a filter order
+_SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
 _TREATED_AS_SEQUENCE = re.compile(r"TypeError: (?:'(?:float|int)' object is not (?:iterable|subscriptable)"
                                   r"|object of type '(?:float|int)' has no len\(\))")
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
@@ -132,8 +133,8 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         return "True"
     if re.search(r"\bint\b", kind) and "float" not in kind:
         if "order" in words:
-            return "4"
-        return "32" if re.search(r"window|size|len|samples", words) else "3"
+            return _ORDER
+        return _WINDOW if re.search(r"window|size|len|samples", words) else _COUNT
     if re.search(r"\bfs\b|sampl|\bhz\b|rate", words):
         return _RATE  # an int, as users type it: code that demands a float for a rate is wrong
     if re.search(r"float|number|scalar|second|\bs\b", kind):

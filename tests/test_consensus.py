@@ -3,7 +3,6 @@
 from jupyter_iotcoder.codegen import codegen_step
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.consensus import Candidate, agreement_note, choose_users_function, pick
-from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, StageStats, Task, TaskList, TaskSpec
 from jupyter_iotcoder.validate import Validation, validate_steps
 from jupyter_iotcoder.calls import StageCaller
@@ -29,19 +28,23 @@ def _validated(code: str) -> Validation:
     return validate_steps([(TASK, SPEC, _module(code))], timeout=10, call_last=True)
 
 
+def _validation(fingerprint: str, status: str = "passed") -> Validation:
+    return Validation(status, fingerprint=fingerprint)
+
+
 def _candidate(fingerprint: str, status: str = "passed") -> Candidate:
-    return Candidate(_module(RIGHT), Validation(status, fingerprint=fingerprint), "x")
+    return Candidate(_module(RIGHT), _validation(fingerprint, status), "x")
 
 
 def test_the_largest_group_of_agreeing_validated_candidates_wins():
-    assert pick([_candidate("a"), _candidate("b"), _candidate("b")]) == (1, 2)
-    assert pick([_candidate("a"), _candidate("b"), _candidate("a")]) == (0, 2)
+    assert pick([_validation("a"), _validation("b"), _validation("b")]) == (1, 2)
+    assert pick([_validation("a"), _validation("b"), _validation("a")]) == (0, 2)
 
 
 def test_the_pipelines_candidate_wins_a_tie_and_failed_candidates_have_no_vote():
-    assert pick([_candidate("a"), _candidate("b"), _candidate("c")]) == (0, 1)
-    assert pick([_candidate("", "failed"), _candidate("b"), _candidate("b", "failed")]) == (1, 1)
-    assert pick([_candidate("", "failed"), _candidate("", "inconclusive")]) == (0, 0)
+    assert pick([_validation("a"), _validation("b"), _validation("c")]) == (0, 1)
+    assert pick([_validation("", "failed"), _validation("b"), _validation("b", "failed")]) == (1, 1)
+    assert pick([_validation("", "failed"), _validation("", "inconclusive")]) == (0, 0)
 
 
 def test_empty_outputs_agree_with_nothing_so_detectors_that_find_no_event_in_noise_do_not_outvote():
@@ -49,10 +52,10 @@ def test_empty_outputs_agree_with_nothing_so_detectors_that_find_no_event_in_noi
     assert empty.startswith("empty")
     assert _validated("def centre(x):\n    return ((), [])\n").fingerprint.startswith("empty")
     assert not _validated("def centre(x):\n    return [0]\n").fingerprint.startswith("empty")
-    assert pick([_candidate(empty), _candidate(empty), _candidate(empty)]) == (0, 1)
-    assert pick([_candidate("", "failed"), _candidate(empty), _candidate(empty)]) == (1, 1)
-    assert pick([_candidate("a"), _candidate(empty), _candidate(empty)]) == (0, 1)
-    assert pick([_candidate(empty), _candidate("b"), _candidate("b")]) == (1, 2)
+    assert pick([_validation(empty), _validation(empty), _validation(empty)]) == (0, 1)
+    assert pick([_validation("", "failed"), _validation(empty), _validation(empty)]) == (1, 1)
+    assert pick([_validation("a"), _validation(empty), _validation(empty)]) == (0, 1)
+    assert pick([_validation(empty), _validation("b"), _validation("b")]) == (1, 2)
     candidates = [_candidate(empty), _candidate(empty)]
     assert agreement_note(candidates, 0, 1).startswith("*Not cross-checked: on sample inputs this function's result "
                                                        "was empty")

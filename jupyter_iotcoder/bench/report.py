@@ -74,14 +74,11 @@ def _replayed_choice_passes(row: dict, alternatives: int) -> bool:
     """Whether the test passes for the version the cross-check would have chosen from the pipeline's version
     and only the first `alternatives` alternatives. Exact, not a simulation: alternative n is written the
     same way (prompt, seed) whatever the number of alternatives, and its validation does not depend on it."""
-    from ..consensus import Candidate, pick
-    from ..schema import CodeModule
+    from ..consensus import pick
     from ..validate import Validation
 
     selection = row["steps"][-1]["selection"]["selection"][: alternatives + 1]
-    candidates = [Candidate(CodeModule(task_id=1, function_name="f", code=v["code"]),
-                            Validation(v["validation"], fingerprint=v["outputs"]), v["origin"]) for v in selection]
-    chosen, _ = pick(candidates)
+    chosen, _ = pick([Validation(v["validation"], fingerprint=v["outputs"]) for v in selection])
     return row["versions_passed"][chosen]
 
 

@@ -232,21 +232,18 @@ class BenchRun:
         selection = candidate.steps[-1].get("selection") if candidate.steps else None
         if not selection or not all("code" in version for version in selection["selection"]):
             return None
-        versions = [version["code"] for version in selection["selection"]]
-        chosen = versions[selection["chosen"]].rstrip("\n")
+        versions = [version["code"].rstrip("\n") for version in selection["selection"]]
+        chosen = versions[selection["chosen"]]
         if chosen not in candidate.cells:
             return None
         at = candidate.cells.index(chosen)
-        passed = []
+        passed = {chosen: chosen_passed}  # each code is tested once, however many versions share it
         for code in versions:
-            if code.rstrip("\n") == chosen:
-                passed.append(chosen_passed)
-                continue
-            cells = candidate.cells[:at] + [code.rstrip("\n")] + candidate.cells[at + 1:]
-            result = run_cells(cells, test_code=task.test, entry_point=task.entry_point, timeout=task.timeout,
-                               memory_mb=self.memory_mb)
-            passed.append(result.status == "passed")
-        return passed
+            if code not in passed:
+                cells = candidate.cells[:at] + [code] + candidate.cells[at + 1:]
+                passed[code] = run_cells(cells, test_code=task.test, entry_point=task.entry_point,
+                                         timeout=task.timeout, memory_mb=self.memory_mb).status == "passed"
+        return [passed[code] for code in versions]
 
     def run(self, progress: bool = True) -> int:
         """Generate and score every pending sample; returns how many were added."""
