@@ -53,8 +53,9 @@ def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> s
     """The sentence the step's markdown cell shows about the comparison."""
     total = len(candidates)
     if agreeing and not informative(candidates[chosen].validation.fingerprint):
-        return ("*Not cross-checked: on sample inputs this function's result was empty, so independently "
-                "written versions of it could not be compared; check it on data with the events it looks for.*")
+        return ("*Not cross-checked: on sample inputs this function's result was empty or an object with no "
+                "comparable value, so independently written versions of it could not be compared; check it on "
+                "your own data.*")
     if chosen and agreeing == 1:
         return ("*Rewritten: the plan's version of this function did not pass validation; this version, written "
                 "from the whole requirement, did, but no other version confirmed its outputs; check its values. "

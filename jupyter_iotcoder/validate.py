@@ -203,15 +203,20 @@ def _fingerprint(value):
         if isinstance(v, numbers.Number) and not isinstance(v, complex):
             x = float(v)
             return "nan" if x != x else 0.0 if abs(x) < 1e-9 else float(f"{x:.4g}")
-        return str(v)
+        if isinstance(v, (bytes, bytearray)):
+            return v.hex()
+        text = str(v)
+        return "<object>" if " at 0x" in text else text  # an instance's address is no output to compare
 
     def empty(c):
-        return c in ([], "", "None") or (isinstance(c, list) and all(map(empty, c)))
+        return c in ([], "", "None", "<object>") or (isinstance(c, list) and all(map(empty, c)))
 
     value = canonical(value)
     return ("empty" if empty(value) else "") + hashlib.sha1(json.dumps(value).encode()).hexdigest()[:16]
 '''
-EMPTY_OUTPUTS = "empty"  # the digest's prefix when the result was empty (no events found in sample noise)
+# The digest's prefix when the result holds nothing to compare: empty (no event found in sample noise),
+# or an object such as the instance a class returns.
+EMPTY_OUTPUTS = "empty"
 
 
 def informative(fingerprint: str) -> bool:

@@ -52,6 +52,9 @@ def test_empty_outputs_agree_with_nothing_so_detectors_that_find_no_event_in_noi
     assert empty.startswith("empty")
     assert _validated("def centre(x):\n    return ((), [])\n").fingerprint.startswith("empty")
     assert not _validated("def centre(x):\n    return [0]\n").fingerprint.startswith("empty")
+    instance = "class centre:\n    def __init__(self, x):\n        self.x = x\n"  # a class: its repr has an address
+    assert _validated(instance).fingerprint == _validated(instance.replace("self.x = x", "pass")).fingerprint
+    assert _validated(instance).fingerprint.startswith("empty")
     assert pick([_validation(empty), _validation(empty), _validation(empty)]) == (0, 1)
     assert pick([_validation("", "failed"), _validation(empty), _validation(empty)]) == (1, 1)
     assert pick([_validation("a"), _validation(empty), _validation(empty)]) == (0, 1)
