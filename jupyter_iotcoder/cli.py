@@ -37,8 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--repair-attempts", type=int, default=GenerationConfig.repair_attempts,
                      help="repairs per step when it fails on sample inputs")
     gen.add_argument("--alternatives", type=int, default=GenerationConfig.alternatives,
-                     help="versions of your own function written again from the whole requirement; the one "
-                          "most versions agree with on sample inputs wins (0 = off)")
+                     help="versions of your own function written again from the whole requirement (the first "
+                          "from a plain prompt); the one most versions agree with on sample inputs wins (0 = off)")
     gen.add_argument("--code-attempts", type=int, default=GenerationConfig.code_attempts,
                      help="tries per module until it parses and defines its function")
     gen.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")

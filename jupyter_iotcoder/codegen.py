@@ -28,7 +28,7 @@ from pyflakes.messages import UndefinedName
 
 from .calls import StageCaller
 from .config import GenerationConfig
-from .consensus import choose_users_function
+from .consensus import PLAIN_PROMPT, alternative_origin, choose_users_function
 from .prompts import render
 from .runtime import ChatRequest
 from .schema import CodeModule, Signature, StageStats, Task, TaskList, TaskSpec
@@ -586,6 +586,11 @@ def whole_requirement_messages(requirement: str, signature: Signature) -> tuple[
             {"role": "user", "content": _whole_requirement_user(requirement, signature)})
 
 
+def plain_messages(requirement: str) -> tuple[dict, dict]:
+    """The prompt a user would send the same model in a chat: a one-line system prompt and the requirement."""
+    return ({"role": "system", "content": render("plain.system.md").strip()}, {"role": "user", "content": requirement})
+
+
 def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec],
                      problem: str = "", previous_code: str = "", broken: list[TaskSpec] = ()) -> tuple[dict, ...]:
     """The codegen prompt; after a failed attempt it carries the problem (and, to repair, the code).
@@ -753,16 +758,22 @@ def alternative_module(task: Task, tasks: TaskList, spec: TaskSpec, caller: Stag
                        number: int, validator: Validator) -> CodeModule:
     """The user's function written in one go from the requirement, checked like a step and repaired once.
 
-    Sampled warmer than a step and with its own seed, so that alternatives are independent attempts;
-    one repair (not the step's two, and no fresh retry) keeps the cost of each alternative to at most
-    two model calls, while a version that crashed on sample inputs still gets a chance to take part.
+    The first alternative is the plain prompt's answer, sampled exactly as a user's chat would be (the
+    step's seed and temperature). The others use the code prompt, warmer and with their own seeds, so
+    that they are independent attempts. One repair (not the step's two, and no fresh retry) keeps the
+    cost of each alternative to at most two model calls, while a version that crashed on sample inputs
+    still gets a chance to take part.
     """
+    plain = alternative_origin(number) == PLAIN_PROMPT
+
     def prompt(problem: str, previous_code: str) -> tuple[dict, ...]:
-        system, user = whole_requirement_messages(tasks.requirement, spec.signature)
+        system, user = (plain_messages(tasks.requirement) if plain
+                        else whole_requirement_messages(tasks.requirement, spec.signature))
         return system, {**user, "content": _with_problem(user["content"], problem, previous_code)}
 
-    settings = replace(config, seed=config.seed + 1000 + number, temperature=max(config.temperature, 0.5),
-                       code_attempts=1, repair_attempts=min(config.repair_attempts, 1))
+    sampling = ({} if plain else
+                {"seed": config.seed + 1000 + number, "temperature": max(config.temperature, 0.5)})
+    settings = replace(config, code_attempts=1, repair_attempts=min(config.repair_attempts, 1), **sampling)
     module = generate_module(task, tasks, spec, [], caller, settings, validator, prompt=prompt,
                              label=f" again from the whole requirement ({number}/{config.alternatives})")
     return module.model_copy(update={"attempt_log": [{"alternative": number, **entry} for entry in module.attempt_log]})

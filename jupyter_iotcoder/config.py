@@ -66,8 +66,8 @@ class GenerationConfig:
     repair_attempts: int = field(default=2, metadata={"help": "repairs per step after a failed validation"})
     repair_budget_s: float = field(default=240.0, metadata={"help": "time per step after which repairs stop"})
     alternatives: int = field(default=2, metadata={
-        "help": "with validation: versions of the user's function written again from the whole requirement; "
-                "the one most versions agree with on sample inputs wins (0 = off)"})
+        "help": "with validation: versions of the user's function written again from the whole requirement "
+                "(the first from a plain prompt); the one most versions agree with on sample inputs wins (0 = off)"})
     sandbox_timeout_s: float = field(default=20.0, metadata={"help": "time limit of one validation run"})
     available_data: tuple[str, ...] = field(default=(), metadata={
         "help": "example data the notebook can load (names in sensors.DATASETS); the plan and code use it"})

@@ -85,7 +85,7 @@ class IoTCoderPersona(BasePersona):
     max_tasks = Int(5, config=True, help="most steps a requirement is decomposed into")
     validate_steps = Bool(True, config=True, help="run each generated step on sample inputs in the sandbox")
     repair_attempts = Int(2, config=True, help="repairs per step after a failed validation")
-    alternatives = Int(2, config=True, help="versions of the user's function compared on sample inputs (0 = off)")
+    alternatives = Int(2, config=True, help="other versions of the user's function compared on sample inputs (0 = off)")
     threads = Int(0, config=True, help="CPU threads of the model; 0: all cores (1 is faster on a busy machine)")
 
     lab_command: LabCommand = staticmethod(run_lab_command)

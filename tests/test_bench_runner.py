@@ -67,7 +67,7 @@ def test_the_repair_config_records_how_the_users_function_was_chosen(tmp_path):
     (row,) = load_samples(tmp_path / "samples.jsonl")
     assert runtime.queue == [] and row["steps"][0]["selection"] is None
     selection = row["steps"][1]["selection"]
-    assert [c["origin"] for c in selection["selection"]] == ["pipeline", "whole requirement", "whole requirement"]
+    assert [c["origin"] for c in selection["selection"]] == ["pipeline", "plain prompt", "whole requirement"]
     assert row["passed"] and row["versions_passed"] == [True, True, True]
 
 

@@ -2,7 +2,8 @@
 
 from jupyter_iotcoder.codegen import codegen_step
 from jupyter_iotcoder.config import GenerationConfig
-from jupyter_iotcoder.consensus import Candidate, agreement_note, choose_users_function, pick
+from jupyter_iotcoder.consensus import (PIPELINE, PLAIN_PROMPT, WHOLE_REQUIREMENT, Candidate, agreement_note,
+                                        choose_users_function, pick)
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, StageStats, Task, TaskList, TaskSpec
 from jupyter_iotcoder.validate import Validation, validate_steps
 from jupyter_iotcoder.calls import StageCaller
@@ -36,15 +37,31 @@ def _candidate(fingerprint: str, status: str = "passed") -> Candidate:
     return Candidate(_module(RIGHT), _validation(fingerprint, status), "x")
 
 
+ORIGINS = [PIPELINE, PLAIN_PROMPT, WHOLE_REQUIREMENT, WHOLE_REQUIREMENT]
+
+
+def _pick(*validations: Validation) -> tuple[int, int]:
+    """pick() over the candidates in the order the cross-check writes them."""
+    return pick(list(validations), ORIGINS[:len(validations)])
+
+
 def test_the_largest_group_of_agreeing_validated_candidates_wins():
-    assert pick([_validation("a"), _validation("b"), _validation("b")]) == (1, 2)
-    assert pick([_validation("a"), _validation("b"), _validation("a")]) == (0, 2)
+    assert _pick(_validation("a"), _validation("b"), _validation("b")) == (1, 2)
+    assert _pick(_validation("a"), _validation("b"), _validation("a")) == (0, 2)
+    assert _pick(_validation("a"), _validation("b"), _validation("c"), _validation("c")) == (2, 2)
 
 
-def test_the_pipelines_candidate_wins_a_tie_and_failed_candidates_have_no_vote():
-    assert pick([_validation("a"), _validation("b"), _validation("c")]) == (0, 1)
-    assert pick([_validation("", "failed"), _validation("b"), _validation("b", "failed")]) == (1, 1)
-    assert pick([_validation("", "failed"), _validation("", "inconclusive")]) == (0, 0)
+def test_on_a_tie_the_plain_prompts_answer_wins_then_the_pipelines_and_failed_candidates_have_no_vote():
+    assert _pick(_validation("a"), _validation("b"), _validation("c")) == (1, 1)
+    assert _pick(_validation("a"), _validation("b", "failed"), _validation("c")) == (0, 1)
+    assert _pick(_validation("a"), _validation("b"), _validation("a"), _validation("b")) == (1, 2)
+    assert _pick(_validation("", "failed"), _validation("b"), _validation("b", "failed")) == (1, 1)
+    assert _pick(_validation("", "failed"), _validation("", "inconclusive")) == (0, 0)
+    assert pick([_validation("a"), _validation("b")], ["elsewhere", WHOLE_REQUIREMENT]) == (1, 1)
+
+
+def test_the_pipelines_module_stays_when_the_plain_answer_agrees_with_it():
+    assert _pick(_validation("a"), _validation("a"), _validation("c")) == (0, 2)
 
 
 def test_empty_outputs_agree_with_nothing_so_detectors_that_find_no_event_in_noise_do_not_outvote():
@@ -55,13 +72,14 @@ def test_empty_outputs_agree_with_nothing_so_detectors_that_find_no_event_in_noi
     instance = "class centre:\n    def __init__(self, x):\n        self.x = x\n"  # a class: its repr has an address
     assert _validated(instance).fingerprint == _validated(instance.replace("self.x = x", "pass")).fingerprint
     assert _validated(instance).fingerprint.startswith("empty")
-    assert pick([_validation(empty), _validation(empty), _validation(empty)]) == (0, 1)
-    assert pick([_validation("", "failed"), _validation(empty), _validation(empty)]) == (1, 1)
-    assert pick([_validation("a"), _validation(empty), _validation(empty)]) == (0, 1)
-    assert pick([_validation(empty), _validation("b"), _validation("b")]) == (1, 2)
+    assert _pick(_validation(empty), _validation(empty), _validation(empty)) == (1, 1)
+    assert _pick(_validation("", "failed"), _validation(empty), _validation(empty)) == (1, 1)
+    assert _pick(_validation("a"), _validation(empty), _validation(empty)) == (1, 1)
+    assert _pick(_validation(empty), _validation("b"), _validation("b")) == (1, 2)
     candidates = [_candidate(empty), _candidate(empty)]
     assert agreement_note(candidates, 0, 1).startswith("*Not cross-checked: on sample inputs this function's result "
                                                        "was empty")
+    assert agreement_note(candidates, 1, 1).endswith("does not call the steps above.*")
 
 
 def test_outputs_that_agree_to_four_digits_share_a_digest_whatever_their_container():
@@ -78,7 +96,7 @@ def test_the_pipelines_wrong_function_is_outvoted_by_two_agreeing_alternatives()
     assert "2 of 3" in chosen.agreement and "does not call the steps above" in chosen.agreement
     summary = chosen.attempt_log[-1]
     assert summary["chosen"] == 1 and [c["origin"] for c in summary["selection"]] == [
-        "pipeline", "whole requirement", "whole requirement"]
+        "pipeline", "plain prompt", "whole requirement"]
     assert [c["code"] for c in summary["selection"]] == [WRONG, RIGHT, RIGHT_AS_LIST]
 
 
@@ -92,23 +110,35 @@ def test_a_pipeline_function_that_fails_validation_gives_way_to_a_lone_validated
 
 
 def test_a_lone_disagreeing_pipeline_function_is_kept_and_flagged_for_review():
-    written = iter([WRONG.replace("* 2", "* 3"), "def centre(x):\n    return undefined_name\n"])
+    written = iter(["def centre(x):\n    return undefined_name\n", WRONG.replace("* 2", "* 3")])
     chosen = choose_users_function(_module(RIGHT), [], TASK, SPEC, lambda n, validator: _module(next(written)),
                                    GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
     assert chosen.code.strip() == RIGHT.strip()
     assert chosen.agreement.startswith("*Not confirmed") and chosen.attempt_log[-1]["agreeing"] == 1
 
 
-def test_the_last_step_is_written_again_from_the_whole_requirement_and_the_choice_reaches_the_notebook():
+def test_the_plain_answer_kept_on_a_tie_with_the_pipelines_says_so():
+    written = iter([RIGHT, "def centre(x):\n    return undefined_name\n"])
+    chosen = choose_users_function(_module(WRONG), [], TASK, SPEC, lambda n, validator: _module(next(written)),
+                                   GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
+    assert chosen.code.strip() == RIGHT.strip() and chosen.attempt_log[-1]["chosen"] == 1
+    assert chosen.agreement.startswith("*Not confirmed: the 3 versions") and "plain prompt" in chosen.agreement
+    assert "does not call the steps above" in chosen.agreement
+
+
+def test_the_last_step_is_written_again_with_the_plain_prompt_and_the_code_prompt_and_the_choice_reaches_the_notebook():
     answer = f"```python\n{RIGHT}```"
     runtime = ScriptedRuntime([f"```python\n{WRONG}```", answer, answer])
     tasks = TaskList(requirement=REQUIREMENT, tasks=[TASK])
     caller = StageCaller(runtime, "codegen", StageStats())
-    module = codegen_step(tasks, [SPEC], [], caller, GenerationConfig(alternatives=2), StageStats())
+    config = GenerationConfig(alternatives=2)
+    module = codegen_step(tasks, [SPEC], [], caller, config, StageStats())
     assert len(runtime.history) == 3
-    alternative_prompt = runtime.history[1].messages[1]["content"]
-    assert REQUIREMENT in alternative_prompt and "`def centre(x)`" in alternative_prompt
-    assert runtime.history[1].seed != runtime.history[2].seed
+    step, plain, code_prompt = runtime.history
+    assert plain.messages[1]["content"] == REQUIREMENT and "helpful coding assistant" in plain.messages[0]["content"]
+    assert (plain.seed, plain.temperature) == (step.seed, step.temperature) == (config.seed, config.temperature)
+    assert REQUIREMENT in code_prompt.messages[1]["content"] and "`def centre(x)`" in code_prompt.messages[1]["content"]
+    assert code_prompt.seed != plain.seed
     assert module.code.strip() == RIGHT.strip() and "2 of 3" in module.agreement
 
 

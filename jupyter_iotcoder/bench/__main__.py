@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tasks", type=int, default=4, help="pipeline decomposition size")
     parser.add_argument("--alternatives", type=int, default=GenerationConfig.alternatives,
                         help="+repair configurations: versions of the user's function written again from the "
-                             "whole requirement for the cross-check")
+                             "whole requirement for the cross-check (the first from the plain prompt)")
     parser.add_argument("--quick", action="store_true", help="one task per category: a smoke check")
     parser.add_argument("--per-category", type=int, default=None,
                         help="the first N tasks of each category (tasks run category by category in turn)")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..codegen import closed_code_block, extract_code
+from ..codegen import closed_code_block, extract_code, plain_messages
 from ..prompts import render
 from ..runtime import ChatRequest, Runtime, complete
 from ..sandbox import run_cells
-from .runner import DIRECT_SYSTEM, done_keys, load_samples
+from .runner import done_keys, load_samples
 
 CONFIGS = {"base": None, "base+lora": "codegen"}
 
@@ -42,8 +42,7 @@ def program_for(problem: dict, answer: str) -> str:
 def answer_problem(problem: dict, runtime: Runtime, adapter: str | None, seed: int, temperature: float,
                    max_tokens: int = 512) -> tuple[str, int, float]:
     request = ChatRequest(
-        messages=({"role": "system", "content": DIRECT_SYSTEM},
-                  {"role": "user", "content": render("humaneval.user.md", prompt=problem["prompt"].strip("\n"))}),
+        messages=plain_messages(render("humaneval.user.md", prompt=problem["prompt"].strip("\n"))),
         max_tokens=max_tokens, temperature=temperature, seed=seed, adapter=adapter,
     )
     answer = complete(runtime, request, until=closed_code_block)

@@ -78,7 +78,8 @@ def _replayed_choice_passes(row: dict, alternatives: int) -> bool:
     from ..validate import Validation
 
     selection = row["steps"][-1]["selection"]["selection"][: alternatives + 1]
-    chosen, _ = pick([Validation(v["validation"], fingerprint=v["outputs"]) for v in selection])
+    chosen, _ = pick([Validation(v["validation"], fingerprint=v["outputs"]) for v in selection],
+                     [v["origin"] for v in selection])
     return row["versions_passed"][chosen]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from ..codegen import closed_code_block, extract_code, whole_requirement_messages
+from ..codegen import closed_code_block, extract_code, plain_messages, whole_requirement_messages
 from ..config import GenerationConfig
 from ..errors import GenerationError
 from ..requirement import find_required_signature
@@ -25,7 +25,6 @@ from ..sandbox import run_cells
 from .metrics import plan_score
 from .tasks import BenchTask
 
-DIRECT_SYSTEM = "You are a helpful coding assistant. Answer with Python code in one ```python block."
 # Runs before `--alternatives` existed used 2 and have no alternatives in their keys; other numbers are keyed.
 KEYLESS_ALTERNATIVES = 2
 
@@ -37,7 +36,7 @@ class BenchConfig:
     adapters: bool
     validate: bool
     help: str
-    prompt: str = "plain"  # without the pipeline: "plain" (DIRECT_SYSTEM) or "codegen" (the pipeline's code prompt)
+    prompt: str = "plain"  # without the pipeline: "plain" (codegen.plain_messages) or "codegen" (the pipeline's code prompt)
 
 
 CONFIGS = {c.name: c for c in (
@@ -107,7 +106,7 @@ class Candidate:
 def generate_direct(requirement: str, runtime: Runtime, seed: int, temperature: float,
                     max_tokens: int = 1024, prompt: str = "plain") -> Candidate:
     """One answer to one prompt: the plain chat prompt, or the pipeline's code prompt for the named function."""
-    messages = ({"role": "system", "content": DIRECT_SYSTEM}, {"role": "user", "content": requirement})
+    messages = plain_messages(requirement)
     if prompt == "codegen":
         signature = find_required_signature(requirement)
         if signature is None:
