@@ -405,3 +405,92 @@ def described_return(requirement: str, signature: Signature) -> str | None:
         if found:
             return min(found, key=lambda item: item[0])[1]
     return None
+
+
+# ------------------------------------------------------------------ example values the user gave
+
+_EXAMPLE_INTRO = re.compile(r"\b(?:e\.g\.|for example|for instance|such as|like)[,:]?\s*(?=b?['\"\[({])", re.I)
+_CLOSING = {"[": "]", "(": ")", "{": "}"}
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.;!?](?:\s|$)")
+
+
+def _literal_end(text: str, start: int) -> int:
+    """The index after the Python literal that starts at `text[start]` (a bracket or a quote), or -1."""
+    depth: list[str] = []
+    quote = ""
+    i = start + (text[start] == "b")
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+                if not depth:
+                    return i + 1
+        elif char in "'\"":
+            quote = char
+        elif char in _CLOSING:
+            depth.append(_CLOSING[char])
+        elif depth and char == depth[-1]:
+            depth.pop()
+            if not depth:
+                return i + 1
+        elif char in ")]}":
+            return -1
+        i += 1
+    return -1
+
+
+def _fits(value: object, annotation: str) -> bool:
+    """Whether an example value can be the argument of a parameter annotated `annotation` ('' accepts any)."""
+    if not annotation:
+        return True
+    kind = annotation.lower()
+    if isinstance(value, bytes):
+        return "bytes" in kind
+    if isinstance(value, str):
+        return kind in ("str", "string")
+    if isinstance(value, dict):
+        return "dict" in kind or "mapping" in kind
+    return bool(re.search(r"list|tuple|sequence|iterable|ndarray|array", kind))
+
+
+def requirement_examples(requirement: str, signature: Signature) -> dict[str, str]:
+    """Parameter name -> the source of an example value the user gave for it ("phases ..., e.g. [(0.004, 895.0)]").
+
+    A container, string or bytes literal after "e.g.", "for example", "such as" or "like" belongs to the
+    last parameter named before it in the same sentence, else, when it is a string or bytes, to the only
+    parameter annotated so (CSV "lines like '2024-03-01T12:00:05Z,node-07,temp_c,21.5'" for `text: str`).
+    Validation runs the function on these values: the user's own data says more than synthetic samples.
+    """
+    parts = [parameter_parts(source) for source in signature.parameters]
+    annotations = {name: annotation for name, annotation, _ in parts if name}
+    call = next((m for m in _CALL.finditer(requirement) if m.group(1) == signature.function_name), None)
+    # the signature itself names every parameter: it says nothing about which one an example is for
+    prose = requirement if call is None else (
+        requirement[: call.start()] + " " * (call.end() - call.start()) + requirement[call.end():])
+    examples: dict[str, str] = {}
+    for intro in _EXAMPLE_INTRO.finditer(requirement):
+        end = _literal_end(requirement, intro.end())
+        if end < 0:
+            continue
+        source = requirement[intro.end(): end]
+        try:
+            value = ast.literal_eval(source)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, (tuple, list, dict, set)) and not value:
+            continue
+        sentence = _SENTENCE_END.split(prose[: intro.start()])[-1]
+        mentioned = [(m.start(), name) for name in annotations
+                     for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?![\w(])", sentence)]
+        if mentioned:
+            owner = max(mentioned)[1]
+        else:
+            typed = [name for name, annotation in annotations.items()
+                     if isinstance(value, (str, bytes)) and annotation and _fits(value, annotation)]
+            owner = typed[0] if len(typed) == 1 else ""
+        if owner and owner not in examples and _fits(value, annotations[owner]):
+            examples[owner] = source
+    return examples

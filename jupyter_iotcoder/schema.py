@@ -37,6 +37,9 @@ class Param(BaseModel):
     # then treat a step's refusal of inputs built from it as a bug rather than a careful check, and it
     # checks the user's function's outputs only against such types.
     from_requirement: bool = False
+    # Python source of an example value the user gave for this input ("e.g. [(0.004, 895.0)]"): the
+    # validator calls the function on it instead of a synthetic sample.
+    example: str = ""
 
     def markdown(self) -> str:
         text = f"- `{self.name}` ({self.type})"

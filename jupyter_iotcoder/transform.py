@@ -16,8 +16,8 @@ from .calls import StageCaller
 from .config import GenerationConfig
 from .errors import GenerationError
 from .prompts import load_json, render
-from .requirement import (described_return, find_required_signature, parameter_parts, return_phrases,
-                          same_size_as, user_types)
+from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
+                          return_phrases, same_size_as, user_types)
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
 
@@ -61,16 +61,22 @@ def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]
     return inputs
 
 
-def with_user_types(spec: TaskSpec, types: dict[str, str]) -> TaskSpec:
-    """The spec with the user's types on its inputs named like the user's parameters.
+def with_user_types(spec: TaskSpec, types: dict[str, str], examples: dict[str, str] | None = None) -> TaskSpec:
+    """The spec with the user's types (and example values) on its inputs named like the user's parameters.
 
     The user's words beat the model's guess ("acc (float, Hz)"), in the user's function and in every
     earlier step that consumes the same raw data: a wrong type in a spec makes the code reject the data.
     """
-    if not any(p.name in types for p in spec.inputs):
+    examples = examples or {}
+    if not any(p.name in types or p.name in examples for p in spec.inputs):
         return spec
-    inputs = [p.model_copy(update={"type": types[p.name], "from_requirement": True}) if p.name in types else p
-              for p in spec.inputs]
+    inputs = []
+    for p in spec.inputs:
+        if p.name in types:
+            p = p.model_copy(update={"type": types[p.name], "from_requirement": True})
+        if p.name in examples:
+            p = p.model_copy(update={"example": examples[p.name]})
+        inputs.append(p)
     return spec.model_copy(update={"inputs": inputs})
 
 
@@ -179,7 +185,9 @@ def transform_task(
     if required:
         spec = with_output_size(spec, same_size_as(tasks.requirement, required))
     user = required or find_required_signature(tasks.requirement)
-    return with_user_types(spec, user_types(tasks.requirement, user)) if user else spec
+    if not user:
+        return spec
+    return with_user_types(spec, user_types(tasks.requirement, user), requirement_examples(tasks.requirement, user))
 
 
 def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> Iterator[TaskSpec]:

@@ -295,6 +295,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     def sample(param: Param) -> str:
         if param.name in defaults:
             return defaults[param.name]
+        if param.example:
+            return f"_np.array({param.example})" if re.search(r"ndarray|array", param.type) else param.example
         expression = sample_expression(param, sizes)
         if variant.guessed_scalars_as_arrays and not param.from_requirement and expression in _SCALARS:
             return sample_expression(Param(name=param.name, type=f"np.ndarray, shape (n_samples,), {param.type}"))

@@ -8,7 +8,8 @@ import pytest
 
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.errors import RequirementError
-from jupyter_iotcoder.requirement import (check_requirement, find_required_signature, requirement_types,
+from jupyter_iotcoder.requirement import (check_requirement, find_required_signature, requirement_examples,
+                                          requirement_types,
                                           described_return, same_size_as, signature_parameter_names,
                                           user_types)
 from scripted_answers import REQUIREMENT
@@ -290,3 +291,29 @@ def test_same_size_as_ignores_input_checks_several_results_and_scalars(requireme
 ])
 def test_described_return_reads_the_result_type_from_the_users_words(requirement, kind):
     assert described_return(requirement, find_required_signature(requirement)) == kind
+
+
+@pytest.mark.parametrize("requirement,examples", [
+    ("Write battery_life_days(capacity_mah: float, phases: list[tuple[float, float]]) where one duty cycle is a "
+     "list of phases (current in mA, duration in s), e.g. [(0.004, 895.0), (12.0, 4.5)] for sleep and TX.",
+     {"phases": "[(0.004, 895.0), (12.0, 4.5)]"}),
+    ("Gateways upload CSV logs with lines like '2024-03-01T12:00:05Z,node-07,temp_c,21.5'. "
+     "Write parse_sensor_csv(text: str) -> list[dict] that parses every line.",
+     {"text": "'2024-03-01T12:00:05Z,node-07,temp_c,21.5'"}),
+    ("Write fits(layer_sizes: list[int], flash_kib: float) where layer_sizes lists the neuron counts, "
+     "e.g. [490, 64, 12], and (a (tricky) aside) is ignored.", {"layer_sizes": "[490, 64, 12]"}),
+    ("Write decode(frame: bytes) -> dict for frames such as b'\\x02\\x01\\x06'.", {"frame": "b'\\x02\\x01\\x06'"}),
+])
+def test_requirement_examples_give_the_example_values_the_user_wrote_to_their_parameters(requirement, examples):
+    assert requirement_examples(requirement, find_required_signature(requirement)) == examples
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write f(x: float, y: str) where x is a threshold such as (1 + 2) and y is like 'a' or 'b' or like ['c'].",
+    "Write resolve(records: list[dict]) that ignores other keys such as 'bver'.",
+    "Write g(a: str, b: str) for lines like 'abc'.",
+    "Write h(values: list[int]) -> int: values are counts, e.g. [] when idle, e.g. [1, 2.",
+])
+def test_requirement_examples_skip_expressions_unowned_strings_mismatched_types_and_empty_values(requirement):
+    examples = requirement_examples(requirement, find_required_signature(requirement))
+    assert examples == ({"y": "'a'"} if requirement.startswith("Write f(") else {})

@@ -230,3 +230,11 @@ def test_a_step_the_user_did_not_name_still_fails_without_a_valid_spec():
 
     with pytest.raises(GenerationError, match="not valid JSON"):
         run([TARGET_1, "{not json", "{still not json"])
+
+
+def test_an_example_value_the_user_gave_reaches_the_spec_of_every_step_that_takes_that_input():
+    requirement = ("Write count_steps(acc, fs) where acc is an (N, 3) array in m/s^2, "
+                   "e.g. [[0.0, 0.0, 9.8], [0.1, 0.0, 9.7]].")
+    specs, _ = run([TARGET_1, IO_1, target("x"), io(["acc", "fs"], ["n"])], task_list(requirement))
+    assert [p.example for p in specs[-1].inputs] == ["[[0.0, 0.0, 9.8], [0.1, 0.0, 9.7]]", ""]
+    assert specs[0].inputs[0].example == "[[0.0, 0.0, 9.8], [0.1, 0.0, 9.7]]"

@@ -417,3 +417,17 @@ def test_an_input_the_models_spec_made_a_scalar_is_tried_as_an_array_when_the_fu
     assert judged(from_requirement=False).status == "passed"  # the model guessed the type: readings, not one
     failed = judged(from_requirement=True)  # the user said it is one value: the code is wrong
     assert failed.status == "failed" and "'float' object is not iterable" in failed.problem
+
+
+def test_the_users_example_values_are_the_sample_inputs_arrays_as_numpy_arrays():
+    spec = TaskSpec(task_id=1, target="t", signature=Signature(
+        function_name="life", parameters=["capacity", "phases", "acc"], required=True), inputs=[
+        Param(name="capacity", type="float", from_requirement=True),
+        Param(name="phases", type="list[tuple[float, float]]", example="[(0.004, 895.0), (12.0, 4.5)]"),
+        Param(name="acc", type="np.ndarray, shape (N, 3)", example="[[0.0, 0.0, 9.8]]")], outputs=[])
+    source = harness_source([(TASK, spec, CodeModule(task_id=1, function_name="life", code=""))], call_last=True)
+    assert "'phases': [(0.004, 895.0), (12.0, 4.5)]" in source
+    assert "'acc': _np.array([[0.0, 0.0, 9.8]])" in source
+    code = "def life(capacity, phases, acc):\n    return capacity / sum(i * t for i, t in phases) * acc.shape[1]\n"
+    module = CodeModule(task_id=1, function_name="life", code=code)
+    assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
