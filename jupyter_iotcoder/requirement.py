@@ -280,6 +280,33 @@ def _named_type(text: str, name: str) -> str | None:
     return None
 
 
+_TRI_AXIAL = re.compile(r"\b(?:tri-?axial|3-axis|three-axis|3-D (?:accelerometer|gyro|magnetometer))\b", re.I)
+_IMU_NAME = re.compile(r"^(?:acc|accel|acceleration|gyro|gyr|mag|magnetometer)(?:_(?:raw|data|xyz|samples|readings))?$")
+
+
+def _tri_axial_type(requirement: str, name: str) -> str | None:
+    """(n_samples, 3) for an IMU-named parameter (`acc`, `gyro_raw`) of a requirement about a tri-axial sensor."""
+    if not (_IMU_NAME.match(name) and _TRI_AXIAL.search(requirement)):
+        return None
+    unit = _UNIT.search(requirement)
+    return f"np.ndarray, shape (n_samples, 3){', ' + unit.group(1) if unit else ''}"
+
+
+def _shared_suffix_type(text: str, name: str) -> str | None:
+    """The type that a sentence gives the plural last word of several names: "the windows are (n, L, 3) arrays"
+    for `train_windows` and `test_windows`."""
+    last = name.lower().rsplit("_", 1)[-1]
+    if "_" not in name or len(last) < 4 or not last.endswith("s"):
+        return None
+    for mention in re.finditer(rf"\b(?:the|all|both)\s+{re.escape(last)}\s+(?:are|have)\b", text, re.I):
+        sentence = re.split(r"[;.](?:\s|$)", text[mention.end():], maxsplit=1)[0][:120]
+        clause = _AFTER_BREAK.split(sentence, maxsplit=1)[0]
+        described = _described_type(clause)
+        if described and _ARRAY_WORDS.search(clause):
+            return described
+    return None
+
+
 def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     """Parameter name -> the type that the requirement's own words give it.
 
@@ -305,7 +332,8 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
     for name in names:
         if name not in found and name not in _ENGLISH:
-            kind = _mentioned_type(text, name, names) or _named_type(requirement[: call.start()], name)
+            kind = (_mentioned_type(text, name, names) or _named_type(requirement[: call.start()], name)
+                    or _shared_suffix_type(text, name) or _tri_axial_type(requirement, name))
             if kind:
                 found[name] = kind
     return found

@@ -317,3 +317,21 @@ def test_requirement_examples_give_the_example_values_the_user_wrote_to_their_pa
 def test_requirement_examples_skip_expressions_unowned_strings_mismatched_types_and_empty_values(requirement):
     examples = requirement_examples(requirement, find_required_signature(requirement))
     assert examples == ({"y": "'a'"} if requirement.startswith("Write f(") else {})
+
+
+def test_an_imu_named_parameter_of_a_tri_axial_sensor_is_an_n_by_3_array():
+    requirement = ("A tracker logs a tri-axial accelerometer at fs Hz (m/s^2). Write moving(acc, fs, gyro_bias=None, "
+                   "magnitude=1.0) that returns True while the pallet moves.")
+    types = user_types(requirement, find_required_signature(requirement))
+    assert types["acc"] == "np.ndarray, shape (n_samples, 3), m/s^2"
+    assert "magnitude" not in types and "gyro_bias" not in types  # a bias is one vector, not a stream
+    plain = "A tracker logs an accelerometer at fs Hz. Write moving(acc, fs) that returns True while it moves."
+    assert "acc" not in user_types(plain, find_required_signature(plain))
+
+
+def test_a_sentence_about_the_plural_last_word_of_several_names_types_each_of_them():
+    requirement = ("Write classify(train_windows, train_labels, test_windows, fs) where the windows are (n, L, 3) "
+                   "accelerometer arrays in m/s^2 sampled at fs Hz and train_labels is a sequence of strings.")
+    types = user_types(requirement, find_required_signature(requirement))
+    assert types["train_windows"] == types["test_windows"] == "np.ndarray, shape (n, L, 3), m/s^2"
+    assert types["train_labels"] == "list[str], length n_samples"
