@@ -626,11 +626,13 @@ def _score(problems: list[str], validation: Validation | None) -> int:
     """Lower is better: clean and validated, then inconclusive, then failing at run time, then static problems."""
     if problems and problems[0].startswith("it does not parse"):
         return 1000
+    if validation is not None and validation.status == "failed":
+        return 10  # it passed the static checks (else it was not run): it defines the function and may work
     if problems:
         return 100 + len(problems)
     if validation is None or validation.status == "passed":
         return 0
-    return 1 if validation.status == "inconclusive" else 10
+    return 1
 
 
 def _repairable(problems: list[str], finish_reason: str, repairing: bool) -> bool:

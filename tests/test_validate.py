@@ -338,6 +338,18 @@ def test_repair_fixes_a_step_that_fails_on_sample_inputs():
     assert "[:, 7]" in repair_prompt and "IndexError" in repair_prompt
 
 
+def test_code_that_fails_on_sample_inputs_is_kept_over_attempts_that_fail_a_static_check():
+    answers = full_run()
+    self_contained = CODE_2.replace("    magnitude = acceleration_magnitude(acc)\n",
+                                    "    magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)\n")
+    imports_a_missing_name = BROKEN_1.replace("import numpy as np", "from scipy.signal import dwt\nimport numpy as np")
+    answers[5:7] = [imports_a_missing_name, BROKEN_1, imports_a_missing_name, self_contained]
+    result = generate(REQUIREMENT, ScriptedRuntime(answers), GenerationConfig(repair_attempts=2, alternatives=0))
+    first = result.modules[0]
+    assert [a["validation"] for a in first.attempt_log] == [None, "failed", None]
+    assert "dwt" not in first.code and first.validation == "failed" and "IndexError" in first.problems[0]
+
+
 def test_repair_loop_stops_at_its_budget_and_marks_the_step():
     answers = full_run()
     self_contained = CODE_2.replace("    magnitude = acceleration_magnitude(acc)\n",
