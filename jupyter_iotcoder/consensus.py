@@ -7,7 +7,9 @@ value oracle. The pipeline's module and a few modules written from the whole
 requirement (another prompt, other seeds, each repaired once when it fails)
 run on the same sample inputs; the outputs are compared by digest, and the
 module in the largest group of agreeing, validated candidates wins (as in
-CodeT and MBR-exec). Empty results agree with nothing.
+CodeT and MBR-exec). Empty results agree with nothing. With no validated
+version, the one that got furthest is kept (one that ran beats one that fails
+a static check and may not even import).
 
 The first alternative is the answer to the plain prompt (what a user gets from
 the same model in a chat), the others use the pipeline's code prompt. On a
@@ -46,18 +48,22 @@ class Candidate:
     origin: str  # PIPELINE | PLAIN_PROMPT | WHOLE_REQUIREMENT
 
 
+_PROGRESS_ORDER = ("passed", "inconclusive", "ran", "static")
+
+
 def _tie_rank(origin: str) -> int:
     return TIE_ORDER.index(origin) if origin in TIE_ORDER else len(TIE_ORDER)
 
 
-def pick(validations: list[Validation], origins: list[str]) -> tuple[int, int]:
+def pick(validations: list[Validation], origins: list[str], progresses: list[str] | None = None) -> tuple[int, int]:
     """Index of the winning candidate (the pipeline's is first) and how many candidates agree with it.
 
     Validated candidates are grouped by their outputs' digest; the largest group wins. On a tie the
     group holding the origin that comes first in TIE_ORDER wins (then the earlier candidate's). A group
     is represented by its first candidate, so the pipeline's module stays when another agrees with it.
-    Empty outputs agree with nothing (each is a group of one). Without a validated candidate the first
-    one stays.
+    Empty outputs agree with nothing (each is a group of one). Without a validated candidate the one
+    that got furthest wins (see `progress`; TIE_ORDER among equals), or the first when `progresses` is
+    not given.
     """
     groups: dict[str, list[int]] = {}
     for i, validation in enumerate(validations):
@@ -65,10 +71,21 @@ def pick(validations: list[Validation], origins: list[str]) -> tuple[int, int]:
         if validation.status == "passed" and fingerprint:
             groups.setdefault(fingerprint if informative(fingerprint) else f"{fingerprint}#{i}", []).append(i)
     if not groups:
-        return 0, 0
+        if not progresses:
+            return 0, 0
+        return min(range(len(validations)), key=lambda i: (_PROGRESS_ORDER.index(progresses[i]),
+                                                           _tie_rank(origins[i]), i)), 0
     best = max(groups.values(), key=lambda members: (len(members), -min(_tie_rank(origins[i]) for i in members),
                                                      -members[0]))
     return best[0], len(best)
+
+
+def progress(candidate: Candidate) -> str:
+    """How far a version got: "passed" validation, could not be judged ("inconclusive"), "ran" and failed on
+    sample inputs, or failed a "static" check (it may not even import)."""
+    if candidate.validation.status in ("passed", "inconclusive"):
+        return candidate.validation.status
+    return "static" if candidate.module.problems and candidate.module.validation is None else "ran"
 
 
 def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> str:
@@ -76,6 +93,11 @@ def agreement_note(candidates: list[Candidate], chosen: int, agreeing: int) -> s
     total = len(candidates)
     elsewhere = (" This version is written from the whole requirement and does not call the steps above.*"
                  if chosen else "*")
+    if chosen and not agreeing:
+        how = ("could not be judged on sample inputs" if candidates[chosen].validation.status == "inconclusive"
+               else "ran, but failed on sample inputs")
+        return (f"*None of the {total} versions of this function passed validation; this one got furthest "
+                f"({how}); check it before use." + elsewhere)
     if agreeing and not informative(candidates[chosen].validation.fingerprint):
         return ("*Not cross-checked: on sample inputs this function's result was empty or an object with no "
                 "comparable value, so independently written versions of it could not be compared; check it on "
@@ -129,12 +151,16 @@ def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, s
     for number in range(1, config.alternatives + 1):
         alternative = write_alternative(number, run_alone)
         candidates.append(Candidate(alternative, run_alone(alternative), alternative_origin(number)))
-    chosen, agreeing = pick([c.validation for c in candidates], [c.origin for c in candidates])
-    summary = {"selection": [{"origin": c.origin, "validation": c.validation.status, "note": c.validation.problem[:300],
-                              "outputs": c.validation.fingerprint, "code": c.module.code} for c in candidates],
+    chosen, agreeing = pick([c.validation for c in candidates], [c.origin for c in candidates],
+                            [progress(c) for c in candidates])
+    summary = {"selection": [{"origin": c.origin, "validation": c.validation.status, "progress": progress(c),
+                              "note": c.validation.problem[:300], "outputs": c.validation.fingerprint,
+                              "code": c.module.code} for c in candidates],
                "chosen": chosen, "agreeing": agreeing}
     log = module.attempt_log + [entry for c in candidates[1:] for entry in c.module.attempt_log] + [summary]
     update = {"attempt_log": log, "agreement": agreement_note(candidates, chosen, agreeing)}
-    if chosen:
+    if chosen and agreeing:
         update.update(validation="passed", problems=[], attempts=module.attempts + config.alternatives)
+    elif chosen:
+        update.update(attempts=module.attempts + config.alternatives)
     return candidates[chosen].module.model_copy(update=update)

@@ -175,3 +175,20 @@ def test_an_alternative_gets_one_repair_at_most_and_a_failing_one_has_no_vote():
     assert len(runtime.history) == 5
     assert module.code.strip() == RIGHT.strip()
     assert [c["validation"] for c in module.attempt_log[-1]["selection"]] == ["passed", "failed", "failed"]
+
+
+def test_with_no_validated_version_the_one_that_got_furthest_is_kept_and_not_called_validated():
+    assert _pick(_validation("", "failed"), _validation("", "failed"), _validation("", "inconclusive")) == (0, 0)
+    progresses = ["static", "ran", "ran"]
+    assert pick([_validation("", "failed")] * 3, ORIGINS[:3], progresses) == (1, 0)
+    assert pick([_validation("", "failed")] * 3, ORIGINS[:3], ["ran", "static", "inconclusive"]) == (2, 0)
+    assert pick([_validation("", "failed")] * 3, ORIGINS[:3], ["ran", "static", "ran"]) == (0, 0)
+    imports_a_missing_name = _module("from scipy.signal import dwt\n\ndef centre(x):\n    return dwt(x)\n")
+    imports_a_missing_name = imports_a_missing_name.model_copy(update={"problems": ["`scipy.signal` has no `dwt`"]})
+    crashing = _module("def centre(x):\n    return x[10**9]\n").model_copy(
+        update={"validation": "failed", "problems": ["on sample inputs, IndexError"]})
+    chosen = choose_users_function(imports_a_missing_name, [], TASK, SPEC, lambda n, validator: crashing,
+                                   GenerationConfig(alternatives=2, sandbox_timeout_s=10), StageStats())
+    assert "10**9" in chosen.code and chosen.validation == "failed" and chosen.problems
+    assert [v["progress"] for v in chosen.attempt_log[-1]["selection"]] == ["static", "ran", "ran"]
+    assert chosen.agreement.startswith("*None of the 3 versions") and "ran, but failed" in chosen.agreement
