@@ -103,12 +103,76 @@ def _shape(param_type: str, sizes: dict[str, int] | None = None) -> tuple[int, .
     return tuple(dims) or (SAMPLES,)
 
 
+RECORDS = 64  # the length of a sample list of tuples (packets, duty-cycle phases)
+_CONTAINER_ANNOTATION = re.compile(r"^\s*(?:list|List|Sequence|Iterable|tuple|Tuple)\[")
+
+
+def _annotation_sample(node: ast.expr) -> str | None:
+    """Python source of a sample for a typing annotation of plain Python values (`list[tuple[int, float]]`).
+
+    A list is a Python list, not a NumPy array: code written for `list[int]` may test `if not values`.
+    In a list of tuples, an int field counts up (a sequence number) and each float field rises at its own
+    offset (time stamps and durations); None where the annotation says too little (`list[dict]`).
+    """
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        outer, inner = node.value.id.lower(), node.slice
+        items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        names = [item.id if isinstance(item, ast.Name) else "" for item in items]
+        if outer == "tuple":
+            if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is Ellipsis:
+                element = _annotation_sample(ast.Subscript(value=ast.Name(id="list"), slice=items[0]))
+                return f"tuple({element})" if element else None
+            fields = [_annotation_sample(item) for item in items]
+            return None if None in fields else "(" + ", ".join(fields) + ",)"
+        if len(items) != 1:
+            return None
+        if names[0] == "int":
+            return f"_rng.integers(0, 100, size={SAMPLES}).tolist()"
+        if names[0] == "float":
+            return f"_rng.normal(size={SAMPLES}).tolist()"
+        if names[0] == "str":
+            return f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"
+        record = items[0]
+        if isinstance(record, ast.Subscript) and isinstance(record.value, ast.Name) and record.value.id.lower() == "tuple":
+            parts = record.slice.elts if isinstance(record.slice, ast.Tuple) else [record.slice]
+            fields = []
+            for offset, part in enumerate(parts):
+                kind = part.id if isinstance(part, ast.Name) else ""
+                if kind not in ("int", "float", "str"):
+                    return None
+                fields.append({"int": "_i", "str": "'sensor'"}.get(kind, f"round(_i * 0.1 + {0.05 * (offset + 1):g}, 3)"))
+            return f"[({', '.join(fields)},) for _i in range({RECORDS})]"
+        return None
+    if isinstance(node, ast.Name):
+        return {"int": _COUNT, "float": _SETTING, "str": "'sensor'", "bool": "True", "bytes": "bytes(range(16))"
+                }.get(node.id)
+    return None
+
+
+def _container_sample(param_type: str) -> str | None:
+    """The sample for a type that starts with a Python container annotation, or None."""
+    if not _CONTAINER_ANNOTATION.match(param_type):
+        return None
+    depth, end = 0, 0
+    for end, char in enumerate(param_type):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "]" and depth == 0:
+            break
+    try:
+        return _annotation_sample(ast.parse(param_type[: end + 1].strip(), mode="eval").body)
+    except SyntaxError:
+        return None
+
+
 def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     """Python source of a plausible sample value for an input, from its name and type text.
 
     `sizes` fixes the shape letters shared by several inputs (see `dimension_sizes`)."""
     kind = param.type.lower()
     words = f"{param.name} {kind}".lower()
+    container = _container_sample(param.type)
+    if container:
+        return container
     if "bytes" in kind:
         return "bytes(range(16))"
     if re.search(r"\bstr\b|string", kind):

@@ -28,7 +28,8 @@ def _check(code: str):
 @pytest.mark.parametrize("param_type,expected", [
     ("np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(2048, 3))"),
     ("np.ndarray, shape (500,)", "_rng.normal(size=(500,))"),
-    ("list[int], sample indices", "_rng.integers(0, 100, size=(2048,))"),
+    ("list[int], sample indices", "_rng.integers(0, 100, size=2048).tolist()"),
+    ("np.ndarray of int, shape (n,)", "_rng.integers(0, 100, size=(2048,))"),
     ("float, Hz", "50"),
     ("int, samples per window", "32"),
     ("bytes, raw frame", "bytes(range(16))"),
@@ -442,4 +443,22 @@ def test_the_users_example_values_are_the_sample_inputs_arrays_as_numpy_arrays()
     assert "'acc': _np.array([[0.0, 0.0, 9.8]])" in source
     code = "def life(capacity, phases, acc):\n    return capacity / sum(i * t for i, t in phases) * acc.shape[1]\n"
     module = CodeModule(task_id=1, function_name="life", code=code)
+    assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
+
+
+def test_python_container_annotations_get_python_values_and_records_get_rising_fields():
+    import numpy as np
+
+    namespace = {"_rng": np.random.default_rng(0), "_np": np}
+    packets = eval(sample_expression(Param(name="packets", type="list[tuple[int, float, float]]")), namespace)
+    assert isinstance(packets, list) and len(packets) == 64 and packets[:2] == [(0, 0.1, 0.15), (1, 0.2, 0.25)]
+    values = eval(sample_expression(Param(name="values", type="list[int]")), namespace)
+    assert isinstance(values, list) and all(isinstance(v, int) for v in values)
+    spread = eval(sample_expression(Param(name="spread", type="tuple[float, ...]")), namespace)
+    assert isinstance(spread, tuple) and len(spread) == 2048
+    assert sample_expression(Param(name="records", type="list[dict]")) == "{}"  # too little said: as before
+    spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="encode", parameters=["values"],
+                    required=True), inputs=[Param(name="values", type="list[int]", from_requirement=True)], outputs=[])
+    code = "def encode(values):\n    if not values:\n        return b''\n    return bytes(v % 256 for v in values)\n"
+    module = CodeModule(task_id=1, function_name="encode", code=code)
     assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
