@@ -321,6 +321,8 @@ class InputVariant:
     # Inputs the model's spec made scalars (the user gave no type) become arrays of the same quantity,
     # tried when the function treats one as a sequence: `rssi_dbm` is a burst of readings, not one.
     guessed_scalars_as_arrays: bool = False
+    # ...only these of them, when the failing line names some (`len(x)` in `if window_s > len(x):`)
+    used_as_sequences: tuple[str, ...] = ()
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -355,6 +357,10 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
     sizes = dimension_sizes([p.type for p in inputs.values()])
     settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
+    guessed = [name for name, p in inputs.items()
+               if name not in defaults and not p.from_requirement and sample_expression(p) in _SCALARS]
+    as_arrays = ([name for name in guessed if name in variant.used_as_sequences] or guessed
+                 if variant.guessed_scalars_as_arrays else [])
 
     def sample(param: Param) -> str:
         if param.name in defaults:
@@ -362,7 +368,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         if param.example:
             return f"_np.array({param.example})" if re.search(r"ndarray|array", param.type) else param.example
         expression = sample_expression(param, sizes)
-        if variant.guessed_scalars_as_arrays and not param.from_requirement and expression in _SCALARS:
+        if param.name in as_arrays:
             return sample_expression(Param(name=param.name, type=f"np.ndarray, shape (n_samples,), {param.type}"))
         if expression == _SETTING and len(settings) > 1:
             rank = settings.index(param.name)
@@ -449,7 +455,7 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     if refused:
         retry = InputVariant(falling_settings=True)
     elif verdict.status == "failed" and _TREATED_AS_SEQUENCE.search(verdict.problem):
-        retry = InputVariant(guessed_scalars_as_arrays=True)
+        retry = InputVariant(guessed_scalars_as_arrays=True, used_as_sequences=_used_as_sequences(verdict.problem))
     if retry is not None and harness_source(steps, call_last, retry) != harness_source(steps, call_last):
         again, _ = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
         if again.status == "passed":
@@ -530,6 +536,18 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
         return passed
     return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")
+
+
+def _used_as_sequences(problem: str) -> tuple[str, ...]:
+    """The names that the failing line quoted in `problem` measures, indexes or iterates: `x` in
+    `if window_s > len(x):`, `t_b` in `t0 = max(t_a[0], t_b[0])`."""
+    line = re.search(r"failing line: `([^`]*)`", problem)
+    if not line:
+        return ()
+    text = line.group(1)
+    names = (re.findall(r"\blen\(\s*([A-Za-z_]\w*)\s*\)", text) + re.findall(r"\b([A-Za-z_]\w*)\s*\[", text)
+             + re.findall(r"\bfor\s+[\w, ()]+?\s+in\s+([A-Za-z_]\w*)\b", text))
+    return tuple(dict.fromkeys(names))
 
 
 def _own_value_error(error: str) -> bool:

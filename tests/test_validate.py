@@ -462,3 +462,17 @@ def test_python_container_annotations_get_python_values_and_records_get_rising_f
     code = "def encode(values):\n    if not values:\n        return b''\n    return bytes(v % 256 for v in values)\n"
     module = CodeModule(task_id=1, function_name="encode", code=code)
     assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
+
+
+def test_only_the_guessed_scalar_the_failing_line_measures_is_tried_as_an_array():
+    code = ("import numpy as np\n\ndef moving_rms(x, fs, window_s):\n"
+            "    if window_s <= 0 or window_s > len(x):\n        raise ValueError('bad window')\n"
+            "    n = max(1, int(round(window_s * fs)))\n"
+            "    return np.sqrt(np.convolve(np.asarray(x, float) ** 2, np.ones(n) / n, 'same'))\n")
+    spec = TaskSpec(task_id=1, target="RMS.", signature=Signature(
+        function_name="moving_rms", parameters=["x", "fs", "window_s"], required=True),
+        inputs=[Param(name="x", type="int"), Param(name="fs", type="float, Hz", from_requirement=True),
+                Param(name="window_s", type="float, seconds")], outputs=[])
+    module = CodeModule(task_id=1, function_name="moving_rms", code=code)
+    # all guessed scalars as arrays would make `window_s <= 0` ambiguous; only `x`, which len() measures
+    assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
