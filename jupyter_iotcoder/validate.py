@@ -448,19 +448,41 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     N(0, 1) ms are all "implausible"), so it is inconclusive rather than a bug to repair. When its own
     ValueError refuses the order of several float settings, they are tried in the other order; when
     it treats an input that the model's spec (not the user) made a scalar as a sequence, that input
-    is tried as an array of the same quantity.
+    is tried as an array of the same quantity (the ones the failing line names, a line at a time).
     """
     verdict, refused = _judge(steps, InputVariant(), timeout, memory_mb, call_last, requirement)
-    retry = None
     if refused:
-        retry = InputVariant(falling_settings=True)
-    elif verdict.status == "failed" and _TREATED_AS_SEQUENCE.search(verdict.problem):
-        retry = InputVariant(guessed_scalars_as_arrays=True, used_as_sequences=_used_as_sequences(verdict.problem))
-    if retry is not None and harness_source(steps, call_last, retry) != harness_source(steps, call_last):
+        return _retried(steps, verdict, InputVariant(falling_settings=True), timeout, memory_mb, call_last,
+                        requirement)
+    arrays: tuple[str, ...] = ()
+    problem = verdict.problem
+    tried = {harness_source(steps, call_last)}
+    for _ in range(_SEQUENCE_ROUNDS):  # one more input each round: `lat`, then `lon`
+        if verdict.status != "failed" or not _TREATED_AS_SEQUENCE.search(problem):
+            break
+        arrays = tuple(dict.fromkeys(arrays + _used_as_sequences(problem)))
+        retry = InputVariant(guessed_scalars_as_arrays=True, used_as_sequences=arrays)
+        source = harness_source(steps, call_last, retry)
+        if source in tried:
+            break
+        tried.add(source)
         again, _ = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
         if again.status == "passed":
             return again
+        problem = again.problem if again.status == "failed" else ""
     return verdict
+
+
+_SEQUENCE_ROUNDS = 3
+
+
+def _retried(steps: list[tuple[Task, TaskSpec, CodeModule]], verdict: Validation, retry: InputVariant,
+             timeout: float, memory_mb: int, call_last: bool, requirement: str) -> Validation:
+    """The verdict on the `retry` inputs when it passes there, else the first one."""
+    if harness_source(steps, call_last, retry) == harness_source(steps, call_last):
+        return verdict
+    again, _ = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
+    return again if again.status == "passed" else verdict
 
 
 def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, timeout: float, memory_mb: int,

@@ -476,3 +476,15 @@ def test_only_the_guessed_scalar_the_failing_line_measures_is_tried_as_an_array(
     module = CodeModule(task_id=1, function_name="moving_rms", code=code)
     # all guessed scalars as arrays would make `window_s <= 0` ambiguous; only `x`, which len() measures
     assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
+
+
+def test_guessed_scalars_become_arrays_one_failing_line_at_a_time():
+    code = ("import numpy as np\n\ndef track(lat, lon, t):\n    if len(lat) < 2:\n        raise ValueError('short')\n"
+            "    steps = [abs(b - a) for a, b in zip(lon[:-1], lon[1:])]\n"
+            "    return float(np.sum(steps)) + float(np.ptp(np.asarray(lat)))\n")
+    spec = TaskSpec(task_id=1, target="Track.", signature=Signature(
+        function_name="track", parameters=["lat", "lon", "t"], required=True),
+        inputs=[Param(name="lat", type="float"), Param(name="lon", type="float"), Param(name="t", type="float")],
+        outputs=[])
+    module = CodeModule(task_id=1, function_name="track", code=code)
+    assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
