@@ -39,6 +39,8 @@ _RATE = "50"  # the sampling rate of the first input set; the second passes it a
 _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get distinct values (InputVariant)
 _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a window length, a filter order
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
+_TEXT, _BYTES = "'sensor'", "bytes(range(16))"
+_LABELS = f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"  # string class labels in runs
 _TREATED_AS_SEQUENCE = re.compile(r"TypeError: (?:'(?:float|int)' object is not (?:iterable|subscriptable)"
                                   r"|object of type '(?:float|int)' has no len\(\))")
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
@@ -131,7 +133,7 @@ def _annotation_sample(node: ast.expr) -> str | None:
         if names[0] == "float":
             return f"_rng.normal(size={SAMPLES}).tolist()"
         if names[0] == "str":
-            return f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"
+            return _LABELS
         record = items[0]
         if isinstance(record, ast.Subscript) and isinstance(record.value, ast.Name) and record.value.id.lower() == "tuple":
             parts = record.slice.elts if isinstance(record.slice, ast.Tuple) else [record.slice]
@@ -140,12 +142,11 @@ def _annotation_sample(node: ast.expr) -> str | None:
                 kind = part.id if isinstance(part, ast.Name) else ""
                 if kind not in ("int", "float", "str"):
                     return None
-                fields.append({"int": "_i", "str": "'sensor'"}.get(kind, f"round(_i * 0.1 + {0.05 * (offset + 1):g}, 3)"))
+                fields.append({"int": "_i", "str": _TEXT}.get(kind, f"round(_i * 0.1 + {0.05 * (offset + 1):g}, 3)"))
             return f"[({', '.join(fields)},) for _i in range({RECORDS})]"
         return None
     if isinstance(node, ast.Name):
-        return {"int": _COUNT, "float": _SETTING, "str": "'sensor'", "bool": "True", "bytes": "bytes(range(16))"
-                }.get(node.id)
+        return {"int": _COUNT, "float": _SETTING, "str": _TEXT, "bool": "True", "bytes": _BYTES}.get(node.id)
     return None
 
 
@@ -174,11 +175,11 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     if container:
         return container
     if "bytes" in kind:
-        return "bytes(range(16))"
+        return _BYTES
     if re.search(r"\bstr\b|string", kind):
         if _ARRAY.search(kind):
-            return f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"
-        return "'sensor'"
+            return _LABELS
+        return _TEXT
     if re.search(r"\bdict\b", kind):
         return "{}"
     if _ARRAY.search(kind):
