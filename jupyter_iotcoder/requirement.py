@@ -307,6 +307,29 @@ def _shared_suffix_type(text: str, name: str) -> str | None:
     return None
 
 
+# "b, c and the four BatchNorm vectors have shape (n,)": a name that leads a list whose items share one predicate.
+_SHARED_PREDICATE = re.compile(r"^((?:\s*,\s*(?:and\s+)?|\s+and\s+)[^.;:]{1,80}?)\s+(?:(?:all|each|both)\s+)?"
+                               r"(?:are|have)\b([^;]*)")
+
+
+def _listed_type(text: str, name: str, names: list[str]) -> str | None:
+    """The type that a clause gives every item of a list that starts with `name`: "x, y and z are (n,) arrays",
+    "b and the four BatchNorm vectors have shape (n_out,)". Each further item is another parameter or a noun
+    phrase; anything else ("fs and computes ...") means the list is not the clause's subject."""
+    for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}(?![\w(\[])", text):
+        shared = _SHARED_PREDICATE.match(text[mention.end():])
+        if not shared:
+            continue
+        items = [item for item in _TOP_LEVEL_LIST.split(shared.group(1)) if item.strip()]
+        if not all(item.strip() in names or _NOUN_START.match(item) for item in items):
+            continue
+        clause = _AFTER_BREAK.split(shared.group(2), maxsplit=1)[0]
+        described = _described_type(clause)
+        if described and (_ARRAY_WORDS.search(clause) or _DIMS.search(clause)):
+            return described
+    return None
+
+
 def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     """Parameter name -> the type that the requirement's own words give it.
 
@@ -332,7 +355,8 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
     for name in names:
         if name not in found and name not in _ENGLISH:
-            kind = (_mentioned_type(text, name, names) or _named_type(requirement[: call.start()], name)
+            kind = (_mentioned_type(text, name, names) or _listed_type(text, name, names)
+                    or _named_type(requirement[: call.start()], name)
                     or _shared_suffix_type(text, name) or _tri_axial_type(requirement, name))
             if kind:
                 found[name] = kind

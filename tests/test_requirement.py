@@ -335,3 +335,18 @@ def test_a_sentence_about_the_plural_last_word_of_several_names_types_each_of_th
     types = user_types(requirement, find_required_signature(requirement))
     assert types["train_windows"] == types["test_windows"] == "np.ndarray, shape (n, L, 3), m/s^2"
     assert types["train_labels"] == "list[str], length n_samples"
+
+
+def test_a_clause_about_a_list_of_names_types_each_name_in_the_list():
+    requirement = ("Write fold(W, b, gamma, beta, eps=1e-3) where W has shape (n_in, n_out), b and the two BatchNorm "
+                   "vectors have shape (n_out,), and eps is small.")
+    assert user_types(requirement, find_required_signature(requirement))["b"] == "np.ndarray, shape (n_out,)"
+    axes = "Write speed(x, y, z, fs) where x, y and z are (n,) arrays in m/s^2 and fs is the rate in Hz."
+    assert user_types(axes, find_required_signature(axes)) == {
+        "x": "np.ndarray, shape (n,), m/s^2", "y": "np.ndarray, shape (n,), m/s^2",
+        "z": "np.ndarray, shape (n,), m/s^2", "fs": "float, Hz"}
+
+
+def test_a_list_that_is_not_the_subject_of_the_clause_types_nothing():
+    requirement = "Given x, compute y where the peaks are (n,) arrays. Write g(x, y)."
+    assert user_types(requirement, find_required_signature(requirement)) == {}
