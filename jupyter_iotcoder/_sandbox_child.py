@@ -152,7 +152,8 @@ def main():
     if test_code is not None:
         candidate = namespace.get(entry)
         if not callable(candidate):
-            result.update(status="error", reason=f"the code does not define `{entry}`")
+            cause = f" ({result['reason']})" if failed else ""  # a SyntaxError or import error hid it
+            result.update(status="error", reason=f"the code does not define `{entry}`{cause}")
         else:
             test_namespace = {"__name__": "__test__", "__builtins__": builtins}
             try:

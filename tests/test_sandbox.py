@@ -24,6 +24,12 @@ def test_a_missing_entry_point_is_an_error():
     assert result.status == "error" and "does not define `add`" in result.reason
 
 
+def test_an_entry_point_lost_to_a_syntax_error_says_so():
+    result = run_cells(["def add(a, b):\n    if a in [0, 1):\n        return b\n"], test_code=CHECK_ADD,
+                       entry_point="add")
+    assert "does not define `add`" in result.reason and "SyntaxError" in result.reason
+
+
 def test_an_error_raised_inside_a_library_names_the_library_file():
     result = run_cells(["from scipy.signal import butter\nbutter(4, 2.0)\n", "raise ValueError('mine')\n"])
     assert "[raised in scipy/signal/" in result.cells[0].error
