@@ -498,7 +498,8 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
-        return [f"it does not parse: {exc.msg} (line {exc.lineno})"]
+        line = f"; failing line: `{exc.text.strip()}`" if exc.text and exc.text.strip() else ""
+        return [f"it does not parse: {exc.msg} (line {exc.lineno}){line}"]
     undefined = [name for name in undefined_names(tree) if name not in defined_earlier]
     problems = [f"it uses the undefined name `{name}`" for name in undefined]
     problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)]
@@ -635,17 +636,16 @@ def _score(problems: list[str], validation: Validation | None) -> int:
     return 1
 
 
-def _repairable(problems: list[str], finish_reason: str, repairing: bool) -> bool:
+def _repairable(finish_reason: str, repairing: bool) -> bool:
     """Whether the next attempt should fix this code rather than start again.
 
-    With repair on, code that parses and was not cut off is worth fixing: a
-    wrong name or parameter list is a one-line edit for the model once it sees
-    its code, while a fresh attempt tends to repeat the mistake. Code that
-    does not parse, or an answer cut off mid-loop, is written again.
+    With repair on, a complete answer is worth fixing: a wrong name, parameter
+    list or bracket is a one-line edit for the model once it sees its code and
+    the failing line, while a fresh attempt tends to repeat the mistake (the
+    requirement's "[0.5, 1)" copied into an `in` test, at any seed). An answer
+    cut off mid-loop is written again.
     """
-    if not repairing or finish_reason in ("length", "repetition"):
-        return False
-    return not problems[0].startswith("it does not parse")
+    return repairing and finish_reason not in ("length", "repetition")
 
 
 Prompt = Callable[[str, str], tuple[dict, ...]]  # (problem, previous code) -> chat messages
@@ -661,7 +661,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
     prompt (the whole-requirement alternatives use it); `label` is added to the progress messages.
 
     Fresh attempts are bounded by `config.code_attempts`; repairs (with a validator: code that fails on
-    sample inputs, or parses but fails a static check) by `config.repair_attempts` and `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
+    sample inputs, or fails a static check in a complete answer) by `config.repair_attempts` and `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
     """
     best: tuple[int, CodeModule] | None = None
     problem, previous_code = "", ""
@@ -705,7 +705,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
             best = (score, module)
         if not problems:
             break
-        if _repairable(problems, answer.finish_reason, validator is not None):
+        if _repairable(answer.finish_reason, validator is not None):
             repairs += 1
             over_budget = time.perf_counter() - started > config.repair_budget_s
             if repairs > config.repair_attempts or over_budget:
