@@ -183,8 +183,34 @@ _NOUN_START = re.compile(r"\s*(?:an?|the|two|three|four|both|its|their|one|optio
 _ENGLISH = frozenset({"a", "an", "i", "in", "is", "it", "of", "on", "or", "to", "the", "and", "at", "as", "by"})
 
 
+# "a list of (device_id: str, timestamp: float) tuples", "a list of (start_s, end_s, label) tuples": records.
+_RECORD_LIST = re.compile(r"^\s*(?:an?\s+|the\s+)?(?:plain\s+)?(?:Python\s+)?list of \(([^()]+)\) tuples\b", re.I)
+_TEXT_FIELD = re.compile(r"(?:^|_)(?:id|label|name|device|mac|topic|key|unit|type|kind|class)$", re.I)
+_INT_FIELD = re.compile(r"^(?:seq|seqno|index|idx|count|n|i|port)$|_(?:idx|index|count|seq)$", re.I)
+
+
+def _record_list_type(phrase: str) -> str | None:
+    """`list[tuple[str, float]]` for "a list of (device_id: str, timestamp: float) tuples": each field's own
+    annotation, else the type its name has (ids and labels are text, sequence numbers and indices ints,
+    the rest measurements). A list of NumPy stand-ins would make every right version fail to unpack."""
+    record = _RECORD_LIST.match(phrase)
+    if not record:
+        return None
+    kinds = []
+    for field in record.group(1).split(","):
+        name, _, annotation = (part.strip() for part in field.partition(":"))
+        if annotation and annotation not in ("str", "int", "float"):
+            return None
+        kinds.append(annotation or ("str" if _TEXT_FIELD.search(name) else
+                                    "int" if _INT_FIELD.search(name) else "float"))
+    return f"list[tuple[{', '.join(kinds)}]]"
+
+
 def _described_type(phrase: str) -> str | None:
     """The type text that the user's words about one parameter give, or None when they give none."""
+    record_list = _record_list_type(phrase)
+    if record_list:
+        return record_list
     if re.match(r"\s*k?Hz\b", phrase) or re.search(r"\bsampl(?:ing|e) (?:rate|frequency)\b", phrase):
         return "float, Hz"
     bare = _BARE_UNIT.match(phrase)

@@ -211,7 +211,8 @@ def test_requirement_types_ignores_articles_named_like_parameters_and_other_para
 
 
 def test_requirement_types_give_nothing_for_structures_words_cannot_describe():
-    assert _types("Write band_powers(x, bands) where bands is a list of (low_hz, high_hz) tuples.") == {}
+    assert _types("Write band_powers(x, bands) where bands is a dict mapping names to (low_hz, high_hz) tuples.") == {}
+    assert _types("Write ingest(x, rows) where rows is a list of dicts with the keys 'ts' and 'value'.") == {}
 
 
 def test_requirement_types_stop_the_takes_list_where_the_next_clause_starts():
@@ -350,3 +351,21 @@ def test_a_clause_about_a_list_of_names_types_each_name_in_the_list():
 def test_a_list_that_is_not_the_subject_of_the_clause_types_nothing():
     requirement = "Given x, compute y where the peaks are (n,) arrays. Write g(x, y)."
     assert user_types(requirement, find_required_signature(requirement)) == {}
+
+
+@pytest.mark.parametrize("requirement, kind", [
+    ("Write outages(reports, now) where reports is a list of (device_id: str, timestamp: float) tuples.",
+     "list[tuple[str, float]]"),
+    ("Write band_power(x, bands) where bands is a list of (low_hz, high_hz) tuples.", "list[tuple[float, float]]"),
+    ("Write loss(packets) where packets is a plain Python list of (seq, sent_s, label) tuples.",
+     "list[tuple[int, float, str]]"),
+])
+def test_a_list_of_described_tuples_is_a_list_of_records_with_typed_fields(requirement, kind):
+    signature = find_required_signature(requirement)
+    name = signature_parameter_names(signature)[-1 if "band" in requirement else 0]
+    assert user_types(requirement, signature)[name] == kind
+
+
+def test_a_list_of_tuples_with_fields_of_other_types_is_left_to_the_model():
+    requirement = "Write merge(parts) where parts is a list of (ts: datetime, value: float) tuples."
+    assert "parts" not in user_types(requirement, find_required_signature(requirement))
