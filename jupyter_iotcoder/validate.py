@@ -40,6 +40,10 @@ _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get dis
 _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a window length, a filter order
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
 _TEXT, _BYTES = "'sensor'", "bytes(range(16))"
+# A dict input is a JSON document as devices publish it (nested objects, a list, every leaf type); an empty
+# dict let code that crashes on any real document pass.
+_DOCUMENT = ("{'device': 'sensor-1', 'ts': 1700000000.0, 'temp_c': 21.5, 'online': True, "
+             "'readings': [0.5, 1.5, 2.5], 'meta': {'fw': '1.2.0', 'rssi_dbm': -70}}")
 _LABELS = f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"  # string class labels in runs
 _TREATED_AS_SEQUENCE = re.compile(r"TypeError: (?:'(?:float|int)' object is not (?:iterable|subscriptable)"
                                   r"|object of type '(?:float|int)' has no len\(\))")
@@ -106,7 +110,8 @@ def _shape(param_type: str, sizes: dict[str, int] | None = None) -> tuple[int, .
 
 
 RECORDS = 64  # the length of a sample list of tuples (packets, duty-cycle phases)
-_CONTAINER_ANNOTATION = re.compile(r"^\s*(?:list|List|Sequence|Iterable|tuple|Tuple)\[")
+_CONTAINER_ANNOTATION = re.compile(r"^\s*(?:list|List|Sequence|Iterable|tuple|Tuple|dict|Dict|Mapping)\[")
+_FIELD_SAMPLES = {"int": "_i", "str": "f'sensor{_i}'", "float": "round(_i * 0.1 + 0.05, 3)"}
 
 
 def _annotation_sample(node: ast.expr) -> str | None:
@@ -120,6 +125,10 @@ def _annotation_sample(node: ast.expr) -> str | None:
         outer, inner = node.value.id.lower(), node.slice
         items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
         names = [item.id if isinstance(item, ast.Name) else "" for item in items]
+        if outer in ("dict", "mapping"):
+            if len(names) != 2 or names[0] not in _FIELD_SAMPLES or names[1] not in _FIELD_SAMPLES:
+                return None
+            return f"{{{_FIELD_SAMPLES[names[0]]}: {_FIELD_SAMPLES[names[1]]} for _i in range(8)}}"
         if outer == "tuple":
             if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is Ellipsis:
                 element = _annotation_sample(ast.Subscript(value=ast.Name(id="list"), slice=items[0]))
@@ -134,6 +143,8 @@ def _annotation_sample(node: ast.expr) -> str | None:
             return f"_rng.normal(size={SAMPLES}).tolist()"
         if names[0] == "str":
             return _LABELS
+        if names[0] == "dict":
+            return f"[{{**{_DOCUMENT}, 'ts': 1700000000.0 + 60 * _i}} for _i in range({RECORDS})]"
         record = items[0]
         if isinstance(record, ast.Subscript) and isinstance(record.value, ast.Name) and record.value.id.lower() == "tuple":
             parts = record.slice.elts if isinstance(record.slice, ast.Tuple) else [record.slice]
@@ -181,7 +192,7 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
             return _LABELS
         return _TEXT
     if re.search(r"\bdict\b", kind):
-        return "{}"
+        return _DOCUMENT
     if _ARRAY.search(kind):
         shape = _shape(param.type, sizes)
         if re.search(r"\bint", kind) and "float" not in kind:
@@ -528,6 +539,8 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                                         f"arrays of {SAMPLES} samples): {harness.error}"
                                         f"{_failing_line(harness.error, cells[-2], len(steps))}"), True
         return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}"), True
+    if harness.error.startswith("KeyError") and _DOCUMENT in cells[-1]:
+        return Validation("inconclusive", f"a step looked up a key that the sample document lacks: {harness.error}"), False
     if harness.error.startswith("AssertionError"):
         return Validation("failed", f"its output does not match the Output Specification: {harness.error}"), False
     return Validation("failed", f"calling `{function}` on sample inputs raised {harness.error}"

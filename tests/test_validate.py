@@ -7,8 +7,8 @@ from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
-from jupyter_iotcoder.validate import (dimension_sizes, harness_source, says_readings_can_be_nan, sample_expression,
-                                      validate_steps)
+from jupyter_iotcoder.validate import (Validation, dimension_sizes, harness_source, says_readings_can_be_nan,
+                                      sample_expression, validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -473,7 +473,10 @@ def test_python_container_annotations_get_python_values_and_records_get_rising_f
     assert isinstance(values, list) and all(isinstance(v, int) for v in values)
     spread = eval(sample_expression(Param(name="spread", type="tuple[float, ...]")), namespace)
     assert isinstance(spread, tuple) and len(spread) == 2048
-    assert sample_expression(Param(name="records", type="list[dict]")) == "{}"  # too little said: as before
+    records = eval(sample_expression(Param(name="records", type="list[dict]")), namespace)
+    assert len(records) == 64 and records[1]["ts"] - records[0]["ts"] == 60 and isinstance(records[0]["meta"], dict)
+    scales = eval(sample_expression(Param(name="scales", type="dict[str, float]")), namespace)
+    assert len(scales) == 8 and all(isinstance(k, str) and isinstance(v, float) for k, v in scales.items())
     spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="encode", parameters=["values"],
                     required=True), inputs=[Param(name="values", type="list[int]", from_requirement=True)], outputs=[])
     code = "def encode(values):\n    if not values:\n        return b''\n    return bytes(v % 256 for v in values)\n"
@@ -505,3 +508,24 @@ def test_guessed_scalars_become_arrays_one_failing_line_at_a_time():
         outputs=[])
     module = CodeModule(task_id=1, function_name="track", code=code)
     assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
+
+
+def _judged_on_a_document(code: str) -> Validation:
+    spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="flatten", parameters=["doc: dict"],
+                    required=True), inputs=[Param(name="doc", type="dict", from_requirement=True)], outputs=[])
+    return validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="flatten", code=code))], timeout=5,
+                          call_last=True)
+
+
+def test_a_dict_input_is_a_nested_json_document_so_code_that_cannot_walk_one_fails():
+    walks = ("def flatten(doc, prefix=''):\n    out = {}\n    for k, v in doc.items():\n"
+             "        if isinstance(v, dict):\n            out.update(flatten(v, prefix + k + '.'))\n"
+             "        else:\n            out[prefix + k] = v\n    return out\n")
+    assert _judged_on_a_document(walks).status == "passed"
+    every_value_a_dict = "def flatten(doc):\n    return {k + '.' + j: w for k, v in doc.items() for j, w in v.items()}\n"
+    assert _judged_on_a_document(every_value_a_dict).status == "failed"
+
+
+def test_a_key_the_sample_document_lacks_makes_the_verdict_inconclusive_not_failed():
+    verdict = _judged_on_a_document("def flatten(doc):\n    return {'t': doc['timestamp']}\n")
+    assert verdict.status == "inconclusive" and "KeyError" in verdict.problem
