@@ -330,6 +330,9 @@ class InputVariant:
     # Several float settings get distinct values, rising in signature order (a band's low and high edge);
     # falling is tried when the function's own ValueError refuses that order (the mV of pH 4, then pH 7).
     falling_settings: bool = False
+    # Counts become 1, tried when the function's own ValueError refuses the inputs in either order: a count
+    # bounded by a small dimension (n_components in 1..D-1 of (N, D) data) refuses the usual 3.
+    single_counts: bool = False
     # Inputs the model's spec made scalars (the user gave no type) become arrays of the same quantity,
     # tried when the function treats one as a sequence: `rssi_dbm` is a burst of readings, not one.
     guessed_scalars_as_arrays: bool = False
@@ -385,6 +388,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         if expression == _SETTING and len(settings) > 1:
             rank = settings.index(param.name)
             return f"{1.0 + 0.5 * (len(settings) - 1 - rank if variant.falling_settings else rank)}"
+        if variant.single_counts and expression == _COUNT:
+            return "1"
         if variant.float_rates and expression == _RATE:
             return f"{_RATE}.0"
         return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
@@ -458,14 +463,18 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     `requirement` is the user's text: where it tells the function to raise ValueError for some inputs,
     the function's own ValueError on synthetic inputs may be exactly that (sample RR intervals of
     N(0, 1) ms are all "implausible"), so it is inconclusive rather than a bug to repair. When its own
-    ValueError refuses the order of several float settings, they are tried in the other order; when
+    ValueError refuses the order of several float settings, they are tried in the other order, then
+    counts are tried as 1 (a number of components bounded by the data's few columns); when
     it treats an input that the model's spec (not the user) made a scalar as a sequence, that input
     is tried as an array of the same quantity (the ones the failing line names, a line at a time).
     """
     verdict, refused = _judge(steps, InputVariant(), timeout, memory_mb, call_last, requirement)
     if refused:
-        return _retried(steps, verdict, InputVariant(falling_settings=True), timeout, memory_mb, call_last,
-                        requirement)
+        for retry in (InputVariant(falling_settings=True), InputVariant(single_counts=True)):
+            again = _retried(steps, verdict, retry, timeout, memory_mb, call_last, requirement)
+            if again is not verdict:
+                return again
+        return verdict
     arrays: tuple[str, ...] = ()
     problem = verdict.problem
     tried = {harness_source(steps, call_last)}

@@ -529,3 +529,17 @@ def test_a_dict_input_is_a_nested_json_document_so_code_that_cannot_walk_one_fai
 def test_a_key_the_sample_document_lacks_makes_the_verdict_inconclusive_not_failed():
     verdict = _judged_on_a_document("def flatten(doc):\n    return {'t': doc['timestamp']}\n")
     assert verdict.status == "inconclusive" and "KeyError" in verdict.problem
+
+
+def test_a_count_bounded_by_a_small_dimension_is_tried_as_one_after_the_function_refuses_three():
+    spec = TaskSpec(task_id=1, target="t", signature=Signature(
+        function_name="spe", parameters=["train", "n_components"], required=True),
+        inputs=[Param(name="train", type="np.ndarray, shape (N, D)", from_requirement=True),
+                Param(name="n_components", type="int", from_requirement=True)], outputs=[])
+    code = ("import numpy as np\n\ndef spe(train, n_components):\n"
+            "    if not 1 <= n_components <= train.shape[1] - 1:\n        raise ValueError('n_components not in 1..D-1')\n"
+            "    return float(np.var(train[:, :n_components]))\n")
+    module = CodeModule(task_id=1, function_name="spe", code=code)
+    verdict = validate_steps([(TASK, spec, module)], timeout=5, call_last=True,
+                             requirement="Raise ValueError if n_components is not in 1..D-1.")
+    assert dimension_sizes([spec.inputs[0].type])["d"] == 3 and verdict.status == "passed"
