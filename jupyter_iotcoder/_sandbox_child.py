@@ -6,9 +6,11 @@ by the package.
 
 import builtins
 import contextlib
+import inspect
 import io
 import json
 import os
+import re
 import resource
 import sys
 import traceback
@@ -107,7 +109,43 @@ def _short_error(exc, filename):
         line = lines[deepest[0].lineno - 1].strip() if 0 < deepest[0].lineno <= len(lines) else ""
         if not line.startswith(("raise", "assert")):
             where += " [from an operation, not a raise]"
-    return f"{type(exc).__name__}: {exc}{where}"[:600]
+    hint = _call_hint(exc)
+    return f"{type(exc).__name__}: {exc}{where}"[: 600 - len(hint)] + hint
+
+
+_CALL_ERROR = re.compile(r"^([\w.]+)\(\) (?:got an unexpected keyword argument|got multiple values|missing \d+ required"
+                         r"|takes (?:from )?\d+ (?:to \d+ )?positional)")
+
+
+def _call_hint(exc):
+    """`; `kmeans` takes (obs, k_or_guess, iter=20, ...)` when a call passed arguments the callee does not
+    take: small models guess library signatures (`kmeans(..., maxiter=20)`), and a repair needs the real one."""
+    match = _CALL_ERROR.match(str(exc)) if isinstance(exc, TypeError) else None
+    if not match:
+        return ""
+    parts = match.group(1).split(".")
+    name = parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
+    frame, lineno, tb = None, 0, exc.__traceback__
+    while tb is not None:  # the deepest line of generated code: the call was made there
+        if tb.tb_frame.f_code.co_filename in _SOURCES:
+            frame, lineno = tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+    if frame is None:
+        return ""
+    lines = _SOURCES[frame.f_code.co_filename].splitlines()
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    scope = {**vars(builtins), **frame.f_globals, **frame.f_locals}
+    for dotted in re.findall(rf"\b((?:[A-Za-z_]\w*\.)*{re.escape(name)})\s*\(", line):
+        head, *attributes = dotted.split(".")
+        target = scope.get(head)
+        for attribute in attributes:
+            target = getattr(target, attribute, None)
+        try:
+            signature = str(inspect.signature(target))
+        except (TypeError, ValueError):
+            continue
+        return f"; `{dotted}` takes {signature[:300]}"
+    return ""
 
 
 def _library_file(path):

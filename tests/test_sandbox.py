@@ -114,3 +114,16 @@ def test_peak_rss_is_the_programs_own_not_the_large_parents():
     big = run_cells(["import numpy as np\nx = np.ones(300 * 1024 * 1024 // 8)"], timeout=30)
     assert small.peak_rss_mb < 200 < big.peak_rss_mb < 600
     del ballast
+
+
+def test_a_call_with_an_argument_the_library_function_does_not_take_shows_its_real_signature():
+    code = ("from scipy.cluster.vq import kmeans\nimport numpy as np\n\n"
+            "def cluster(w):\n    return kmeans(np.asarray(w, float), 4, maxiter=20)\n\ncluster([1.0, 2.0, 3.0, 4.0])\n")
+    result = run_cells([code])
+    assert "unexpected keyword argument 'maxiter'" in result.reason
+    assert "`kmeans` takes (obs, k_or_guess, iter=20" in result.reason
+
+
+def test_a_class_called_with_an_argument_it_does_not_take_shows_its_constructor():
+    code = "from sklearn.preprocessing import StandardScaler\n\nStandardScaler(ddof=0)\n"
+    assert "`StandardScaler` takes (*, copy=True, with_mean=True, with_std=True)" in run_cells([code]).reason
