@@ -393,33 +393,24 @@ UNDEFINED_1 = ("```python\nimport numpy as np\n\ndef acceleration_magnitude(acc)
                "    return np.linalg.norm(filtered_acc, axis=1)\n```")
 
 
-def test_repair_fixes_a_static_problem_with_the_code_in_the_prompt():
-    answers = full_run()
-    answers.insert(5, UNDEFINED_1)
-    runtime = ScriptedRuntime(answers)
-    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
-    first = result.modules[0]
-    assert first.problems == [] and first.validation == "passed" and first.attempts == 2
-    repair_prompt = runtime.history[6].messages[-1]["content"]
-    assert "np.linalg.norm(filtered_acc, axis=1)" in repair_prompt
-    assert "undefined name `filtered_acc`" in repair_prompt
-
-
 UNPARSED_1 = ("```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n"
               "    if np.ndim(acc) not in [2, 3):\n        raise ValueError('acc must be 2-D')\n"
               "    return np.linalg.norm(acc, axis=1)\n```")
 
 
-def test_a_complete_answer_that_does_not_parse_is_repaired_with_its_failing_line_in_the_prompt():
+@pytest.mark.parametrize("broken, shown", [
+    (UNDEFINED_1, ["np.linalg.norm(filtered_acc, axis=1)", "undefined name `filtered_acc`"]),
+    (UNPARSED_1, ["It failed: it does not parse", "failing line: `if np.ndim(acc) not in [2, 3):`"]),
+], ids=["undefined-name", "complete-answer-that-does-not-parse"])
+def test_repair_fixes_a_static_problem_with_the_code_and_the_problem_in_the_prompt(broken, shown):
     answers = full_run()
-    answers.insert(5, UNPARSED_1)
+    answers.insert(5, broken)
     runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
     first = result.modules[0]
     assert first.problems == [] and first.validation == "passed" and first.attempts == 2
     repair_prompt = runtime.history[6].messages[-1]["content"]
-    assert "It failed: it does not parse" in repair_prompt
-    assert "failing line: `if np.ndim(acc) not in [2, 3):`" in repair_prompt
+    assert all(text in repair_prompt for text in shown)
 
 
 def test_static_problems_are_regenerated_without_the_code_when_validation_is_off():
