@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from jupyter_iotcoder.bench.metrics import estimate_pass_at_k, mean_pass_at_k, plan_score
+from jupyter_iotcoder.bench.metrics import estimate_pass_at_k, mean_pass_at_k, plan_format_ok, plan_score
 
 
 def _pass_at_k_by_definition(n, c, k):
@@ -38,3 +38,9 @@ def test_plan_score_counts_reference_steps_named_in_the_plan():
     reference = [["butterworth", "low-pass"], ["peak"], ["kalman"]]
     assert plan_score("Apply a 4th-order Butterworth filter, then find peaks.", reference) == pytest.approx(2 / 3)
     assert plan_score("Do something unrelated.", reference) == 0.0
+
+
+@pytest.mark.parametrize("n_steps, max_tasks, ok", [(1, 1, True), (2, 1, False), (1, 4, False), (2, 4, True),
+                                                    (5, 4, False), (8, 8, True), (9, 9, False)])
+def test_plan_format_asks_for_two_to_eight_steps_within_the_cap_and_one_step_for_a_cap_of_one(n_steps, max_tasks, ok):
+    assert plan_format_ok(n_steps, max_tasks) is ok

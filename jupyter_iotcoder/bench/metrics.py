@@ -31,3 +31,9 @@ def plan_score(plan_text: str, reference_plan: list[list[str]]) -> float:
         for step in reference_plan
     )
     return hits / len(reference_plan) if reference_plan else 0.0
+
+
+def plan_format_ok(n_steps: int, max_tasks: int) -> bool:
+    """Whether a plan has the 2-8 steps the decomposition format asks for, within the user's cap
+    (`--max-tasks`); a cap of 1 asks for exactly one step."""
+    return 2 <= n_steps <= min(8, max_tasks) or n_steps == max_tasks == 1

@@ -22,7 +22,7 @@ from ..errors import GenerationError
 from ..requirement import find_required_signature
 from ..runtime import Runtime
 from ..schema import StageStats
-from .metrics import plan_score
+from .metrics import plan_format_ok, plan_score
 from .runner import done_keys, load_samples
 from .tasks import BenchTask
 
@@ -50,7 +50,7 @@ def score_plan(task: BenchTask, runtime: Runtime, adapter: str | None, generatio
     required = find_required_signature(task.requirement)
     last = f"{tasks[-1].title} {tasks[-1].description}"
     names_function = bool(required) and re.search(rf"\b{re.escape(required.function_name)}\b", last) is not None
-    return {"plan_ok": 2 <= len(tasks) <= min(8, generation.max_tasks) or len(tasks) == generation.max_tasks == 1,
+    return {"plan_ok": plan_format_ok(len(tasks), generation.max_tasks),
             "plan_score": plan_score(text, task.reference_plan), "n_steps": len(tasks),
             "names_function": names_function, "copies_example": bool(copied_from_example(tasks, task.requirement)),
             "error": "", "titles": [t.title for t in tasks],

@@ -22,7 +22,7 @@ from ..errors import GenerationError
 from ..requirement import find_required_signature
 from ..runtime import ChatRequest, Runtime, complete
 from ..sandbox import run_cells
-from .metrics import plan_score
+from .metrics import plan_format_ok, plan_score
 from .tasks import BenchTask
 
 # Runs before `--alternatives` existed used 2 and have no alternatives in their keys; other numbers are keyed.
@@ -136,7 +136,7 @@ def generate_pipeline(requirement: str, runtime: Runtime, config: GenerationConf
     steps = [{"step": m.task_id, "function": m.function_name, "attempts": m.attempts, "validation": m.validation,
               "problems": [p[:200] for p in m.problems],
               "selection": next((e for e in m.attempt_log if "selection" in e), None)} for m in result.modules]
-    return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=2 <= n_steps <= 8,
+    return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=plan_format_ok(n_steps, config.max_tasks),
                      plan_score=score, n_steps=n_steps, steps=steps)
 
 
