@@ -66,18 +66,19 @@ def test_every_template_is_filled_by_the_stages_with_exactly_its_placeholders(mo
         return original(name)
 
     monkeypatch.setattr(prompts, "load_text", recording_load_text)
-    # The first code answer does not parse (codegen.retry.md), the second fails on sample inputs (codegen.repair.md).
+    # The first code answer does not parse and the second fails on sample inputs: both are repaired (codegen.repair.md).
     answers = full_run()
     answers.insert(5, "```python\ndef acceleration_magnitude(acc:\n```")
     answers.insert(6, "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc) + 'x'\n```")
     runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig(available_data=("basic_motions",)))
-    # A one-task plan for the user's function renders codegen.user_whole.md.
+    # A one-task plan for the user's function renders codegen.user_whole.md; without validation, code that does
+    # not parse is written again (codegen.retry.md).
     one_task = {"tasks": [dict(PLAN["tasks"][1], inputs=["acc", "fs"])]}
     whole = CODE_2.replace("magnitude = acceleration_magnitude(acc)",
                            "magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)")
-    runtime.enqueue(one_task, TARGET_2, IO_2, whole)
-    generate(REQUIREMENT, runtime, GenerationConfig(max_tasks=1, alternatives=0))
+    runtime.enqueue(one_task, TARGET_2, IO_2, "```python\ndef step_count(acc:\n```", whole)
+    generate(REQUIREMENT, runtime, GenerationConfig(max_tasks=1, alternatives=0, validate=False))
     problem = load_problems(limit=1)[0]
     answer_problem(problem, runtime.enqueue("```python\n" + problem["prompt"] + "    return False\n```"), None, 0, 0.2)
 
