@@ -221,26 +221,27 @@ DATASETS: dict[str, str] = {
     "basic_motions": (
         "`load_basic_motions()` returns an ImuDataset with x_train, x_test: float arrays of shape "
         "(40, 100, 6) = (windows, samples, channels acc_x, acc_y, acc_z, gyro_x, gyro_y, gyro_z), "
-        "y_train, y_test: arrays of 40 activity labels (Standing, Walking, Running, Badminton), fs = 10.0 Hz"
+        "y_train, y_test: arrays of 40 activity labels (Standing, Walking, Running, Badminton), fs = 10.0 Hz; "
+        "read its attributes, it is not a tuple: `data = load_basic_motions()`, then `data.x_train`"
     ),
     "ppg": (
         "`load_ppg()` returns a PpgRecording with signal: 1-D float array of a fingertip PPG (2483 samples) "
-        "and fs = 100.0 Hz"
+        "and fs = 100.0 Hz; read its attributes, it is not a tuple: `rec = load_ppg()`, then `rec.signal`, `rec.fs`"
     ),
     "wifi_csi": (
         "`synth_wifi_csi(duration_s=60.0, fs=100.0, n_subcarriers=30, breathing_bpm=15.0, seed=0)` returns a "
         "CsiRecording with amplitude: float array (samples, subcarriers) with impulsive outliers, fs, "
-        "activity: per-sample labels empty/breathing/motion, breathing_bpm"
+        "activity: per-sample labels empty/breathing/motion, breathing_bpm; read its attributes: `rec.amplitude`"
     ),
     "ble_rssi": (
         "`synth_ble_rssi(duration_s=60.0, fs=4.0, seed=0)` returns an RssiRecording with rssi_dbm: (samples, 4) "
         "float array with NaN for lost packets, fs, beacons_m: (4, 2) beacon positions in metres, positions_m: "
-        "(samples, 2) true positions, tx_power_dbm = RSSI at 1 m, path_loss_exponent"
+        "(samples, 2) true positions, tx_power_dbm = RSSI at 1 m, path_loss_exponent; read its attributes: `rec.rssi_dbm`"
     ),
     "environment": (
         "`synth_environment(days=2.0, samples_per_hour=60, seed=0)` returns an EnvironmentRecording with "
         "co2_ppm, temperature_c, humidity_pct: 1-D float arrays (one sample a minute), fs in Hz, occupants, "
-        "anomaly: bool array marking injected sensor faults"
+        "anomaly: bool array marking injected sensor faults; read its attributes: `rec.co2_ppm`"
     ),
 }
 
