@@ -16,6 +16,7 @@ import ast
 import importlib.util
 import io
 import re
+import symtable
 import sys
 import time
 import tokenize
@@ -419,6 +420,48 @@ def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
     return "".join(lines), list(bindings.values())
 
 
+def _globals_read_by_definitions(table: symtable.SymbolTable) -> set[str]:
+    """Module-level names that the functions and classes in `table` (at any depth) read."""
+    names: set[str] = set()
+    for child in table.get_children():
+        names |= {symbol.get_name() for symbol in child.get_symbols() if symbol.is_global() and symbol.is_referenced()}
+        names |= _globals_read_by_definitions(child)
+    return names
+
+
+def _bound_names(stmt: ast.stmt) -> set[str]:
+    return {node.id for node in ast.walk(stmt) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+
+
+def drop_demo_code(code: str) -> tuple[str, int]:
+    """The code without the statements after its last function or class that no definition needs, and how many.
+
+    Small models end a module with a demo (`data = load(); print(classify(data))`, an `if __name__ ==
+    "__main__":` block, which a notebook also runs): in a step's cell it runs on made-up or missing data,
+    prints, and can crash the cell although the functions are right. A trailing statement stays when it
+    binds a module-level name that a function reads (a lookup table), or one that a kept statement reads.
+    """
+    try:
+        tree = ast.parse(code)
+        needed = _globals_read_by_definitions(symtable.symtable(code, "<module>", "exec"))
+    except SyntaxError:
+        return code, 0
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    last = max((i for i, stmt in enumerate(tree.body) if isinstance(stmt, definitions)), default=None)
+    if last is None:
+        return code, 0
+    demo = []
+    for stmt in reversed(tree.body[last + 1:]):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom, *definitions)) or _bound_names(stmt) & needed:
+            needed |= {node.id for node in ast.walk(stmt) if isinstance(node, ast.Name)}
+        else:
+            demo.append(stmt)
+    lines = code.splitlines(keepends=True)
+    for stmt in demo:  # last first, so earlier line numbers stay valid
+        del lines[stmt.lineno - 1: stmt.end_lineno]
+    return "".join(lines).rstrip("\n") + "\n", len(demo)
+
+
 def drop_type_guards(code: str, function_name: str, requirement: str) -> tuple[str, int]:
     """The code without the function's `if not isinstance(param, ...): raise ...` guards, and how many went.
 
@@ -484,7 +527,9 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     code, imports = add_missing_imports(code, earlier_names)
     code, guards = drop_type_guards(code, spec.function_name, requirement)
     code, widened = widen_one_character_strings(code)
+    code, demo = drop_demo_code(code)
     fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
+    fixed += [f"removed {demo} statement(s) of demo code after the definitions"] if demo else []
     fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
     fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []
     return code, fixed

@@ -11,6 +11,7 @@ from jupyter_iotcoder.codegen import (
     check_module,
     closed_code_block,
     codegen,
+    drop_demo_code,
     drop_type_guards,
     earlier_functions,
     extract_code,
@@ -495,3 +496,34 @@ def test_a_class_the_user_asked_for_is_checked_by_its_constructors_parameters():
     assert "`RingBuffer` takes () instead of (capacity)" in check_module(
         buffer.replace("self, capacity: int", "self"), spec)
     assert check_module("def append(value):\n    pass\n", spec) == ["it does not define the class `RingBuffer`"]
+
+
+DEMO_AFTER_THE_FUNCTION = '''from jupyter_iotcoder.sensors import load_basic_motions
+
+def classify(x_train, y_train, x_test):
+    return [LABELS[0]] * len(x_test) if SCALE else []
+
+_NAMES = ["walk", "run"]
+LABELS = sorted(_NAMES)
+SCALE = 2.0
+data = load_basic_motions()
+print(classify(data.x_train, data.y_train, data.x_test))
+if __name__ == "__main__":
+    print("done")
+'''
+
+
+def test_demo_code_after_the_definitions_goes_but_constants_the_functions_read_stay():
+    code, removed = drop_demo_code(DEMO_AFTER_THE_FUNCTION)
+    assert removed == 3
+    assert "load_basic_motions()" not in code and "print" not in code and "__main__" not in code
+    assert 'LABELS = sorted(_NAMES)' in code and '_NAMES = ["walk", "run"]' in code and "SCALE = 2.0" in code
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["classify"](None, None, [0, 1]) == ["run", "run"]
+
+
+def test_a_script_without_definitions_and_code_that_does_not_parse_are_left_alone():
+    script = "import numpy as np\nx = np.zeros(3)\nprint(x)\n"
+    assert drop_demo_code(script) == (script, 0)
+    assert drop_demo_code("def f(:\n    pass\nprint(1)\n") == ("def f(:\n    pass\nprint(1)\n", 0)
