@@ -312,9 +312,9 @@ COMMON_IMPORTS = {
 def _import_for(name: str) -> str | None:
     if name in COMMON_IMPORTS:
         return COMMON_IMPORTS[name]
-    from . import sensors
+    from .sensors import is_example_loader
 
-    if not name.startswith("_") and callable(getattr(sensors, name, None)) and name.startswith(("load_", "synth_")):
+    if is_example_loader(name):
         return f"from jupyter_iotcoder.sensors import {name}"
     scipy_signal = _checked_module("scipy.signal")
     if scipy_signal is not None and callable(getattr(scipy_signal, name, None)) and not name.startswith("_"):

@@ -246,6 +246,11 @@ DATASETS: dict[str, str] = {
 }
 
 
+def is_example_loader(name: str) -> bool:
+    """Whether generated code gets example data by calling `name` from this module (`load_*`, `synth_*`)."""
+    return name.startswith(("load_", "synth_")) and callable(globals().get(name))
+
+
 def describe_datasets(names: tuple[str, ...] | list[str]) -> str:
     """One line per dataset for the prompts; an unknown name raises with the known ones."""
     unknown = [name for name in names if name not in DATASETS]

@@ -20,6 +20,7 @@ from .requirement import (described_return, find_required_signature, parameter_p
                           return_phrases, same_size_as, user_types)
 from .runtime import ChatRequest
 from .schema import Param, Signature, Task, TaskList, TaskSpec
+from .sensors import is_example_loader
 
 
 def _safe_name(name: str, taken: set[str]) -> str:
@@ -40,6 +41,18 @@ def name_from_title(task: Task) -> str:
     words = [w for w in re.findall(r"[a-z0-9]+", task.title.lower()) if w not in _FILLER][:4]
     name = "_".join(words) or f"step_{task.id}"
     return f"step_{name}" if name[0].isdigit() else name
+
+
+def step_name(name: str, task: Task) -> str:
+    """The step's function name, unless it is an example-data loader's: a cell defining it would hide the loader.
+
+    The 1.5B planned "load_basic_motions(load_basic_motions)" for a HAR notebook: the step's cell
+    shadowed the import it needed and called its own array argument.
+    """
+    if not is_example_loader(name):
+        return name
+    titled = name_from_title(task)
+    return titled if not is_example_loader(titled) else "prepare_" + name.split("_", 1)[1]
 
 
 def _params(items: list[dict]) -> list[Param]:
@@ -180,6 +193,8 @@ def transform_task(
         outputs = _outputs_for_returns(outputs, described_return(tasks.requirement, required), tasks.requirement)
         signature = required
     else:
+        # an input named after a function is that function's result: the step calls the function instead
+        inputs = [p for p in inputs if p.name != function_name and not is_example_loader(p.name)]
         signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
     spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
     if required:
@@ -201,7 +216,7 @@ def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfi
         spec = transform_task(task, tasks, specs, caller.for_task(task.id, count), config,
                               required if final else None)
         if not final or required is None:
-            name = spec.function_name
+            name = step_name(spec.function_name, task)
             if required is not None and name.replace("_", "").startswith(required.function_name.replace("_", "")):
                 # an earlier step named after the user's function reads as that function to the code model
                 name = name_from_title(task)

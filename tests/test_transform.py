@@ -7,7 +7,7 @@ import pytest
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import StageStats, Task, TaskList
-from jupyter_iotcoder.transform import name_from_title, transform
+from jupyter_iotcoder.transform import name_from_title, step_name, transform
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -144,6 +144,25 @@ def test_earlier_function_named_like_the_required_one_is_named_after_its_task_in
     for near_miss in ("count_steps_helper", "countsteps", "count_step_s"):
         specs, _ = run([target(near_miss), IO_1, TARGET_2, IO_2])
         assert specs[0].function_name == name_from_title(task_list().tasks[0]), near_miss
+
+
+def test_a_step_named_like_an_example_data_loader_is_renamed_and_takes_no_loader_argument():
+    specs, _ = run([target("load_basic_motions"), io(["load_basic_motions", "fs"], ["x_train"]), TARGET_2, IO_2])
+    assert specs[0].function_name == name_from_title(task_list().tasks[0]) != "load_basic_motions"
+    assert specs[0].signature.parameters == ["fs"]
+    assert [p.name for p in specs[0].inputs] == ["fs"]
+
+
+def test_step_name_falls_back_to_prepare_when_the_title_is_the_loaders_name_too():
+    task = Task(id=1, title="Load PPG", description="The example recording.", outputs=["ppg"])
+    assert step_name("load_ppg", task) == "prepare_ppg"
+    assert step_name("synth_wifi_csi", task.model_copy(update={"title": "Synth WiFi CSI"})) == "prepare_wifi_csi"
+    assert step_name("load_sensor_log", task) == "load_sensor_log"
+
+
+def test_an_input_named_after_its_own_function_is_dropped():
+    specs, _ = run([target("smooth"), io(["smooth", "acc"], ["smoothed"]), TARGET_2, IO_2])
+    assert specs[0].signature.parameters == ["acc"]
 
 
 def test_name_from_title_keeps_the_first_meaningful_words_as_snake_case():
