@@ -20,8 +20,10 @@ import symtable
 import sys
 import time
 import tokenize
+import tomllib
 import warnings
 from dataclasses import replace
+from functools import lru_cache
 from typing import Callable
 
 from pyflakes.checker import Checker
@@ -30,7 +32,7 @@ from pyflakes.messages import UndefinedName
 from .calls import StageCaller
 from .config import GenerationConfig
 from .consensus import PLAIN_PROMPT, alternative_origin, choose_users_function
-from .prompts import render
+from .prompts import load_text, render
 from .runtime import ChatRequest
 from .schema import CodeModule, Signature, StageStats, Task, TaskList, TaskSpec
 from .requirement import signature_parameter_names
@@ -659,8 +661,24 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
             {"role": "user", "content": _with_problem(user, problem, previous_code)})
 
 
+@lru_cache(maxsize=1)
+def _error_hints() -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple((re.compile(h["pattern"]), h["text"]) for h in tomllib.loads(load_text("error_hints.toml"))["hint"])
+
+
+def with_known_fixes(problem: str) -> str:
+    """The problem, followed by the hint of prompts/error_hints.toml for each known error it reports.
+
+    "Found array with dim 3 ... StandardScaler" on IMU windows: the 1.5B's repairs flattened the
+    windows into samples five times over; the message does not say that one row per window is needed.
+    """
+    hints = [text for pattern, text in _error_hints() if pattern.search(problem)]
+    return problem + "".join(f"\nHint: {text}." for text in hints)
+
+
 def _with_problem(user: str, problem: str, previous_code: str) -> str:
     """The user turn after a failed attempt: with the code to repair it, without it to write it again."""
+    problem = with_known_fixes(problem)
     if problem and previous_code:
         return user + "\n\n" + render("codegen.repair.md", code=previous_code.strip("\n"), problem=problem)
     if problem:

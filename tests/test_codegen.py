@@ -18,6 +18,7 @@ from jupyter_iotcoder.codegen import (
     generate_module,
     replace_removed_names,
     widen_one_character_strings,
+    with_known_fixes,
 )
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
@@ -527,3 +528,35 @@ def test_a_script_without_definitions_and_code_that_does_not_parse_are_left_alon
     script = "import numpy as np\nx = np.zeros(3)\nprint(x)\n"
     assert drop_demo_code(script) == (script, 0)
     assert drop_demo_code("def f(:\n    pass\nprint(1)\n") == ("def f(:\n    pass\nprint(1)\n", 0)
+
+
+def _library_error(call) -> str:
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - any library error is what the hint is matched against
+        return f"calling `f` on sample inputs raised {type(exc).__name__}: {exc} [raised in a library]"
+    raise AssertionError("the call did not fail")
+
+
+def test_each_known_library_error_gets_its_hint_and_others_none():
+    import numpy as np
+    from scipy.signal import butter, filtfilt
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    b, a = butter(4, 0.2)
+    errors = {
+        "one row per sample": lambda: StandardScaler().fit(np.ones((3, 100, 6))),
+        "one row per label": lambda: LogisticRegression().fit(np.ones((30, 6)), ["a", "b"] * 3),
+        "fs=fs": lambda: butter(4, [0.5, 4.0], btype="band"),
+        "padlen": lambda: filtfilt(b, a, np.ones(10)),
+        "returns nothing": lambda: f"{None:.1f}",
+        "discrete labels": lambda: LogisticRegression().fit(np.ones((4, 2)), [0.5, 1.5, 2.5, 3.5]),
+    }
+    for words, call in errors.items():
+        problem = _library_error(call)
+        fixed = with_known_fixes(problem)
+        assert fixed.startswith(problem) and words in fixed.removeprefix(problem), words
+        assert fixed.count("\nHint: ") == 1, words
+    unknown = "calling `f` on sample inputs raised IndexError: index 7 is out of bounds for axis 1 with size 3"
+    assert with_known_fixes(unknown) == unknown

@@ -339,6 +339,19 @@ def test_repair_fixes_a_step_that_fails_on_sample_inputs():
     assert "[:, 7]" in repair_prompt and "IndexError" in repair_prompt
 
 
+def test_the_repair_prompt_tells_how_to_fix_a_known_library_error():
+    answers = full_run()
+    windows_into_scaler = BROKEN_1.replace("import numpy as np", "import numpy as np\nfrom sklearn.preprocessing import "
+                                           "StandardScaler").replace("np.asarray(acc)[:, 7]",
+                                                                     "StandardScaler().fit_transform(np.asarray(acc)[None])")
+    answers.insert(5, windows_into_scaler)
+    runtime = ScriptedRuntime(answers)
+    generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2))
+    repair_prompt = runtime.history[6].messages[-1]["content"]
+    assert "Found array with dim 3" in repair_prompt
+    assert "Hint: scikit-learn takes a 2-D array with one row per sample" in repair_prompt
+
+
 def test_code_that_fails_on_sample_inputs_is_kept_over_attempts_that_fail_a_static_check():
     answers = full_run()
     self_contained = CODE_2.replace("    magnitude = acceleration_magnitude(acc)\n",
