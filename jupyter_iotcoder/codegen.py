@@ -800,7 +800,7 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     def validator(module: CodeModule) -> Validation:
         started = time.perf_counter()
         outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s,
-                                 requirement=tasks.requirement)
+                                 requirement=tasks.requirement, datasets=config.available_data)
         validation_stats.seconds += time.perf_counter() - started
         validation_stats.calls += 1
         return outcome

@@ -139,7 +139,7 @@ def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, s
         if key not in seen:
             started = time.perf_counter()
             seen[key] = validate_steps(steps, timeout=config.sandbox_timeout_s, call_last=True,
-                                       requirement=requirement)
+                                       requirement=requirement, datasets=config.available_data)
             validation_stats.seconds += time.perf_counter() - started
             validation_stats.calls += 1
         return seen[key]

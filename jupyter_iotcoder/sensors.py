@@ -18,7 +18,7 @@ there are windows), channels last.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -244,6 +244,53 @@ DATASETS: dict[str, str] = {
         "anomaly: bool array marking injected sensor faults; read its attributes: `rec.co2_ppm`"
     ),
 }
+
+
+# Each dataset's loader and record type, and the parameter names that mean one of its attributes
+# besides the attribute's own name (`ppg` for the PPG recording's `signal`).
+_LOADERS = {
+    "basic_motions": ("load_basic_motions", ImuDataset, {"x_train": ("x", "windows", "imu", "imu_windows"),
+                                                         "y_train": ("y", "labels")}),
+    "ppg": ("load_ppg", PpgRecording, {"signal": ("ppg", "ppg_signal", "x", "raw_ppg")}),
+    "wifi_csi": ("synth_wifi_csi", CsiRecording, {"amplitude": ("csi", "csi_amplitude", "amp")}),
+    "ble_rssi": ("synth_ble_rssi", RssiRecording, {"rssi_dbm": ("rssi",), "beacons_m": ("beacons", "anchors")}),
+    "environment": ("synth_environment", EnvironmentRecording, {"co2_ppm": ("co2",), "temperature_c": (
+        "temperature", "temp_c"), "humidity_pct": ("humidity", "rh")}),
+}
+_RATE_NAMES = ("fs", "fs_hz", "sampling_rate", "sampling_rate_hz", "sample_rate", "sample_rate_hz", "rate_hz")
+
+
+@dataclass(frozen=True)
+class ExampleArguments:
+    """Arguments for a function, taken from an example dataset: `setup` loads it as `_data`."""
+
+    loader: str  # "load_ppg"
+    arguments: tuple[tuple[str, str], ...]  # (parameter, expression): ("ppg", "_data.signal")
+
+    @property
+    def setup(self) -> str:
+        return f"from jupyter_iotcoder.sensors import {self.loader} as _load_example\n_data = _load_example()"
+
+    def expression(self, name: str) -> str | None:
+        return dict(self.arguments).get(name)
+
+
+def example_arguments(datasets: tuple[str, ...] | list[str], required: list[str],
+                      optional: list[str] = ()) -> ExampleArguments | None:
+    """The first of `datasets` that has a value for every `required` parameter (and for what it can of
+    `optional`), by attribute name or a usual name for it; None when none does."""
+    for name in datasets:
+        if name not in _LOADERS:
+            continue
+        loader, record, aliases = _LOADERS[name]
+        attributes = {f.name for f in fields(record)}
+        meaning = {a: a for a in attributes} | {alias: a for a, names in aliases.items() for alias in names}
+        if "fs" in attributes:
+            meaning |= {rate: "fs" for rate in _RATE_NAMES}
+        if required and all(p in meaning for p in required):
+            bound = [p for p in list(required) + list(optional) if p in meaning]
+            return ExampleArguments(loader, tuple((p, f"_data.{meaning[p]}") for p in bound))
+    return None
 
 
 def is_example_loader(name: str) -> bool:

@@ -10,7 +10,8 @@ function only against the outputs the user stated (`output_checks`).
 The user's function then runs a second time on inputs that vary what users
 vary (`InputVariant`): the sampling rate as a float, and NaN gaps in its
 float arrays where the user says readings can be NaN ("failed reads come
-back as NaN").
+back as NaN"). When the user chose example data for the notebook (`--data ppg`) and it
+gives every input a step takes, the step runs once more on it, where any error is a failure.
 
 A ValueError that a step raises itself (a `raise` statement) is
 inconclusive, not a failure: a careful step may legitimately reject synthetic
@@ -33,6 +34,7 @@ from typing import Callable
 from .requirement import parameter_parts
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
+from .sensors import ExampleArguments, example_arguments
 
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _RATE = "50"  # the sampling rate of the first input set; the second passes it as a float
@@ -338,11 +340,38 @@ class InputVariant:
     guessed_scalars_as_arrays: bool = False
     # ...only these of them, when the failing line names some (`len(x)` in `if window_s > len(x):`)
     used_as_sequences: tuple[str, ...] = ()
+    # The inputs an example dataset of the notebook gives (`load_ppg().signal` for `ppg`), the rest sampled.
+    example: ExampleArguments | None = None
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
-            ["NaN readings, which the requirement says occur"] if self.gaps else [])
+            ["NaN readings, which the requirement says occur"] if self.gaps else []) + (
+            [f"the example data from `{self.example.loader}()`"] if self.example else [])
         return "; ".join(parts)
+
+
+def _harness_inputs(steps: list[tuple[Task, TaskSpec, CodeModule]],
+                    call_last: bool) -> tuple[str, dict[str, Param], dict[str, str]]:
+    """The function the harness calls, the inputs it gets, and the defaults among them (see `harness_source`)."""
+    inputs: dict[str, Param] = {}
+    produced: set[str] = set()
+    for _, spec, _ in steps:
+        for param in spec.inputs:
+            if param.name not in produced:
+                inputs.setdefault(param.name, param)
+        produced.update(p.name for p in spec.outputs)
+    defaults = {name: value for _, spec, _ in steps for name, value in signature_defaults(spec).items()}
+    last = steps[-1][1]
+    if call_last or _inputs_from_requirement(steps):
+        return last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
+    return "run_pipeline", inputs, defaults
+
+
+def example_inputs(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool,
+                   datasets: tuple[str, ...]) -> ExampleArguments | None:
+    """The example dataset's values for the harness's inputs, when one of `datasets` gives all that lack a default."""
+    _, inputs, defaults = _harness_inputs(steps, call_last)
+    return example_arguments(datasets, [n for n in inputs if n not in defaults], [n for n in inputs if n in defaults])
 
 
 def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool = False,
@@ -358,17 +387,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     from .notebook import wiring_source
 
     source, params, returned = wiring_source(steps)
-    inputs: dict[str, Param] = {}
-    produced: set[str] = set()
-    for _, spec, _ in steps:
-        for param in spec.inputs:
-            if param.name not in produced:
-                inputs.setdefault(param.name, param)
-        produced.update(p.name for p in spec.outputs)
-    defaults = {name: value for _, spec, _ in steps for name, value in signature_defaults(spec).items()}
-    function, last = "run_pipeline", steps[-1][1]
-    if call_last or _inputs_from_requirement(steps):
-        function, inputs, defaults = last.function_name, {p.name: p for p in last.inputs}, signature_defaults(last)
+    function, inputs, defaults = _harness_inputs(steps, call_last)
+    last = steps[-1][1]
 
     sizes = dimension_sizes([p.type for p in inputs.values()])
     settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
@@ -378,6 +398,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
                  if variant.guessed_scalars_as_arrays else [])
 
     def sample(param: Param) -> str:
+        if variant.example and variant.example.expression(param.name):
+            return variant.example.expression(param.name)
         if param.name in defaults:
             return defaults[param.name]
         if param.example:
@@ -396,6 +418,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
     arguments = ", ".join(f"{name!r}: {sample(p)}" for name, p in inputs.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
+             *([variant.example.setup] if variant.example else []),
              f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
     lines += output_checks(last)
     lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')
@@ -457,7 +480,24 @@ def says_readings_can_be_nan(requirement: str) -> bool:
 
 
 def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: float = 20.0,
-                   memory_mb: int = 1024, call_last: bool = False, requirement: str = "") -> Validation:
+                   memory_mb: int = 1024, call_last: bool = False, requirement: str = "",
+                   datasets: tuple[str, ...] = ()) -> Validation:
+    """Run the modules of `steps` on sample inputs (`_validate_on_samples`), then on the notebook's example data.
+
+    When one of `datasets` (the example data the user chose) gives every input the harness needs
+    (`ppg` and `fs` from `load_ppg()`), a step that did not fail on sample inputs runs once more on it:
+    the user will run it there, so any error on it is a failure, even a ValueError of the step's own
+    (a heart-rate step that raises "outside 40-180 BPM" on the real recording has a bug).
+    """
+    verdict = _validate_on_samples(steps, timeout, memory_mb, call_last, requirement)
+    example = example_inputs(steps, call_last, datasets) if datasets else None
+    if example is None or verdict.status == "failed":
+        return verdict
+    return _validate_second_input_set(steps, verdict, InputVariant(example=example), timeout, memory_mb, call_last)
+
+
+def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: float, memory_mb: int,
+                         call_last: bool, requirement: str) -> Validation:
     """Run the modules of `steps` and the harness; judge the LAST step (see `harness_source` for `call_last`).
 
     `requirement` is the user's text: where it tells the function to raise ValueError for some inputs,
@@ -558,15 +598,18 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
 
 def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation,
                                variant: InputVariant, timeout: float, memory_mb: int, call_last: bool) -> Validation:
-    """Run the user's function again on inputs that vary what users vary (a float rate, NaN readings).
+    """Run the function again on inputs that vary what users vary (a float rate, NaN readings), or on example data.
 
     A crash, a hang, an all-NaN result or a refusal of NaN readings is a failure; a ValueError about
-    something else (too few valid samples left) leaves the first run's verdict. The digest then covers
-    both runs, so the cross-check also compares how versions treat the second set.
+    something else (too few valid samples left) leaves the first run's verdict, unless the inputs are
+    example data. An error in an earlier step's cell on example data also leaves it: that step is
+    judged on its own. The digest then covers both runs, so the cross-check also compares how
+    versions treat the second set.
     """
     cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, variant)]
     result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
-    where = f"on a second set of sample inputs ({variant.describe()})"
+    where = (f"on the notebook's example data (`{variant.example.loader}()`)" if variant.example
+             else f"on a second set of sample inputs ({variant.describe()})")
     if result.status in ("timeout", "memory") or not result.cells:
         return Validation("failed", f"{where} it did not finish: {result.reason or result.status}")
     harness = result.cells[-1]
@@ -577,7 +620,11 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
         vacuous = not informative(passed.fingerprint) and not informative(second)
         return Validation("passed", fingerprint=(EMPTY_OUTPUTS if vacuous else "") + both)
     refuses_gaps = variant.gaps and re.search(r"nan|finite|missing|invalid", harness.error, re.I)
-    if _own_value_error(harness.error) and not refuses_gaps:
+    if _own_value_error(harness.error) and not refuses_gaps and not variant.example:
+        return passed
+    earlier = re.search(r" in <cell (\d+)> line", harness.error)
+    if variant.example and (not all(cell.ok for cell in result.cells[:-1])
+                            or earlier and int(earlier.group(1)) < len(steps)):
         return passed
     return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")

@@ -10,6 +10,7 @@ from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.errors import RequirementError
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.requirement import with_available_data
+from jupyter_iotcoder.sensors import example_arguments
 from scripted_answers import REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -78,3 +79,39 @@ def test_available_data_reaches_the_decomposition_prompt_but_not_the_stored_requ
 
 def test_without_available_data_the_requirement_is_unchanged():
     assert with_available_data("Count steps.", ()) == "Count steps."
+
+
+def test_example_arguments_bind_parameters_by_attribute_alias_or_rate_name():
+    har = example_arguments(("basic_motions",), ["x_train", "y_train", "x_test"])
+    assert har.loader == "load_basic_motions"
+    assert har.arguments == (("x_train", "_data.x_train"), ("y_train", "_data.y_train"), ("x_test", "_data.x_test"))
+    ppg = example_arguments(("basic_motions", "ppg"), ["ppg", "sampling_rate"], ["order"])
+    assert ppg.loader == "load_ppg" and ppg.arguments == (("ppg", "_data.signal"), ("sampling_rate", "_data.fs"))
+    assert example_arguments(("ppg",), ["ppg", "cutoff_hz"]) is None
+    assert example_arguments(("no_such_data",), ["ppg"]) is None
+    assert example_arguments(("ppg",), []) is None
+
+
+def test_example_arguments_load_the_values_they_name():
+    scope: dict = {}
+    example = example_arguments(("ppg",), ["ppg", "fs"])
+    exec(example.setup, scope)
+    values = {name: eval(expression, scope) for name, expression in example.arguments}
+    assert values["ppg"].shape == (2483,) and values["fs"] == 100.0
+
+
+def test_the_chosen_example_data_reaches_every_validation(monkeypatch):
+    from jupyter_iotcoder import codegen, consensus
+
+    seen = []
+
+    def recording(validate):
+        def wrapper(*args, **kwargs):
+            seen.append(kwargs.get("datasets"))
+            return validate(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(codegen, "validate_steps", recording(codegen.validate_steps))
+    monkeypatch.setattr(consensus, "validate_steps", recording(consensus.validate_steps))
+    generate(REQUIREMENT, ScriptedRuntime(full_run()), GenerationConfig(available_data=("ppg",)))
+    assert seen and all(datasets == ("ppg",) for datasets in seen)

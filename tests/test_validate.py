@@ -7,8 +7,8 @@ from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
-from jupyter_iotcoder.validate import (Validation, dimension_sizes, harness_source, says_readings_can_be_nan,
-                                      sample_expression, validate_steps)
+from jupyter_iotcoder.validate import (InputVariant, Validation, dimension_sizes, example_inputs, harness_source,
+                                      says_readings_can_be_nan, sample_expression, validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -547,3 +547,52 @@ def test_a_count_bounded_by_a_small_dimension_is_tried_as_one_after_the_function
     verdict = validate_steps([(TASK, spec, module)], timeout=5, call_last=True,
                              requirement="Raise ValueError if n_components is not in 1..D-1.")
     assert dimension_sizes([spec.inputs[0].type])["d"] == 3 and verdict.status == "passed"
+
+
+HR_TASK = Task(id=1, title="Heart rate", description="Heart rate from a PPG.", inputs=["ppg", "fs"], outputs=["bpm"])
+HR_SPEC = TaskSpec(task_id=1, target="Estimate the heart rate.",
+                   signature=Signature(function_name="estimate_heart_rate", parameters=["ppg", "fs"], required=True),
+                   inputs=[Param(name="ppg", type="np.ndarray, shape (n_samples,)", from_requirement=True),
+                           Param(name="fs", type="float, Hz", from_requirement=True)],
+                   outputs=[Param(name="bpm", type="float, BPM")])
+
+
+def _heart_rate(code: str, datasets: tuple[str, ...] = ()) -> Validation:
+    module = CodeModule(task_id=1, function_name="estimate_heart_rate", code=code)
+    return validate_steps([(HR_TASK, HR_SPEC, module)], timeout=20, datasets=datasets)
+
+
+ASSUMES_ZERO_MEAN = ("import numpy as np\n\ndef estimate_heart_rate(ppg, fs):\n    x = np.asarray(ppg, dtype=float)\n"
+                     "    if x.min() >= 0:\n        raise ValueError('expected a zero-mean signal')\n"
+                     "    return 60.0 * len(x) / len(x)\n")
+PEAK_COUNT = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef estimate_heart_rate(ppg, fs):\n"
+              "    x = np.asarray(ppg, dtype=float)\n    peaks, _ = find_peaks(x - x.mean(), distance=int(0.33 * fs))\n"
+              "    return 60.0 * len(peaks) / (len(x) / fs)\n")
+
+
+def test_with_example_data_chosen_a_step_that_refuses_the_real_recording_fails_validation():
+    assert _heart_rate(ASSUMES_ZERO_MEAN).status == "passed"
+    refused = _heart_rate(ASSUMES_ZERO_MEAN, datasets=("ppg",))
+    assert refused.status == "failed"
+    assert "example data (`load_ppg()`)" in refused.problem and "zero-mean" in refused.problem
+
+
+def test_a_step_that_works_on_the_example_data_passes_and_its_digest_covers_that_run():
+    on_samples, on_example = _heart_rate(PEAK_COUNT), _heart_rate(PEAK_COUNT, datasets=("ppg",))
+    assert on_samples.status == on_example.status == "passed"
+    assert on_example.fingerprint and on_example.fingerprint != on_samples.fingerprint
+    assert _heart_rate(PEAK_COUNT, datasets=("basic_motions",)) == on_samples  # nothing there fits (ppg, fs)
+
+
+def test_the_harness_takes_the_inputs_the_example_data_gives_and_samples_the_rest():
+    spec = HR_SPEC.model_copy(update={"signature": Signature(
+        function_name="estimate_heart_rate", parameters=["ppg", "fs", "window_s"], required=True), "inputs": [
+        *HR_SPEC.inputs, Param(name="window_s", type="float, seconds", from_requirement=True)]})
+    steps = [(HR_TASK, spec, CodeModule(task_id=1, function_name="estimate_heart_rate", code=PEAK_COUNT))]
+    example = example_inputs(steps, False, ("ppg",))
+    assert example is None  # window_s has no value in the recording
+    spec.signature.parameters[-1] = "window_s=8.0"
+    example = example_inputs(steps, False, ("ppg",))
+    source = harness_source(steps, variant=InputVariant(example=example))
+    assert "from jupyter_iotcoder.sensors import load_ppg" in source
+    assert "'ppg': _data.signal, 'fs': _data.fs, 'window_s': 8.0" in source
