@@ -80,6 +80,7 @@ def iter_generate(
         modules=modules,
         stats=stats,
         warnings=warnings,
+        available_data=list(config.available_data),
     )
 
 

@@ -123,3 +123,4 @@ class PipelineResult(BaseModel):
     modules: list[CodeModule]
     stats: dict[str, StageStats] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    available_data: list[str] = Field(default_factory=list, description="example datasets the notebook may load")

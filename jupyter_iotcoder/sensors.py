@@ -262,17 +262,19 @@ _RATE_NAMES = ("fs", "fs_hz", "sampling_rate", "sampling_rate_hz", "sample_rate"
 
 @dataclass(frozen=True)
 class ExampleArguments:
-    """Arguments for a function, taken from an example dataset: `setup` loads it as `_data`."""
+    """Arguments for a function, taken from the record an example-data loader returns."""
 
     loader: str  # "load_ppg"
-    arguments: tuple[tuple[str, str], ...]  # (parameter, expression): ("ppg", "_data.signal")
+    attributes: tuple[tuple[str, str], ...]  # (parameter, the record's attribute): ("ppg", "signal")
 
-    @property
-    def setup(self) -> str:
-        return f"from jupyter_iotcoder.sensors import {self.loader} as _load_example\n_data = _load_example()"
+    def setup(self, variable: str) -> str:
+        """Source that loads the record into `variable`."""
+        return f"from jupyter_iotcoder.sensors import {self.loader}\n{variable} = {self.loader}()"
 
-    def expression(self, name: str) -> str | None:
-        return dict(self.arguments).get(name)
+    def expression(self, name: str, variable: str) -> str | None:
+        """`data.signal` for the parameter `ppg`; None for a parameter the record does not give."""
+        attribute = dict(self.attributes).get(name)
+        return f"{variable}.{attribute}" if attribute else None
 
 
 def example_arguments(datasets: tuple[str, ...] | list[str], required: list[str],
@@ -289,7 +291,7 @@ def example_arguments(datasets: tuple[str, ...] | list[str], required: list[str]
             meaning |= {rate: "fs" for rate in _RATE_NAMES}
         if required and all(p in meaning for p in required):
             bound = [p for p in list(required) + list(optional) if p in meaning]
-            return ExampleArguments(loader, tuple((p, f"_data.{meaning[p]}") for p in bound))
+            return ExampleArguments(loader, tuple((p, meaning[p]) for p in bound))
     return None
 
 

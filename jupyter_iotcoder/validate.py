@@ -398,8 +398,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
                  if variant.guessed_scalars_as_arrays else [])
 
     def sample(param: Param) -> str:
-        if variant.example and variant.example.expression(param.name):
-            return variant.example.expression(param.name)
+        if variant.example and variant.example.expression(param.name, "_example"):
+            return variant.example.expression(param.name, "_example")
         if param.name in defaults:
             return defaults[param.name]
         if param.example:
@@ -418,7 +418,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
     arguments = ", ".join(f"{name!r}: {sample(p)}" for name, p in inputs.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
-             *([variant.example.setup] if variant.example else []),
+             *([variant.example.setup("_example")] if variant.example else []),
              f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
     lines += output_checks(last)
     lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')

@@ -339,3 +339,39 @@ def test_write_notebook_leaves_no_file_when_replace_fails_on_a_new_path(nb, tmp_
     with pytest.raises(OutputPathError):
         write_notebook(nb, tmp_path / "out.ipynb")
     assert os.listdir(tmp_path) == []
+
+
+def heart_rate_result(available_data: list[str]) -> PipelineResult:
+    task = Task(id=1, title="Estimate the heart rate", description="Peaks of the PPG.", inputs=["ppg", "fs"],
+                outputs=["bpm"])
+    spec = TaskSpec(task_id=1, target="Heart rate from a PPG.",
+                    signature=Signature(function_name="estimate_heart_rate", parameters=["ppg", "fs", "min_bpm=40.0"],
+                                        required=True),
+                    inputs=[Param(name="ppg", type="np.ndarray"), Param(name="fs", type="float, Hz"),
+                            Param(name="min_bpm", type="float")],
+                    outputs=[Param(name="bpm", type="float")])
+    code = ("import numpy as np\nfrom scipy.signal import find_peaks\n\n\n"
+            "def estimate_heart_rate(ppg, fs, min_bpm=40.0):\n    x = np.asarray(ppg, dtype=float)\n"
+            "    peaks, _ = find_peaks(x - x.mean(), distance=int(0.33 * fs))\n"
+            "    return 60.0 * len(peaks) / (len(x) / fs)\n")
+    return PipelineResult(run_id="r1", requirement="Write estimate_heart_rate(ppg, fs, min_bpm=40.0).", model="m",
+                          tasks=TaskList(requirement="r", tasks=[task]), specs=[spec],
+                          modules=[CodeModule(task_id=1, function_name="estimate_heart_rate", code=code)],
+                          available_data=available_data)
+
+
+def test_a_notebook_for_chosen_example_data_ends_with_a_cell_that_runs_on_it():
+    nb = build_notebook(heart_rate_result(["basic_motions", "ppg"]))
+    assert kinds(nb) == ["plan", "task-markdown", "task-code", "example-run"]
+    namespace: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            exec(cell.source, namespace)
+    assert "load_ppg()" in nb.cells[-1].source and "min_bpm" not in nb.cells[-1].source
+    assert 40 < namespace["result"] < 180
+
+
+def test_no_example_cell_without_chosen_data_or_when_the_data_lacks_an_input(result):
+    assert "example-run" not in kinds(build_notebook(heart_rate_result([])))
+    assert "example-run" not in kinds(build_notebook(heart_rate_result(["basic_motions"])))
+    assert "example-run" not in kinds(build_notebook(result.model_copy(update={"available_data": ["ppg"]})))

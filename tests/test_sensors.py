@@ -75,6 +75,7 @@ def test_available_data_reaches_the_decomposition_prompt_but_not_the_stored_requ
     codegen_prompt = runtime.history[5].messages[-1]["content"]
     assert "load_basic_motions()" in codegen_prompt
     assert result.requirement == REQUIREMENT.strip()
+    assert result.available_data == ["basic_motions"]
 
 
 def test_without_available_data_the_requirement_is_unchanged():
@@ -84,9 +85,10 @@ def test_without_available_data_the_requirement_is_unchanged():
 def test_example_arguments_bind_parameters_by_attribute_alias_or_rate_name():
     har = example_arguments(("basic_motions",), ["x_train", "y_train", "x_test"])
     assert har.loader == "load_basic_motions"
-    assert har.arguments == (("x_train", "_data.x_train"), ("y_train", "_data.y_train"), ("x_test", "_data.x_test"))
+    assert har.attributes == (("x_train", "x_train"), ("y_train", "y_train"), ("x_test", "x_test"))
     ppg = example_arguments(("basic_motions", "ppg"), ["ppg", "sampling_rate"], ["order"])
-    assert ppg.loader == "load_ppg" and ppg.arguments == (("ppg", "_data.signal"), ("sampling_rate", "_data.fs"))
+    assert ppg.loader == "load_ppg" and ppg.attributes == (("ppg", "signal"), ("sampling_rate", "fs"))
+    assert ppg.expression("ppg", "data") == "data.signal" and ppg.expression("order", "data") is None
     assert example_arguments(("ppg",), ["ppg", "cutoff_hz"]) is None
     assert example_arguments(("no_such_data",), ["ppg"]) is None
     assert example_arguments(("ppg",), []) is None
@@ -95,8 +97,8 @@ def test_example_arguments_bind_parameters_by_attribute_alias_or_rate_name():
 def test_example_arguments_load_the_values_they_name():
     scope: dict = {}
     example = example_arguments(("ppg",), ["ppg", "fs"])
-    exec(example.setup, scope)
-    values = {name: eval(expression, scope) for name, expression in example.arguments}
+    exec(example.setup("data"), scope)
+    values = {name: eval(example.expression(name, "data"), scope) for name, _ in example.attributes}
     assert values["ppg"].shape == (2483,) and values["fs"] == 100.0
 
 

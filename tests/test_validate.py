@@ -595,4 +595,4 @@ def test_the_harness_takes_the_inputs_the_example_data_gives_and_samples_the_res
     example = example_inputs(steps, False, ("ppg",))
     source = harness_source(steps, variant=InputVariant(example=example))
     assert "from jupyter_iotcoder.sensors import load_ppg" in source
-    assert "'ppg': _data.signal, 'fs': _data.fs, 'window_s': 8.0" in source
+    assert "'ppg': _example.signal, 'fs': _example.fs, 'window_s': 8.0" in source
