@@ -418,6 +418,9 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
             kind = described.get(name) or _conventional_type(name, names) or annotation
         else:
             kind = annotation
+        if kind in ("bytes", "bytearray"):
+            stated = re.search(rf"\b{re.escape(name)}\b[^.;]*?\b(\d{{1,4}})[- ]bytes?\b", requirement)
+            kind += f", {stated.group(1)} bytes" if stated else ""  # "packet is the reply (normally 48 bytes)"
         if kind:
             types[name] = kind
     return types

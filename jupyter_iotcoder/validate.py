@@ -42,6 +42,7 @@ _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get dis
 _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a window length, a filter order
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
 _TEXT, _BYTES = "'sensor'", "bytes(range(16))"
+_BYTE_COUNT = re.compile(r"\b(\d{1,4})[- ]bytes?\b", re.I)
 # A dict input is a JSON document as devices publish it (nested objects, a list, every leaf type); an empty
 # dict let code that crashes on any real document pass.
 _DOCUMENT = ("{'device': 'sensor-1', 'ts': 1700000000.0, 'temp_c': 21.5, 'online': True, "
@@ -135,7 +136,8 @@ def _annotation_sample(node: ast.expr) -> str | None:
             if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is Ellipsis:
                 element = _annotation_sample(ast.Subscript(value=ast.Name(id="list"), slice=items[0]))
                 return f"tuple({element})" if element else None
-            fields = [_annotation_sample(item) for item in items]
+            # numbers rise along the tuple: a (low_hz, high_hz) band of (1.0, 1.0) was refused as empty
+            fields = [_rising_field(_annotation_sample(item), i) for i, item in enumerate(items)]
             return None if None in fields else "(" + ", ".join(fields) + ",)"
         if len(items) != 1:
             return None
@@ -163,6 +165,15 @@ def _annotation_sample(node: ast.expr) -> str | None:
     return None
 
 
+def _rising_field(sample: str | None, position: int) -> str | None:
+    """The `position`-th field of a fixed tuple: a float or int setting plus its position, anything else as is."""
+    if sample == _SETTING:
+        return f"{float(_SETTING) + position}"
+    if sample == _COUNT:
+        return f"{int(_COUNT) + position}"
+    return sample
+
+
 def _container_sample(param_type: str) -> str | None:
     """The sample for a type that starts with a Python container annotation, or None."""
     if not _CONTAINER_ANNOTATION.match(param_type):
@@ -188,7 +199,8 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     if container:
         return container
     if "bytes" in kind:
-        return _BYTES
+        stated = _BYTE_COUNT.search(f"{param.type} {param.description}")  # "the 48-byte NTP reply"
+        return f"bytes(_i % 256 for _i in range({stated.group(1)}))" if stated else _BYTES
     if re.search(r"\bstr\b|string", kind):
         if _ARRAY.search(kind):
             return _LABELS

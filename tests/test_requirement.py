@@ -369,3 +369,11 @@ def test_a_list_of_described_tuples_is_a_list_of_records_with_typed_fields(requi
 def test_a_list_of_tuples_with_fields_of_other_types_is_left_to_the_model():
     requirement = "Write merge(parts) where parts is a list of (ts: datetime, value: float) tuples."
     assert "parts" not in user_types(requirement, find_required_signature(requirement))
+
+
+def test_a_bytes_parameter_takes_the_byte_count_its_clause_states():
+    text = ("Write sntp_offset(packet: bytes, t1: float) -> float where packet is the server's reply (normally 48 "
+            "bytes; longer ones are allowed) and t1 the send time.")
+    assert user_types(text, find_required_signature(text))["packet"] == "bytes, 48 bytes"
+    plain = "Write crc16(frame: bytes) -> int over the whole frame."
+    assert user_types(plain, find_required_signature(plain))["frame"] == "bytes"

@@ -596,3 +596,20 @@ def test_the_harness_takes_the_inputs_the_example_data_gives_and_samples_the_res
     source = harness_source(steps, variant=InputVariant(example=example))
     assert "from jupyter_iotcoder.sensors import load_ppg" in source
     assert "'ppg': _example.signal, 'fs': _example.fs, 'window_s': 8.0" in source
+
+
+def test_numbers_rise_along_a_fixed_tuple_so_a_band_is_not_empty():
+    assert sample_expression(Param(name="band", type="tuple[float, float]")) == "(1.0, 2.0,)"
+    assert sample_expression(Param(name="shape", type="tuple[int, int]")) == "(3, 4,)"
+    assert sample_expression(Param(name="tag", type="tuple[str, float]")) == "('sensor', 2.0,)"
+
+
+def test_bytes_get_the_length_their_type_or_description_states():
+    import numpy as _np
+
+    _rng = _np.random.default_rng(0)
+    packet = eval(sample_expression(Param(name="packet", type="bytes, 48 bytes")))
+    assert isinstance(packet, bytes) and len(packet) == 48
+    frame = eval(sample_expression(Param(name="frame", type="bytes", description="one 300-byte frame")))
+    assert len(frame) == 300
+    assert eval(sample_expression(Param(name="frame", type="bytes"))) == bytes(range(16))
