@@ -42,6 +42,7 @@ _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get dis
 _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a window length, a filter order
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
 _TEXT, _BYTES = "'sensor'", "bytes(range(16))"
+_PAIRWISE_NODES = 16  # the size of a letter that is both axes of a matrix: nodes of a pairwise distance matrix
 _BYTE_COUNT = re.compile(r"\b(\d{1,4})[- ]bytes?\b", re.I)
 # A dict input is a JSON document as devices publish it (nested objects, a list, every leaf type); an empty
 # dict let code that crashes on any real document pass.
@@ -98,6 +99,9 @@ def dimension_sizes(types: list[str]) -> dict[str, int]:
     ever a first axis is the number of samples.
     """
     sizes: dict[str, int] = {}
+    for dims in map(_dims, types):  # (N, N): a matrix over pairs of nodes, sensors or anchors
+        if len(dims) == 2 and dims[0] == dims[1] and not dims[0].isdigit():
+            sizes.setdefault(dims[0].lower(), _PAIRWISE_NODES)
     for first_axes in (False, True):
         for dims in map(_dims, types):
             for i, dim in enumerate(dims):
@@ -209,6 +213,13 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         return _DOCUMENT
     if _ARRAY.search(kind):
         shape = _shape(param.type, sizes)
+        dims = _dims(param.type)
+        if len(dims) == 2 and dims[0] == dims[1] and not dims[0].isdigit():
+            # pairwise values are symmetric: distances between points (zero diagonal), else a symmetric matrix
+            if re.search(r"metres|meters|distance|\bm\b|range", words):
+                return (f"(lambda _p: _np.linalg.norm(_p[:, None] - _p[None], axis=-1))"
+                        f"(_rng.uniform(0, 20, size=({shape[0]}, 2)))")
+            return f"(lambda _a: (_a + _a.T) / 2)(_rng.normal(size={shape}))"
         if re.search(r"\bint", kind) and "float" not in kind:
             return f"_rng.integers(0, 100, size={shape})"
         if re.search(r"\bbool", kind):

@@ -613,3 +613,17 @@ def test_bytes_get_the_length_their_type_or_description_states():
     frame = eval(sample_expression(Param(name="frame", type="bytes", description="one 300-byte frame")))
     assert len(frame) == 300
     assert eval(sample_expression(Param(name="frame", type="bytes"))) == bytes(range(16))
+
+
+def test_a_square_matrix_over_one_letter_is_pairwise_symmetric_and_distances_have_a_zero_diagonal():
+    import numpy as _np
+
+    _rng = _np.random.default_rng(0)
+    sizes = dimension_sizes(["np.ndarray, shape (N, N), metres", "np.ndarray, shape (K, 2)"])
+    assert sizes["n"] == 16
+    scope = {"_np": _np, "_rng": _rng}  # as in the harness: module globals, which the lambda sees
+    dist = eval(sample_expression(Param(name="dist", type="np.ndarray, shape (N, N), metres"), sizes), scope)
+    assert dist.shape == (16, 16) and _np.allclose(dist, dist.T) and _np.all(_np.diag(dist) == 0)
+    assert _np.all(dist[~_np.eye(16, dtype=bool)] > 0)
+    weights = eval(sample_expression(Param(name="adjacency", type="np.ndarray, shape (S, S)")), scope)
+    assert weights.shape == (16, 16) and _np.allclose(weights, weights.T)
