@@ -226,13 +226,15 @@ def _described_type(phrase: str) -> str | None:
         if re.search(r"\bstr(?:ing)?s?\b", phrase):
             return "list[str], length n_samples"
         integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
+        suffix += ", complex" if re.search(r"\bcomplex\b", phrase) else ""  # CSI, IQ samples, FFT bins
         if dims:
             return f"np.ndarray{' of int' if integers else ''}, shape {dims.group(0)}{suffix}"
         if re.search(r"\b2-D\b", phrase, re.I):
             return f"np.ndarray, shape (n_samples, n_channels){suffix}"
         if re.search(r"\b3-D\b", phrase, re.I):
             return f"np.ndarray, shape (n_samples, window_len, n_channels){suffix}"
-        return f"np.ndarray, shape (n_samples,){suffix}"
+        length = re.search(r"\blength\s+([A-Za-z_]\w*|\d+)\b", phrase)  # "an integer array of length n_subcarriers"
+        return f"np.ndarray{' of int' if integers else ''}, shape ({length.group(1) if length else 'n_samples'},){suffix}"
     if unit and unit.group(1) in ("Hz", "kHz"):
         return "float, Hz"
     if re.search(r"\b(?:an? )?int(?:eger)?\b", phrase):

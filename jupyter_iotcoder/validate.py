@@ -221,9 +221,13 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
                         f"(_rng.uniform(0, 20, size=({shape[0]}, 2)))")
             return f"(lambda _a: (_a + _a.T) / 2)(_rng.normal(size={shape}))"
         if re.search(r"\bint", kind) and "float" not in kind:
+            if len(shape) == 1 and re.search(r"(?:^|_)(?:idx|index|indices)$", param.name):
+                return f"_np.cumsum(_rng.integers(1, 3, size={shape})) - 1"  # indices rise: columns, samples, peaks
             return f"_rng.integers(0, 100, size={shape})"
         if re.search(r"\bbool", kind):
             return f"_rng.random({shape}) > 0.5"
+        if re.search(r"\bcomplex", kind):
+            return f"_rng.normal(size={shape}) + 1j * _rng.normal(size={shape})"
         if len(shape) == 1 and _TIME_NAME.search(param.name):
             return f"_np.cumsum(_rng.uniform(0.5, 1.5, size={shape}))"  # times only go forward
         for pattern, mean, spread in _QUANTITY_SAMPLES:

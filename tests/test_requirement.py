@@ -377,3 +377,11 @@ def test_a_bytes_parameter_takes_the_byte_count_its_clause_states():
     assert user_types(text, find_required_signature(text))["packet"] == "bytes, 48 bytes"
     plain = "Write crc16(frame: bytes) -> int over the whole frame."
     assert user_types(plain, find_required_signature(plain))["frame"] == "bytes"
+
+
+def test_an_array_of_a_stated_length_and_kind_keeps_both():
+    text = ("Write sanitize(csi: np.ndarray, subcarrier_idx: np.ndarray) -> np.ndarray, where csi is a complex array "
+            "of shape (n_packets, n_subcarriers) and subcarrier_idx is an integer array of length n_subcarriers.")
+    assert requirement_types(text, find_required_signature(text)) == {
+        "csi": "np.ndarray, shape (n_packets, n_subcarriers), complex",
+        "subcarrier_idx": "np.ndarray of int, shape (n_subcarriers,)"}

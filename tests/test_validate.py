@@ -627,3 +627,19 @@ def test_a_square_matrix_over_one_letter_is_pairwise_symmetric_and_distances_hav
     assert _np.all(dist[~_np.eye(16, dtype=bool)] > 0)
     weights = eval(sample_expression(Param(name="adjacency", type="np.ndarray, shape (S, S)")), scope)
     assert weights.shape == (16, 16) and _np.allclose(weights, weights.T)
+
+
+def test_complex_arrays_are_complex_and_integer_index_arrays_rise():
+    import numpy as _np
+
+    _rng = _np.random.default_rng(0)
+    sizes = dimension_sizes(["np.ndarray, shape (n_packets, n_subcarriers), complex",
+                             "np.ndarray of int, shape (n_subcarriers,)"])
+    csi = eval(sample_expression(Param(name="csi", type="np.ndarray, shape (n_packets, n_subcarriers), complex"),
+                                 sizes))
+    assert _np.iscomplexobj(csi) and csi.shape == (2048, 30)
+    index = eval(sample_expression(Param(name="subcarrier_idx", type="np.ndarray of int, shape (n_subcarriers,)"),
+                                   sizes))
+    assert index.shape == (30,) and _np.all(_np.diff(index) > 0)
+    counts = eval(sample_expression(Param(name="counts", type="np.ndarray of int, shape (n_subcarriers,)"), sizes))
+    assert not _np.all(_np.diff(counts) > 0)
