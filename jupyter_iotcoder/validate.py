@@ -496,6 +496,7 @@ def _inputs_from_requirement(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> 
         p.name not in produced and (p.from_requirement or p.name in defaults) for p in spec.inputs)
 
 
+_REJECTED = "rejected inputs that match the requirement"
 _NAMES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueError", re.I)
 
 
@@ -514,11 +515,13 @@ def validate_steps(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout: floa
     When one of `datasets` (the example data the user chose) gives every input the harness needs
     (`ppg` and `fs` from `load_ppg()`), a step that did not fail on sample inputs runs once more on it:
     the user will run it there, so any error on it is a failure, even a ValueError of the step's own
-    (a heart-rate step that raises "outside 40-180 BPM" on the real recording has a bug).
+    (a heart-rate step that raises "outside 40-180 BPM" on the real recording has a bug). The data also
+    judges a user's function that refused sample inputs built from the user's words: the real recording
+    is 2483 samples where the samples are 2048, and "at least 25 s" is no bug.
     """
     verdict = _validate_on_samples(steps, timeout, memory_mb, call_last, requirement)
     example = example_inputs(steps, call_last, datasets) if datasets else None
-    if example is None or verdict.status == "failed":
+    if example is None or (verdict.status == "failed" and _REJECTED not in verdict.problem):
         return verdict
     return _validate_second_input_set(steps, verdict, InputVariant(example=example), timeout, memory_mb, call_last)
 
@@ -611,7 +614,7 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
     if _own_value_error(harness.error):
         if _inputs_from_requirement(steps) and not _NAMES_VALUE_ERROR.search(requirement):
             inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
-            return Validation("failed", f"`{function}` rejected inputs that match the requirement ({inputs}; "
+            return Validation("failed", f"`{function}` {_REJECTED} ({inputs}; "
                                         f"arrays of {SAMPLES} samples): {harness.error}"
                                         f"{_failing_line(harness.error, cells[-2], len(steps))}"), True
         return Validation("inconclusive", f"a step rejected the sample inputs: {harness.error}"), True

@@ -643,3 +643,12 @@ def test_complex_arrays_are_complex_and_integer_index_arrays_rise():
     assert index.shape == (30,) and _np.all(_np.diff(index) > 0)
     counts = eval(sample_expression(Param(name="counts", type="np.ndarray of int, shape (n_subcarriers,)"), sizes))
     assert not _np.all(_np.diff(counts) > 0)
+
+
+def test_the_example_data_judges_a_users_function_that_refused_sample_inputs_from_the_users_words():
+    needs_25_s = PEAK_COUNT.replace("    x = np.asarray(ppg, dtype=float)\n",
+                                    "    x = np.asarray(ppg, dtype=float)\n    if len(x) < 2400:\n"
+                                    "        raise ValueError('the PPG must hold at least 2400 samples')\n")
+    on_samples = _heart_rate(needs_25_s)
+    assert on_samples.status == "failed" and "rejected inputs that match the requirement" in on_samples.problem
+    assert _heart_rate(needs_25_s, datasets=("ppg",)).status == "passed"
