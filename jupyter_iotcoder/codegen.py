@@ -78,7 +78,8 @@ def missing_imports(tree: ast.Module) -> list[str]:
 # Libraries whose names are checked: generated code leans on them, small models invent names in them
 # (`scipy.signal.sosfreq`, `np.mode`), and importing them to look is cheap and free of side effects.
 CHECKED_LIBRARIES = frozenset({"numpy", "scipy", "sklearn", "math", "statistics", "struct", "collections",
-                               "itertools", "functools", "json", "re", "time", "datetime"})
+                               "itertools", "functools", "json", "re", "time", "datetime",
+                               "jupyter_iotcoder"})  # the example-data loaders: `BasicMotions` was invented
 
 
 def _checked_module(name: str):

@@ -284,6 +284,13 @@ def test_check_module_reports_names_a_library_does_not_have():
                                 "it uses a name that does not exist: `scipy.signal` has no `welchh`"]
 
 
+def test_check_module_reports_an_example_data_name_that_does_not_exist():
+    code = ("import numpy as np\nfrom jupyter_iotcoder.sensors import BasicMotions, load_basic_motions\n\n"
+            "def acceleration_magnitude(acc):\n    return np.linalg.norm(acc, axis=1)\n")
+    assert check_module(code, SPEC_1) == [
+        "it uses a name that does not exist: `jupyter_iotcoder.sensors` has no `BasicMotions`"]
+
+
 def test_check_module_accepts_real_submodules_and_a_parameter_that_shadows_a_module():
     code = ("import numpy as np\nimport scipy.signal\nfrom scipy import signal\n\n"
             "def acceleration_magnitude(acc, signal=None):\n"
