@@ -405,6 +405,9 @@ def _conventional_type(name: str, names: list[str]) -> str | None:
     return None
 
 
+BYTE_COUNT = r"\b(\d{1,4})[- ]bytes?\b"  # "48 bytes", "a 300-byte frame"
+
+
 def user_types(requirement: str, signature: Signature) -> dict[str, str]:
     """Parameter name -> the type the user gave it: the requirement's words where the annotation is absent or a
     bare array type (they add the shape), else the annotation, else the type its name has by convention
@@ -421,7 +424,7 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
         else:
             kind = annotation
         if kind in ("bytes", "bytearray"):
-            stated = re.search(rf"\b{re.escape(name)}\b[^.;]*?\b(\d{{1,4}})[- ]bytes?\b", requirement)
+            stated = re.search(rf"\b{re.escape(name)}\b[^.;]*?{BYTE_COUNT}", requirement)
             kind += f", {stated.group(1)} bytes" if stated else ""  # "packet is the reply (normally 48 bytes)"
         if kind:
             types[name] = kind

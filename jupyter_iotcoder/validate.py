@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import parameter_parts
+from .requirement import BYTE_COUNT, parameter_parts
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -43,7 +43,7 @@ _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a wi
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
 _TEXT, _BYTES = "'sensor'", "bytes(range(16))"
 _PAIRWISE_NODES = 16  # the size of a letter that is both axes of a matrix: nodes of a pairwise distance matrix
-_BYTE_COUNT = re.compile(r"\b(\d{1,4})[- ]bytes?\b", re.I)
+_BYTE_COUNT = re.compile(BYTE_COUNT, re.I)
 # A dict input is a JSON document as devices publish it (nested objects, a list, every leaf type); an empty
 # dict let code that crashes on any real document pass.
 _DOCUMENT = ("{'device': 'sensor-1', 'ts': 1700000000.0, 'temp_c': 21.5, 'online': True, "
@@ -92,6 +92,11 @@ def _dims(param_type: str) -> list[str]:
     return [d.strip() for d in match.group(1).split(",") if d.strip()] if match else []
 
 
+def _pairwise(dims: list[str]) -> bool:
+    """(N, N): a matrix over pairs of nodes, sensors or anchors."""
+    return len(dims) == 2 and dims[0] == dims[1] and not dims[0].isdigit()
+
+
 def dimension_sizes(types: list[str]) -> dict[str, int]:
     """Shape letter -> size, the same in every input: `variances (M,)` must match `readings (N, M)`.
 
@@ -99,8 +104,8 @@ def dimension_sizes(types: list[str]) -> dict[str, int]:
     ever a first axis is the number of samples.
     """
     sizes: dict[str, int] = {}
-    for dims in map(_dims, types):  # (N, N): a matrix over pairs of nodes, sensors or anchors
-        if len(dims) == 2 and dims[0] == dims[1] and not dims[0].isdigit():
+    for dims in map(_dims, types):
+        if _pairwise(dims):
             sizes.setdefault(dims[0].lower(), _PAIRWISE_NODES)
     for first_axes in (False, True):
         for dims in map(_dims, types):
@@ -213,8 +218,7 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         return _DOCUMENT
     if _ARRAY.search(kind):
         shape = _shape(param.type, sizes)
-        dims = _dims(param.type)
-        if len(dims) == 2 and dims[0] == dims[1] and not dims[0].isdigit():
+        if _pairwise(_dims(param.type)):
             # pairwise values are symmetric: distances between points (zero diagonal), else a symmetric matrix
             if re.search(r"metres|meters|distance|\bm\b|range", words):
                 return (f"(lambda _p: _np.linalg.norm(_p[:, None] - _p[None], axis=-1))"
@@ -372,8 +376,7 @@ class InputVariant:
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
-            ["NaN readings, which the requirement says occur"] if self.gaps else []) + (
-            [f"the example data from `{self.example.loader}()`"] if self.example else [])
+            ["NaN readings, which the requirement says occur"] if self.gaps else [])
         return "; ".join(parts)
 
 
