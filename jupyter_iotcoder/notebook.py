@@ -66,7 +66,8 @@ def build_notebook(result: PipelineResult) -> nbformat.NotebookNode:
         )
     example = example_run_source(steps, result.available_data)
     if example:
-        nb.cells.append(v4.new_code_cell(example, metadata=_meta(result, len(steps) + 2, None, "example-run", {})))
+        step = len(steps) + (2 if len(steps) >= 2 else 1)  # after the wiring cell, where there is one
+        nb.cells.append(v4.new_code_cell(example, metadata=_meta(result, step, None, "example-run", {})))
     return nb
 
 

@@ -172,7 +172,12 @@ _UNIT = re.compile(r"(?:\bin |\()(m/s\^?2|m/s²|rad/s|deg/s|degrees(?: C| F)?|°
                    r"dBm|dB|volts|V|mV|A|mA|W|kW|kWh|Pa|hPa|kPa|bpm|lux|ppm|%)(?![\w/])")
 # A name followed straight by its unit is one quantity: "every dt seconds" (Hz has its own rule).
 _BARE_UNIT = re.compile(r"\s*(seconds|ms|milliseconds|metres|meters|dBm|degrees C|volts)\b")
-_ARRAY_WORDS = re.compile(r"\b(?:array|arrays|sequence|list|matrix|signal)\b|\b[123]-D\b", re.I)
+_ARRAY_WORDS = re.compile(r"\b(?:arrays?|sequences?|lists?|matri(?:x|ces)|signal)\b|\b[123]-D\b", re.I)
+# K, N_ANCHORS, n_samples, channels, 3 name sizes; (min, max) does not
+_SIZE_NAME = re.compile(r"[A-Za-z]\d*|[A-Z][A-Z0-9_]*|n_\w+|[a-z_]+s|\d+")
+_SPELLED_DIMS = re.compile(r"\b([A-Za-z]|n_\w+|\d+)\s*[x×]\s*([A-Za-z]|n_\w+|\d+)\b")
+# The length a count gives: "of length n_subcarriers", "sequences of M floats", "a list of 3 ints" (not "of 3-D points").
+_LENGTH = re.compile(r"\blength\s+([A-Za-z_]\w*|\d+)(?![-\w])|\bof\s+([A-Z]\d*|n_\w+|\d+)\s+[a-z]")
 _AFTER_BREAK = re.compile(r";|\.\s|\.$|,(?![^()]*\))|\b(?:and|where|while|that|to|if|or|when)\b")
 _TOP_LEVEL_LIST = re.compile(r",\s*(?:and\s+)?(?![^()]*\))|\s+and\s+(?![^()]*\))")
 _TAKES = re.compile(r"^\s*(?:that|which|,)?\s*(?:takes|taking|accepts|accepting)\s+(.+?)"
@@ -208,6 +213,8 @@ def _record_list_type(phrase: str) -> str | None:
 
 def _described_type(phrase: str) -> str | None:
     """The type text that the user's words about one parameter give, or None when they give none."""
+    phrase = _SPELLED_DIMS.sub(r"(\1, \2)", phrase)  # "n x n covariance matrices"
+    phrase = re.sub(r"\blength-(\w+)", r"length \1", phrase)  # "length-n lists of floats"
     record_list = _record_list_type(phrase)
     if record_list:
         return record_list
@@ -221,7 +228,9 @@ def _described_type(phrase: str) -> str | None:
     dims = _DIMS.search(phrase)
     if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
         return None  # a structure the sample synthesiser cannot build from words; the annotation or model says more
-    shaped = dims and (phrase.lstrip().startswith("(") or re.search(r"\bshape\s*$", phrase[: dims.start()]))
+    sizes = dims and all(_SIZE_NAME.fullmatch(d.strip()) for d in dims.group(0)[1:-1].split(",") if d.strip())
+    shaped = dims and (re.search(r"\bshape\s*$", phrase[: dims.start()]) or sizes and (
+        phrase.lstrip().startswith("(") or re.match(r"\s+[a-z]+s\b", phrase[dims.end():])))  # "(K, 2) positions"
     if _ARRAY_WORDS.search(phrase) or shaped:
         if re.search(r"\bstr(?:ing)?s?\b", phrase):
             return "list[str], length n_samples"
@@ -229,12 +238,16 @@ def _described_type(phrase: str) -> str | None:
         suffix += ", complex" if re.search(r"\bcomplex\b", phrase) else ""  # CSI, IQ samples, FFT bins
         if dims:
             return f"np.ndarray{' of int' if integers else ''}, shape {dims.group(0)}{suffix}"
+        points = re.search(r"\b([23])-D\s+(?:points|positions|coordinates|locations|vectors)\b", phrase, re.I)
+        if points:  # "a list of 3-D points": the 3 is each point's, the list is (n_points, 3)
+            return f"np.ndarray, shape (n_points, {points.group(1)}){suffix}"
         if re.search(r"\b2-D\b", phrase, re.I):
             return f"np.ndarray, shape (n_samples, n_channels){suffix}"
         if re.search(r"\b3-D\b", phrase, re.I):
             return f"np.ndarray, shape (n_samples, window_len, n_channels){suffix}"
-        length = re.search(r"\blength\s+([A-Za-z_]\w*|\d+)\b", phrase)  # "an integer array of length n_subcarriers"
-        return f"np.ndarray{' of int' if integers else ''}, shape ({length.group(1) if length else 'n_samples'},){suffix}"
+        length = _LENGTH.search(phrase)
+        size = (length.group(1) or length.group(2)) if length else "n_samples"
+        return f"np.ndarray{' of int' if integers else ''}, shape ({size},){suffix}"
     if unit and unit.group(1) in ("Hz", "kHz"):
         return "float, Hz"
     if re.search(r"\b(?:an? )?int(?:eger)?\b", phrase):
@@ -277,7 +290,7 @@ def _taken_types(after_call: str, names: list[str], required: int) -> dict[str, 
 def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
     """The type from the words around a mention of `name`: "acc is an (N, 3) array", "a 1-D NumPy array x"."""
     for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}(?![\w(\[])", text):
-        after = re.sub(r"^\s*(?:is|are)\b", "", text[mention.end():])
+        after = re.sub(r"^\s*(?:is|are|holds?|contains?|gives?|has|have)\b", "", text[mention.end():])
         stop = _AFTER_BREAK.search(after)
         after = after[: stop.start() if stop else 80][:80]
         others = [m.start() for n in names if n != name for m in re.finditer(rf"\b{re.escape(n)}\b", after)]
@@ -397,7 +410,14 @@ _FEATURES = re.compile(r"^X(?:_\w+)?$")
 _LABELS = re.compile(r"^y(?:_\w+)?$")
 
 
+_COORDINATES_NAME = re.compile(r"(?:^|_)(xy|xyz|[23]d)$", re.I)  # anchor_xy, pos_xyz, points_3d
+
+
 def _conventional_type(name: str, names: list[str]) -> str | None:
+    coordinates = _COORDINATES_NAME.search(name)
+    if coordinates:
+        width = {"xy": 2, "xyz": 3}.get(coordinates.group(1).lower()) or int(coordinates.group(1)[0])
+        return f"np.ndarray, shape (n_points, {width})"
     if _FEATURES.match(name):
         return "np.ndarray, shape (n_samples, n_features)"
     if _LABELS.match(name) and any(_FEATURES.match(other) for other in names):

@@ -75,6 +75,10 @@ _QUANTITY_SAMPLES = (
     (r"\bvolts?\b|voltage", 3.3, 0.05),
     (r"rad/s", 0.0, 0.01),  # a gyroscope at rest: "stationary" thresholds are set for that noise
 )
+# A probability (p_detect, prior, "detection probability"), not a power (p_tx_dbm): drawn inside (0, 1).
+_PROBABILITY = re.compile(r"probabilit|likelihood|^(?:p|prob|prior)(?:_\w+)?$")
+_POWER = re.compile(r"dbm|dbw|watt|\bmw\b|_mw\b|power")
+_PROBABILITY_SAMPLE = "0.7"
 
 
 @dataclass(frozen=True)
@@ -219,11 +223,12 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     if _ARRAY.search(kind):
         shape = _shape(param.type, sizes)
         if _pairwise(_dims(param.type)):
-            # pairwise values are symmetric: distances between points (zero diagonal), else a symmetric matrix
+            # pairwise values are symmetric: distances between points (zero diagonal), else a symmetric positive
+            # definite matrix (covariances, Gram and information matrices are; a merely symmetric one can be too)
             if re.search(r"metres|meters|distance|\bm\b|range", words):
                 return (f"(lambda _p: _np.linalg.norm(_p[:, None] - _p[None], axis=-1))"
                         f"(_rng.uniform(0, 20, size=({shape[0]}, 2)))")
-            return f"(lambda _a: (_a + _a.T) / 2)(_rng.normal(size={shape}))"
+            return f"(lambda _a: _a @ _a.T / {shape[0]} + _np.eye({shape[0]}))(_rng.normal(size={shape}))"
         if re.search(r"\bint", kind) and "float" not in kind:
             if len(shape) == 1 and re.search(r"(?:^|_)(?:idx|index|indices)$", param.name):
                 return f"_np.cumsum(_rng.integers(1, 3, size={shape})) - 1"  # indices rise: columns, samples, peaks
@@ -232,6 +237,11 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
             return f"_rng.random({shape}) > 0.5"
         if re.search(r"\bcomplex", kind):
             return f"_rng.normal(size={shape}) + 1j * _rng.normal(size={shape})"
+        if _is_probability(param):
+            return f"_rng.uniform(0.05, 0.95, size={shape})"
+        coefficients = _filter_coefficients(param) if len(shape) == 1 else None
+        if coefficients:
+            return coefficients
         if len(shape) == 1 and _TIME_NAME.search(param.name):
             return f"_np.cumsum(_rng.uniform(0.5, 1.5, size={shape}))"  # times only go forward
         for pattern, mean, spread in _QUANTITY_SAMPLES:
@@ -244,11 +254,31 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         if "order" in words:
             return _ORDER
         return _WINDOW if re.search(r"window|size|len|samples", words) else _COUNT
+    if _is_probability(param) and re.search(r"float|number|scalar", kind):
+        return _PROBABILITY_SAMPLE
     if re.search(r"\bfs\b|sampl|\bhz\b|rate", words):
         return _RATE  # an int, as users type it: code that demands a float for a rate is wrong
     if re.search(r"float|number|scalar|second|\bs\b", kind):
         return _SETTING
     return f"_rng.normal(size={SAMPLES})"
+
+
+def _filter_coefficients(param: Param) -> str | None:
+    """Short, stable filter coefficients for `b`/`a`, taps or a denominator: 2048 random ones make any IIR filter
+    blow up, and the output check then blames the step."""
+    text = f"{param.name} {param.description}".lower()
+    if re.fullmatch(r"a|den|denominator|a_coeffs?", param.name) or "denominator" in text:
+        return "_np.array([1.0, -0.5, 0.1])"  # poles at |z| = 0.32
+    if re.fullmatch(r"b|num|numerator|taps|fir_taps|b_coeffs?", param.name) or \
+            re.search(r"\bnumerator|\bfilter coefficients?\b|\bfir taps\b", text):
+        return "_np.array([0.2, 0.3, 0.2])"
+    return None
+
+
+def _is_probability(param: Param) -> bool:
+    words = f"{param.name} {param.type} {param.description}".lower()
+    return bool(_PROBABILITY.search(param.name) or _PROBABILITY.search(param.description.lower())) \
+        and not _POWER.search(words)
 
 
 _OUTPUT_CHECK = '''

@@ -368,6 +368,7 @@ def test_a_notebook_for_chosen_example_data_ends_with_a_cell_that_runs_on_it():
         if cell.cell_type == "code":
             exec(cell.source, namespace)
     assert "load_ppg()" in nb.cells[-1].source and "min_bpm" not in nb.cells[-1].source
+    assert nb.cells[-1].metadata["iotcoder"]["step"] == 2  # numbered right after the one step
     assert 40 < namespace["result"] < 180
 
 

@@ -385,3 +385,32 @@ def test_an_array_of_a_stated_length_and_kind_keeps_both():
     assert requirement_types(text, find_required_signature(text)) == {
         "csi": "np.ndarray, shape (n_packets, n_subcarriers), complex",
         "subcarrier_idx": "np.ndarray of int, shape (n_subcarriers,)"}
+
+
+@pytest.mark.parametrize("phrase, kind", [
+    ("sequences of M floats", "np.ndarray, shape (M,)"),
+    ("a list of 3 ints", "np.ndarray of int, shape (3,)"),
+    ("length-n lists of floats (m)", "np.ndarray, shape (n,)"),
+    ("n x n covariance matrices given as nested lists", "np.ndarray, shape (n, n)"),
+    ("a list of 3-D points", "np.ndarray, shape (n_points, 3)"),
+    ("their surveyed (K, 2) positions in metres", "np.ndarray, shape (K, 2), metres"),
+    ("two equal-length 1-D NumPy arrays of raw ADC counts", "np.ndarray, shape (n_samples,)"),
+])
+def test_counts_spelled_dimensions_and_point_lists_give_the_shape(phrase, kind):
+    text = f"Write fuse(x, fs) where x is {phrase}."
+    assert requirement_types(text, find_required_signature(text)) == {"x": kind}
+
+
+def test_a_shared_count_ties_the_lengths_of_several_parameters_to_a_matrix_axis():
+    text = ("Write occupancy_filter(detections, p_detect, p_false, p_stay=0.95) where detections is a 2-D NumPy float "
+            "array of shape (T, M), p_detect and p_false are sequences of M floats, and p_stay is a probability.")
+    assert user_types(text, find_required_signature(text)) == {
+        "detections": "np.ndarray, shape (T, M)", "p_detect": "np.ndarray, shape (M,)",
+        "p_false": "np.ndarray, shape (M,)"}
+
+
+def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
+    text = "Write weighted_centroid(beacon_xy: np.ndarray, rssi_dbm) that returns the weighted mean position."
+    assert user_types(text, find_required_signature(text))["beacon_xy"] == "np.ndarray, shape (n_points, 2)"
+    text = "Write centroid(pos_xyz: np.ndarray) returning the mean."
+    assert user_types(text, find_required_signature(text))["pos_xyz"] == "np.ndarray, shape (n_points, 3)"

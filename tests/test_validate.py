@@ -652,3 +652,35 @@ def test_the_example_data_judges_a_users_function_that_refused_sample_inputs_fro
     on_samples = _heart_rate(needs_25_s)
     assert on_samples.status == "failed" and "rejected inputs that match the requirement" in on_samples.problem
     assert _heart_rate(needs_25_s, datasets=("ppg",)).status == "passed"
+
+
+def test_covariance_like_square_matrices_are_positive_definite():
+    import numpy as _np
+
+    scope = {"_np": _np, "_rng": _np.random.default_rng(0)}
+    sizes = dimension_sizes(["np.ndarray, shape (n, n)", "np.ndarray, shape (n,)"])
+    covariance = eval(sample_expression(Param(name="P_a", type="np.ndarray, shape (n, n)"), sizes), scope)
+    assert _np.allclose(covariance, covariance.T) and _np.all(_np.linalg.eigvalsh(covariance) > 0)
+
+
+def test_probabilities_are_drawn_inside_zero_and_one_and_powers_are_not_probabilities():
+    import numpy as _np
+
+    scope = {"_np": _np, "_rng": _np.random.default_rng(0)}
+    sizes = dimension_sizes(["np.ndarray, shape (T, M)", "np.ndarray, shape (M,)"])
+    p_detect = eval(sample_expression(Param(name="p_detect", type="np.ndarray, shape (M,)"), sizes), scope)
+    assert p_detect.shape == (8,) and _np.all((p_detect > 0) & (p_detect < 1))
+    assert 0 < float(sample_expression(Param(name="prior", type="float"))) < 1
+    assert 0 < float(sample_expression(Param(name="gate", type="float", description="detection probability"))) < 1
+    assert sample_expression(Param(name="p_tx", type="float", description="transmit power in dBm")) == "1.0"
+
+
+def test_filter_coefficients_are_short_and_the_denominator_is_stable():
+    import numpy as _np
+    from scipy.signal import lfilter
+
+    scope = {"_np": _np, "_rng": _np.random.default_rng(0)}
+    b = eval(sample_expression(Param(name="b", type="np.ndarray, shape (n_samples,)")), scope)
+    a = eval(sample_expression(Param(name="a", type="np.ndarray, shape (n_samples,)")), scope)
+    assert len(b) <= 8 and a[0] != 0 and _np.all(_np.abs(_np.roots(a)) < 1)
+    assert _np.all(_np.isfinite(lfilter(b, a, _np.ones(10_000))))

@@ -147,6 +147,9 @@ function stepName(meta: IIoTCoderMeta): string {
   if (meta.kind === 'wiring') {
     return `Step ${meta.step} (run_pipeline)`;
   }
+  if (meta.kind === 'example-run') {
+    return `Step ${meta.step} (run on the example data)`;
+  }
   const title = meta.stage_outputs?.task?.title;
   return title ? `Step ${meta.step} ("${title}")` : `Step ${meta.step}`;
 }
