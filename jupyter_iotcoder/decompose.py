@@ -1,8 +1,9 @@
 """Stage 1, task decomposition (TDSLM): requirement -> ordered TaskList.
 
 Base model plus the "decompose" LoRA adapter when one is shipped; the answer
-is constrained to `prompts/decompose.schema.json`, so a malformed plan cannot
-come out of it.
+is sampled under `prompts/decompose.schema.json` and validated against it. A
+model that still gives no valid plan (a title cut off, a loop to the token cap)
+does not end the run: the requirement becomes a one-step plan, marked as such.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import re
 
 from .calls import StageCaller
 from .config import GenerationConfig
+from .errors import GenerationError
 from .prompts import load_json, render
 from .runtime import ChatRequest
+from .requirement import find_required_signature
 from .schema import Task, TaskList
 
 MIN_TASKS = 2
@@ -50,11 +53,28 @@ def decompose(requirement: str, caller: StageCaller, config: GenerationConfig) -
     Measured on the base 0.5B (bench/results/plans-example-0.5b): 14 of 30 plans copied the example;
     without the example none did, but the plans drift more, so the example stays for the first try.
     """
-    tasks = _plan(requirement, caller, config, with_example=True)
-    if copied_from_example(tasks, requirement):
-        caller.notify("the plan copied the worked example; planning again without it")
-        tasks = _plan(requirement, caller, config, with_example=False)
+    try:
+        tasks = _plan(requirement, caller, config, with_example=True)
+        if copied_from_example(tasks, requirement):
+            caller.notify("the plan copied the worked example; planning again without it")
+            tasks = _plan(requirement, caller, config, with_example=False)
+    except GenerationError as first:
+        caller.notify(f"no valid plan ({first}); planning again without the worked example")
+        try:
+            tasks = _plan(requirement, caller, config, with_example=False)
+        except GenerationError as second:
+            caller.notify("no valid plan again; the requirement becomes one step")
+            return one_step_plan(requirement, f"{second}")
     return TaskList(requirement=requirement, tasks=tasks)
+
+
+def one_step_plan(requirement: str, reason: str) -> TaskList:
+    """The whole requirement as the only task: what a plan that the model could not give falls back to."""
+    signature = find_required_signature(requirement)
+    first_sentence = re.split(r"(?<=[.!?])\s", requirement.strip(), maxsplit=1)[0]
+    title = f"Implement {signature.function_name}" if signature else " ".join(first_sentence.split()[:12])
+    return TaskList(requirement=requirement, fallback_reason=reason,
+                    tasks=[Task(id=1, title=title, description=requirement.strip())])
 
 
 def _plan(requirement: str, caller: StageCaller, config: GenerationConfig, with_example: bool) -> list[Task]:

@@ -60,6 +60,9 @@ def iter_generate(
     stats, callers = stage_callers(runtime, on_event, cancel)
     start = time.perf_counter()
     tasks = decompose(with_available_data(requirement, config.available_data), callers["decompose"], config)
+    if tasks.fallback_reason:
+        warnings = [*warnings, f"the planning model gave no valid plan ({tasks.fallback_reason}), so the "
+                               "requirement is one step"]
     yield tasks
     specs: list[TaskSpec] = []
     for spec in iter_transform(tasks, callers["transform"], config):

@@ -25,6 +25,8 @@ class Task(BaseModel):
 class TaskList(BaseModel):
     requirement: str
     tasks: list[Task] = Field(min_length=1)
+    # Set when the model gave no valid plan and the requirement became one step (decompose.one_step_plan).
+    fallback_reason: str = ""
 
 
 class Param(BaseModel):

@@ -6,7 +6,7 @@ from jupyter_iotcoder.bench.report import bar_chart, markdown, summarize
 from jupyter_iotcoder.bench.runner import BenchRun, load_samples
 from jupyter_iotcoder.bench.tasks import BenchTask, interleave_categories, load_tasks, tasks_dir, validate_task
 from jupyter_iotcoder.config import GenerationConfig
-from scripted_answers import REQUIREMENT, full_run
+from scripted_answers import IO_2, REQUIREMENT, TARGET_2, full_run
 
 from conftest import ScriptedRuntime
 
@@ -59,6 +59,13 @@ def test_pipeline_config_runs_the_notebook_cells_and_scores_the_plan(tmp_path):
     assert row["passed"], row["reason"]
     assert row["plan_ok"] and row["plan_score"] == 1.0 and row["cells_total"] == 3 and row["cells_ok"] == 3
     assert [(s["step"], s["attempts"], s["problems"]) for s in row["steps"]] == [(1, 1, []), (2, 1, [])]
+
+
+def test_a_fallback_one_step_plan_counts_as_a_format_failure_but_its_code_is_still_tested(tmp_path):
+    runtime = ScriptedRuntime(["not json"] * 4 + [TARGET_2, IO_2, RIGHT])
+    _run(tmp_path, runtime, ["pipeline"]).run(progress=False)
+    (row,) = load_samples(tmp_path / "samples.jsonl")
+    assert row["passed"] and row["plan_ok"] is False and row["n_steps"] == 1
 
 
 def test_the_repair_config_records_how_the_users_function_was_chosen(tmp_path):

@@ -9,11 +9,10 @@ import pytest
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.decompose import copied_from_example, decompose
-from jupyter_iotcoder.errors import GenerationError
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.prompts import load_json
 from jupyter_iotcoder.schema import StageStats, Task
-from scripted_answers import PLAN, REQUIREMENT, full_run
+from scripted_answers import ALTERNATIVE, IO_2, PLAN, REQUIREMENT, TARGET_2, full_run
 
 from conftest import ScriptedRuntime
 
@@ -84,9 +83,27 @@ def test_a_first_answer_with_too_many_tasks_is_retried_with_seed_plus_1():
 
 
 @pytest.mark.parametrize("second", ["still not json", plan_with(6)], ids=["not-json", "too-many-tasks"])
-def test_a_second_invalid_answer_raises_generation_error(second):
-    with pytest.raises(GenerationError, match="decompose"):
-        run(["not json", second], GenerationConfig(max_tasks=5))
+def test_two_invalid_answers_are_followed_by_a_plan_without_the_worked_example(second):
+    tasks, runtime, _ = run(["not json", second, PLAN], GenerationConfig(max_tasks=5))
+    assert [t.title for t in tasks.tasks] == [t["title"] for t in PLAN["tasks"]] and not tasks.fallback_reason
+    assert [m["role"] for m in runtime.history[2].messages] == ["system", "user"]
+
+
+def test_a_model_that_never_gives_a_valid_plan_leaves_the_requirement_as_one_marked_step():
+    requirement = "Write count_steps(acc, fs) that counts steps in an (N, 3) accelerometer array sampled at fs Hz."
+    cut_off = {"tasks": [dict(PLAN["tasks"][0], description="Build a "), PLAN["tasks"][1]]}
+    tasks, runtime, _ = run(["not json", cut_off, "not json", cut_off], requirement=requirement)
+    assert len(runtime.history) == 4
+    assert "decompose" in tasks.fallback_reason and "too short" in tasks.fallback_reason
+    assert [(t.id, t.title, t.description) for t in tasks.tasks] == [(1, "Implement count_steps", requirement)]
+
+
+def test_the_pipeline_goes_on_after_a_fallback_plan_and_says_so():
+    runtime = ScriptedRuntime(["not json"] * 4 + [TARGET_2, IO_2] + [ALTERNATIVE] * 3)
+    result = generate(REQUIREMENT, runtime)
+    assert result.tasks.fallback_reason and [m.function_name for m in result.modules] == ["count_steps"]
+    assert result.modules[0].validation == "passed"
+    assert any("no valid plan" in warning for warning in result.warnings)
 
 
 def test_pipeline_requests_the_decompose_adapter_when_the_runtime_has_one():

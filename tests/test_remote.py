@@ -243,7 +243,9 @@ def test_malformed_json_answer_stops_the_pipeline_and_writes_nothing(stub, tmp_p
     err = capsys.readouterr().err
     assert code != 0 and "not valid JSON" in err
     assert not out.exists()
-    assert len(stub.requests) == 2, "one decompose call and its one retry; no later stage ran"
+    stages = [request["messages"][0]["content"][:40] for request in stub.requests]
+    assert len(stub.requests) == 6 and len(set(stages[:4])) == 1, \
+        "two plans and their retries, then the one-step plan's target call and its retry; no code stage ran"
 
 
 def test_answer_that_breaks_the_schema_raises_generation_error(stub):

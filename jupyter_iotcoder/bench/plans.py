@@ -50,7 +50,7 @@ def score_plan(task: BenchTask, runtime: Runtime, adapter: str | None, generatio
     required = find_required_signature(task.requirement)
     last = f"{tasks[-1].title} {tasks[-1].description}"
     names_function = bool(required) and re.search(rf"\b{re.escape(required.function_name)}\b", last) is not None
-    return {"plan_ok": plan_format_ok(len(tasks), generation.max_tasks),
+    return {"plan_ok": plan_format_ok(len(tasks), generation.max_tasks) and not plan.fallback_reason,
             "plan_score": plan_score(text, task.reference_plan), "n_steps": len(tasks),
             "names_function": names_function, "copies_example": bool(copied_from_example(tasks, task.requirement)),
             "error": "", "titles": [t.title for t in tasks],

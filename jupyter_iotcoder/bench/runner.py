@@ -136,7 +136,8 @@ def generate_pipeline(requirement: str, runtime: Runtime, config: GenerationConf
     steps = [{"step": m.task_id, "function": m.function_name, "attempts": m.attempts, "validation": m.validation,
               "problems": [p[:200] for p in m.problems],
               "selection": next((e for e in m.attempt_log if "selection" in e), None)} for m in result.modules]
-    return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=plan_format_ok(n_steps, config.max_tasks),
+    plan_ok = plan_format_ok(n_steps, config.max_tasks) and not result.tasks.fallback_reason
+    return Candidate(cells, time.perf_counter() - start, tokens, plan_ok=plan_ok,
                      plan_score=score, n_steps=n_steps, steps=steps)
 
 
