@@ -118,8 +118,9 @@ def module_markdown(module: CodeModule, first: bool) -> str:
     lines = [f"{head}#### Step {module.task_id}: `{module.function_name}`", ""]
     if status:
         lines += [f"*Checked: {status}.*", ""]
-    if module.problems:
-        lines += [f"> **Review this step**: {'; '.join(_one_line(p) for p in module.problems)}", ""]
+    review = module.problems + module.missing_techniques
+    if review:
+        lines += [f"> **Review this step**: {'; '.join(_one_line(p) for p in review)}", ""]
     lines += ["```python", module.code.rstrip("\n"), "```"]
     return "\n".join(lines) + "\n\n"
 

@@ -55,7 +55,8 @@ def _tie_rank(origin: str) -> int:
     return TIE_ORDER.index(origin) if origin in TIE_ORDER else len(TIE_ORDER)
 
 
-def pick(validations: list[Validation], origins: list[str], progresses: list[str] | None = None) -> tuple[int, int]:
+def pick(validations: list[Validation], origins: list[str], progresses: list[str] | None = None,
+         lacking: list[bool] | None = None) -> tuple[int, int]:
     """Index of the winning candidate (the pipeline's is first) and how many candidates agree with it.
 
     Validated candidates are grouped by their outputs' digest; the largest group wins. On a tie the
@@ -63,17 +64,22 @@ def pick(validations: list[Validation], origins: list[str], progresses: list[str
     is represented by its first candidate, so the pipeline's module stays when another agrees with it.
     Empty outputs agree with nothing (each is a group of one). Without a validated candidate the one
     that got furthest wins (see `progress`; TIE_ORDER among equals), or the first when `progresses` is
-    not given.
+    not given. Versions `lacking` a technique the step names (codegen.technique_problems) agree with
+    nothing and rank after their equals while a version that has it passed: two one-way filters agreeing
+    must not outvote the one zero-phase filter.
     """
+    lacking = lacking or [False] * len(validations)
+    passed = [i for i, v in enumerate(validations) if v.status == "passed" and v.fingerprint]
+    outvoted = {i for i in passed if lacking[i]} if any(not lacking[i] for i in passed) else set()
     groups: dict[str, list[int]] = {}
-    for i, validation in enumerate(validations):
-        fingerprint = validation.fingerprint
-        if validation.status == "passed" and fingerprint:
+    for i in passed:
+        if i not in outvoted:
+            fingerprint = validations[i].fingerprint
             groups.setdefault(fingerprint if informative(fingerprint) else f"{fingerprint}#{i}", []).append(i)
     if not groups:
         if not progresses:
             return 0, 0
-        return min(range(len(validations)), key=lambda i: (_PROGRESS_ORDER.index(progresses[i]),
+        return min(range(len(validations)), key=lambda i: (_PROGRESS_ORDER.index(progresses[i]), lacking[i],
                                                            _tie_rank(origins[i]), i)), 0
     best = max(groups.values(), key=lambda members: (len(members), -min(_tie_rank(origins[i]) for i in members),
                                                      -members[0]))
@@ -152,10 +158,10 @@ def choose_users_function(module: CodeModule, earlier: list[Step], task: Task, s
         alternative = write_alternative(number, run_alone)
         candidates.append(Candidate(alternative, run_alone(alternative), alternative_origin(number)))
     chosen, agreeing = pick([c.validation for c in candidates], [c.origin for c in candidates],
-                            [progress(c) for c in candidates])
+                            [progress(c) for c in candidates], [bool(c.module.missing_techniques) for c in candidates])
     summary = {"selection": [{"origin": c.origin, "validation": c.validation.status, "progress": progress(c),
                               "note": c.validation.problem[:300], "outputs": c.validation.fingerprint,
-                              "code": c.module.code} for c in candidates],
+                              "lacking": c.module.missing_techniques, "code": c.module.code} for c in candidates],
                "chosen": chosen, "agreeing": agreeing}
     log = module.attempt_log + [entry for c in candidates[1:] for entry in c.module.attempt_log] + [summary]
     update = {"attempt_log": log, "agreement": agreement_note(candidates, chosen, agreeing)}

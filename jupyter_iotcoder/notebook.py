@@ -147,6 +147,10 @@ def _task_markdown(step: int, task: Task, spec: TaskSpec, module: CodeModule) ->
         ]
         lines += [f"> - {_one_line(problem)}" for problem in module.problems]
         lines += [""]
+    if module.missing_techniques:
+        lines += ["> ⚠️ **This step runs, but may not do what was asked:**", ">"]
+        lines += [f"> - {_one_line(problem)}" for problem in module.missing_techniques]
+        lines += [""]
     lines += [spec.markdown(), ""]
     consumes = ", ".join(f"`{name}`" for name in task.inputs) or "nothing"
     produces = ", ".join(f"`{name}`" for name in task.outputs) or "nothing"

@@ -96,6 +96,8 @@ class CodeModule(BaseModel):
     validation: str | None = Field(default=None, description="passed | inconclusive | failed | None (not run)")
     attempt_log: list[dict] = Field(default_factory=list, description="every attempt: problems, validation, time")
     agreement: str = Field(default="", description="what comparing it with other versions on sample inputs showed")
+    missing_techniques: list[str] = Field(
+        default_factory=list, description="techniques the step names that its code does not carry out; it still runs")
 
     @field_validator("code")
     @classmethod

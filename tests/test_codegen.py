@@ -17,11 +17,13 @@ from jupyter_iotcoder.codegen import (
     extract_code,
     generate_module,
     replace_removed_names,
+    technique_problems,
     widen_one_character_strings,
     with_known_fixes,
 )
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
+from jupyter_iotcoder.validate import Validation
 from scripted_answers import CODE_1, CODE_2, PLAN, REQUIREMENT
 
 from conftest import ScriptedRuntime
@@ -567,3 +569,71 @@ def test_each_known_library_error_gets_its_hint_and_others_none():
         assert fixed.count("\nHint: ") == 1, words
     unknown = "calling `f` on sample inputs raised IndexError: index 7 is out of bounds for axis 1 with size 3"
     assert with_known_fixes(unknown) == unknown
+
+
+# --- techniques the step names --------------------------------------------------
+
+LOWPASS_REQUIREMENT = ("Write lowpass(x, fs, cutoff_hz) that removes accelerometer noise above cutoff_hz with a "
+                       "zero-phase 4th-order Butterworth low-pass filter, so peaks keep their timing.")
+LOWPASS_TASKS = TaskList(requirement=LOWPASS_REQUIREMENT, tasks=[
+    Task(id=1, title="Low-pass filter the signal", description="Filter out noise above the cut-off.")])
+LOWPASS_SPEC = TaskSpec(
+    task_id=1, target="Remove noise above cutoff_hz.",
+    signature=Signature(function_name="lowpass", parameters=["x", "fs", "cutoff_hz"], required=True),
+    inputs=[Param(name="x", type="np.ndarray"), Param(name="fs", type="float"), Param(name="cutoff_hz", type="float")],
+    outputs=[Param(name="filtered", type="np.ndarray")])
+ONE_WAY = '''from scipy.signal import butter, lfilter
+
+
+def lowpass(x, fs, cutoff_hz):
+    """Low-pass filter."""
+    b, a = butter(4, cutoff_hz, fs=fs)
+    return lfilter(b, a, x)
+'''
+
+
+@pytest.mark.parametrize("code, words, flagged", [
+    (ONE_WAY, LOWPASS_REQUIREMENT, ["zero-phase filtering"]),
+    (ONE_WAY.replace("lfilter", "filtfilt"), LOWPASS_REQUIREMENT, []),
+    (ONE_WAY.replace("lfilter(b, a, x)", "lfilter(b, a, lfilter(b, a, x)[::-1])[::-1]"), LOWPASS_REQUIREMENT, []),
+    (ONE_WAY, "A causal zero-phase-free streaming low-pass filter, sample by sample.", []),
+    (ONE_WAY.replace("butter(4, cutoff_hz, fs=fs)", "cheby1(4, 1, cutoff_hz, fs=fs)"), "a Butterworth filter",
+     ["Butterworth filter"]),
+    ("import numpy as np\ndef hampel(x):\n    return np.mean(x)\n", "Remove spikes with a Hampel filter",
+     ["median filtering"]),
+    (ONE_WAY, "Remove noise above the cut-off.", []),
+])
+def test_a_technique_the_step_names_and_the_code_lacks_is_reported_with_the_routine_to_use(code, words, flagged):
+    problems = technique_problems(code, words)
+    assert [p.split("the step asks for ")[1].split(",")[0] for p in problems] == flagged
+    assert all("scipy.signal" in p or "np.median" in p for p in problems)
+
+
+def test_a_module_lacking_the_named_technique_is_repaired_with_the_routine_named():
+    runtime = ScriptedRuntime([fenced(ONE_WAY), fenced(ONE_WAY.replace("lfilter", "filtfilt"))])
+    module = generate_module(LOWPASS_TASKS.tasks[0], LOWPASS_TASKS, LOWPASS_SPEC, [], caller_for(runtime),
+                             GenerationConfig(repair_attempts=2), validator=lambda m: Validation("passed", "", "f"))
+    assert "filtfilt(b, a, x)" in module.code and module.missing_techniques == [] and module.attempts == 2
+    repair_prompt = runtime.history[1].messages[-1]["content"]
+    assert "lfilter(b, a, x)" in repair_prompt and "scipy.signal.filtfilt" in repair_prompt
+
+
+def test_a_module_still_lacking_the_technique_is_kept_runnable_and_marked_for_review():
+    runtime = ScriptedRuntime([fenced(ONE_WAY)] * 3)
+    module = generate_module(LOWPASS_TASKS.tasks[0], LOWPASS_TASKS, LOWPASS_SPEC, [], caller_for(runtime),
+                             GenerationConfig(repair_attempts=2), validator=lambda m: Validation("passed", "", "f"))
+    assert module.attempts == 3 and module.problems == [] and module.validation == "passed"
+    assert len(module.missing_techniques) == 1 and "zero-phase" in module.missing_techniques[0]
+
+
+def test_a_step_that_calls_an_earlier_step_is_not_held_to_the_whole_requirements_techniques():
+    earlier = TaskSpec(task_id=1, target="Zero-phase low-pass.", signature=Signature(function_name="smooth",
+                       parameters=["x"]), inputs=[Param(name="x", type="np.ndarray")], outputs=[])
+    tasks = TaskList(requirement=LOWPASS_REQUIREMENT, tasks=[
+        Task(id=1, title="Smooth", description="Zero-phase low-pass."),
+        Task(id=2, title="Low-pass filter the signal", description="Call smooth.")])
+    calls_earlier = "def lowpass(x, fs, cutoff_hz):\n    \"\"\"Filter.\"\"\"\n    return smooth(x)\n"
+    runtime = ScriptedRuntime([fenced(calls_earlier)])
+    module = generate_module(tasks.tasks[1], tasks, LOWPASS_SPEC.model_copy(update={"task_id": 2}), [earlier],
+                             caller_for(runtime), GenerationConfig(), validator=lambda m: Validation("passed", "", "f"))
+    assert module.missing_techniques == [] and module.attempts == 1

@@ -192,3 +192,11 @@ def test_with_no_validated_version_the_one_that_got_furthest_is_kept_and_not_cal
     assert "10**9" in chosen.code and chosen.validation == "failed" and chosen.problems
     assert [v["progress"] for v in chosen.attempt_log[-1]["selection"]] == ["static", "ran", "ran"]
     assert chosen.agreement.startswith("*None of the 3 versions") and "ran, but failed" in chosen.agreement
+
+
+def test_versions_lacking_the_named_technique_cannot_outvote_one_that_has_it():
+    one_way, zero_phase = _validation("lagged"), _validation("aligned")
+    assert pick([one_way, zero_phase, one_way], ORIGINS[:3], lacking=[True, False, True]) == (1, 1)
+    assert pick([one_way, one_way], ORIGINS[:2], lacking=[True, True]) == (0, 2)  # none has it: votes count
+    failed = _validation("", "failed")
+    assert pick([failed, failed], ORIGINS[:2], ["ran", "ran"], lacking=[True, False]) == (1, 0)

@@ -376,3 +376,13 @@ def test_no_example_cell_without_chosen_data_or_when_the_data_lacks_an_input(res
     assert "example-run" not in kinds(build_notebook(heart_rate_result([])))
     assert "example-run" not in kinds(build_notebook(heart_rate_result(["basic_motions"])))
     assert "example-run" not in kinds(build_notebook(result.model_copy(update={"available_data": ["ppg"]})))
+
+
+def test_a_step_lacking_the_named_technique_says_so_above_its_spec():
+    result = heart_rate_result([])
+    module = result.modules[0].model_copy(update={"missing_techniques": [
+        "the step asks for zero-phase filtering, but the code filters in one direction only"]})
+    nb = build_notebook(result.model_copy(update={"modules": [module]}))
+    markdown = nb.cells[1].source
+    assert "may not do what was asked" in markdown and "zero-phase filtering" in markdown
+    assert markdown.index("zero-phase") < markdown.index("**Target**")

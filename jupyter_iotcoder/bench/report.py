@@ -80,7 +80,7 @@ def _replayed_choice_passes(row: dict, alternatives: int) -> bool:
     selection = row["steps"][-1]["selection"]["selection"][: alternatives + 1]
     progresses = [v["progress"] for v in selection] if all("progress" in v for v in selection) else None
     chosen, _ = pick([Validation(v["validation"], fingerprint=v["outputs"]) for v in selection],
-                     [v["origin"] for v in selection], progresses)
+                     [v["origin"] for v in selection], progresses, [bool(v.get("lacking")) for v in selection])
     return row["versions_passed"][chosen]
 
 
