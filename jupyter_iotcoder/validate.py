@@ -373,13 +373,19 @@ def signature_defaults(spec: TaskSpec) -> dict[str, str]:
 
 _GAPS = '''
 def _with_gaps(values):
-    """About 3 % of the readings NaN, as lost packets and failed reads leave them."""
+    """About 3 % of the readings NaN, as lost packets and failed reads leave them: single ones, bursts of 2
+    and 5, and the first and last reading (a sensor that joins late or drops out at the end)."""
     values = _np.array(values, dtype=float)
-    if values.ndim == 1:
+    if values.ndim == 1 and len(values):
         values[3::37] = _np.nan
+        values[[0, -1]] = _np.nan
+        if len(values) > 220:
+            values[100:102] = _np.nan
+            values[200:205] = _np.nan
     elif values.ndim >= 2 and len(values):
         rows = _np.arange(3, len(values), 37)
         values[rows, rows % values.shape[1]] = _np.nan
+        values[0, 0] = _np.nan
     return values
 '''
 

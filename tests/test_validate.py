@@ -684,3 +684,19 @@ def test_filter_coefficients_are_short_and_the_denominator_is_stable():
     a = eval(sample_expression(Param(name="a", type="np.ndarray, shape (n_samples,)")), scope)
     assert len(b) <= 8 and a[0] != 0 and _np.all(_np.abs(_np.roots(a)) < 1)
     assert _np.all(_np.isfinite(lfilter(b, a, _np.ones(10_000))))
+
+
+def test_nan_gaps_include_a_leading_reading_and_bursts_so_neighbour_lookups_are_exercised():
+    spec = _users_function([Param(name="filled", type="np.ndarray, shape (n_samples,)", from_requirement=True)],
+                           returns="np.ndarray")
+    left_neighbour = ("import numpy as np\n\ndef smooth(x, n):\n    x = np.array(x, dtype=float)\n"
+                      "    for i in np.flatnonzero(np.isnan(x)):\n"
+                      "        x[i] = x[:i][~np.isnan(x[:i])][-1]\n    return x\n")
+    result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=left_neighbour))],
+                            timeout=5, requirement=GAPPY)
+    assert result.status == "failed" and "IndexError" in result.problem
+    guarded = left_neighbour.replace("        x[i] = x[:i][~np.isnan(x[:i])][-1]",
+                                     "        before = x[:i][~np.isnan(x[:i])]\n"
+                                     "        x[i] = before[-1] if len(before) else np.nan")
+    assert validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=guarded))],
+                          timeout=5, requirement=GAPPY).status == "passed"
