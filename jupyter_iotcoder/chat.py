@@ -118,6 +118,8 @@ def module_markdown(module: CodeModule, first: bool) -> str:
     lines = [f"{head}#### Step {module.task_id}: `{module.function_name}`", ""]
     if status:
         lines += [f"*Checked: {status}.*", ""]
+    if module.needs_packages:
+        lines += [f"*Not run here: needs `pip install {' '.join(module.needs_packages)}`.*", ""]
     review = module.problems + module.missing_techniques
     if review:
         lines += [f"> **Review this step**: {'; '.join(_one_line(p) for p in review)}", ""]

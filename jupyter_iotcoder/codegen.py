@@ -75,6 +75,22 @@ def missing_imports(tree: ast.Module) -> list[str]:
     return sorted(m for m in modules if m not in sys.stdlib_module_names and importlib.util.find_spec(m) is None)
 
 
+@lru_cache(maxsize=1)
+def device_packages() -> dict[str, str]:
+    """Import name -> pip name of the device and protocol libraries (prompts/device_packages.toml)."""
+    return tomllib.loads(load_text("device_packages.toml"))["packages"]
+
+
+def needed_packages(code: str) -> list[str]:
+    """The pip names of the device and protocol libraries `code` imports that are not installed here."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    known = device_packages()
+    return sorted({known[m] for m in missing_imports(tree) if m in known})
+
+
 # Libraries whose names are checked: generated code leans on them, small models invent names in them
 # (`scipy.signal.sosfreq`, `np.mode`), and importing them to look is cheap and free of side effects.
 CHECKED_LIBRARIES = frozenset({"numpy", "scipy", "sklearn", "math", "statistics", "struct", "collections",
@@ -550,7 +566,8 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
         return [f"it does not parse: {exc.msg} (line {exc.lineno}){line}"]
     undefined = [name for name in undefined_names(tree) if name not in defined_earlier]
     problems = [f"it uses the undefined name `{name}`" for name in undefined]
-    problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)]
+    problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)
+                 if m not in device_packages()]
     problems += [f"it uses a name that does not exist: {name}" for name in invented_names(tree)]
     args = _callable_arguments(tree, spec.function_name)
     if args is None:
@@ -793,13 +810,14 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
             problems.append(f"the answer was cut off ({answer.finish_reason})")
         missing = [] if problems else technique_problems(
             code, _step_words(task, spec, tasks.requirement, code, earlier_names))
+        needs = needed_packages(code)
         module = CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
                             explanation=explain(code, spec), attempts=attempt, problems=problems,
-                            missing_techniques=missing)
+                            missing_techniques=missing, needs_packages=needs)
         validation = None
         if not problems and validator is not None:
             caller.notify(f"validating step {task.id}{label}")
-            validation = validator(module)
+            validation = Validation("skipped", f"it needs {', '.join(needs)}") if needs else validator(module)
             if validation.status == "failed":
                 problems = [f"on sample inputs, {validation.problem}"]
         log.append({"attempt": attempt, "problems": problems + missing, "validation": validation and validation.status,
@@ -839,9 +857,16 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     task, spec = tasks.tasks[i], specs[i]
     # A broken step above is left out: this step is told not to call it, and is judged on its own work
     # (an output of the broken step it consumes gets a sample value, as a raw input does).
-    accepted = [step for step in zip(tasks.tasks[:i], specs[:i], modules) if _works(step[2])]
+    callable_steps = [step for step in zip(tasks.tasks[:i], specs[:i], modules) if _works(step[2])]
+    # a step that cannot import here cannot run before this one; one that calls it is not run either
+    accepted = [step for step in callable_steps if not step[2].needs_packages]
+    unrunnable = {m.function_name: m.needs_packages for m in modules if m.needs_packages}
 
     def validator(module: CodeModule) -> Validation:
+        needs = sorted({p for name, packages in unrunnable.items() if name in _names_used(module.code)
+                        for p in packages})
+        if needs:
+            return Validation("skipped", f"it calls a step that needs {', '.join(needs)}")
         started = time.perf_counter()
         outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s,
                                  requirement=tasks.requirement, datasets=config.available_data)
@@ -849,12 +874,13 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
         validation_stats.calls += 1
         return outcome
 
-    working = [earlier for _, earlier, _ in accepted]
+    working = [earlier for _, earlier, _ in callable_steps]
     broken = [earlier for earlier, module in zip(specs[:i], modules) if not _works(module)]
     step_caller = caller.for_task(task.id, len(tasks.tasks))
     module = generate_module(task, tasks, spec, working, step_caller, config,
                              validator if config.validate else None, broken)
-    if config.validate and config.alternatives and spec.signature.required and i == len(tasks.tasks) - 1:
+    if (config.validate and config.alternatives and spec.signature.required and i == len(tasks.tasks) - 1
+            and module.validation != "skipped"):  # versions that cannot run here cannot be compared
         def write_alternative(number: int, validator: Validator) -> CodeModule:
             return alternative_module(task, tasks, spec, step_caller, config, number, validator)
 
@@ -889,7 +915,8 @@ def alternative_module(task: Task, tasks: TaskList, spec: TaskSpec, caller: Stag
 
 
 def _works(module: CodeModule) -> bool:
-    """Whether later steps may call this module's function: no problem left, not failed on sample inputs."""
+    """Whether later steps may call this module's function: no problem left, not failed on sample inputs
+    (a step that needs a device library that is not installed here works: it was just not run)."""
     return not module.problems and module.validation != "failed"
 
 

@@ -132,6 +132,8 @@ def _plan_markdown(result: PipelineResult) -> str:
 _VALIDATION_NOTES = {
     "passed": "*Checked: this step ran on sample inputs and its outputs match the Output Specification.*",
     "inconclusive": "*Partly checked: this step runs, but it rejected the synthetic sample inputs (ValueError).*",
+    "skipped": "*Not checked: this step needs a library that is not installed where it was generated (or calls a "
+               "step that does), so it was not run on sample inputs.*",
 }
 
 
@@ -147,6 +149,9 @@ def _task_markdown(step: int, task: Task, spec: TaskSpec, module: CodeModule) ->
         ]
         lines += [f"> - {_one_line(problem)}" for problem in module.problems]
         lines += [""]
+    if module.needs_packages:
+        lines += [f"> 📦 **Needs** `pip install {' '.join(module.needs_packages)}` (not installed in this "
+                  "environment), and the device or service it talks to.", ""]
     if module.missing_techniques:
         lines += ["> ⚠️ **This step runs, but may not do what was asked:**", ">"]
         lines += [f"> - {_one_line(problem)}" for problem in module.missing_techniques]

@@ -93,9 +93,12 @@ class CodeModule(BaseModel):
     explanation: str = ""
     attempts: int = 1
     problems: list[str] = Field(default_factory=list, description="issues left after the last attempt")
-    validation: str | None = Field(default=None, description="passed | inconclusive | failed | None (not run)")
+    validation: str | None = Field(
+        default=None, description="passed | inconclusive | failed | skipped (cannot run here) | None (not run)")
     attempt_log: list[dict] = Field(default_factory=list, description="every attempt: problems, validation, time")
     agreement: str = Field(default="", description="what comparing it with other versions on sample inputs showed")
+    needs_packages: list[str] = Field(
+        default_factory=list, description="pip names of device or protocol libraries it imports that are not installed")
     missing_techniques: list[str] = Field(
         default_factory=list, description="techniques the step names that its code does not carry out; it still runs")
 

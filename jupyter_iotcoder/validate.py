@@ -83,7 +83,7 @@ _PROBABILITY_SAMPLE = "0.7"
 
 @dataclass(frozen=True)
 class Validation:
-    status: str  # "passed" | "inconclusive" | "failed"
+    status: str  # "passed" | "inconclusive" | "failed" | "skipped" (it cannot run here: a library is missing)
     problem: str = ""
     fingerprint: str = ""  # a digest of the outputs (rounded to 4 significant digits), set when it passed
 

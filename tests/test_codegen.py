@@ -16,6 +16,7 @@ from jupyter_iotcoder.codegen import (
     earlier_functions,
     extract_code,
     generate_module,
+    needed_packages,
     replace_removed_names,
     technique_problems,
     widen_one_character_strings,
@@ -637,3 +638,53 @@ def test_a_step_that_calls_an_earlier_step_is_not_held_to_the_whole_requirements
     module = generate_module(tasks.tasks[1], tasks, LOWPASS_SPEC.model_copy(update={"task_id": 2}), [earlier],
                              caller_for(runtime), GenerationConfig(), validator=lambda m: Validation("passed", "", "f"))
     assert module.missing_techniques == [] and module.attempts == 1
+
+
+# --- device and protocol libraries --------------------------------------------------
+
+PUBLISH = '''import json
+
+import paho.mqtt.publish as publish
+
+
+def acceleration_magnitude(acc):
+    """Publish the readings to the broker."""
+    publish.single("site/acc", json.dumps([list(map(float, row)) for row in acc]), hostname="broker.local")
+    return len(acc)
+'''
+
+
+def test_a_device_library_that_is_not_installed_is_a_package_to_install_not_a_problem():
+    assert check_module(PUBLISH, SPEC_1) == [] and needed_packages(PUBLISH) == ["paho-mqtt"]
+    invented = PUBLISH.replace("import paho.mqtt.publish as publish", "import iot_utils as publish")
+    assert check_module(invented, SPEC_1) == ["module 'iot_utils' is not installed (pip install iot_utils)"]
+    assert needed_packages("import numpy as np\nimport serial\n") == ["pyserial"]
+
+
+def test_a_step_that_needs_a_missing_device_library_is_not_run_or_repaired_and_later_steps_that_call_it_neither():
+    uses_publisher = CODE_2.replace("acceleration_magnitude(acc)", "acceleration_magnitude(acc) * 0 + "
+                                    "np.linalg.norm(np.asarray(acc), axis=1)")
+    runtime = ScriptedRuntime([fenced(PUBLISH), uses_publisher])
+    modules = codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig(alternatives=2))
+    assert len(runtime.history) == 2, "no repair and no alternatives: nothing here can run them"
+    assert [(m.validation, m.problems, m.needs_packages) for m in modules] == [
+        ("skipped", [], ["paho-mqtt"]), ("skipped", [], [])]
+    assert "acceleration_magnitude" in runtime.history[1].messages[-1]["content"], "still offered to later steps"
+
+
+def test_a_later_step_that_does_not_call_the_device_step_is_validated_without_it():
+    runtime = ScriptedRuntime([fenced(PUBLISH), fenced(ALTERNATIVE_STEPS)])
+    modules = codegen(TASKS, [SPEC_1, SPEC_2], caller_for(runtime), GenerationConfig(alternatives=0))
+    assert [m.validation for m in modules] == ["skipped", "passed"]
+
+
+ALTERNATIVE_STEPS = '''import numpy as np
+
+
+def count_steps(acc, fs):
+    """Count peaks of the zero-mean magnitude."""
+    acc = np.asarray(acc, dtype=float)
+    m = np.linalg.norm(acc.reshape(len(acc), -1), axis=1)
+    m = m - m.mean()
+    return int(np.sum((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:]) & (m[1:-1] > 0.5)))
+'''

@@ -386,3 +386,10 @@ def test_a_step_lacking_the_named_technique_says_so_above_its_spec():
     markdown = nb.cells[1].source
     assert "may not do what was asked" in markdown and "zero-phase filtering" in markdown
     assert markdown.index("zero-phase") < markdown.index("**Target**")
+
+
+def test_a_step_that_needs_a_device_library_gives_the_pip_command_and_says_it_was_not_run():
+    result = heart_rate_result([])
+    module = result.modules[0].model_copy(update={"needs_packages": ["paho-mqtt"], "validation": "skipped"})
+    markdown = build_notebook(result.model_copy(update={"modules": [module]})).cells[1].source
+    assert "`pip install paho-mqtt`" in markdown and "not run on sample inputs" in markdown
