@@ -124,7 +124,8 @@ def _read_requirement(args: argparse.Namespace) -> str:
 
 
 class _ProgressDisplay:
-    """One live status line on stderr: stage, task i of n, tokens/s, elapsed."""
+    """One live status line on stderr (stage, task i of n, tokens/s, elapsed); where stderr is no terminal
+    (a log file, CI), one plain line per stage message instead, so a long run's log shows where it is."""
 
     def __init__(self, quiet: bool) -> None:
         from rich.console import Console
@@ -136,7 +137,7 @@ class _ProgressDisplay:
         self.note = ""
 
     def __enter__(self):
-        if not self.quiet:
+        if not self.quiet and self.console.is_terminal:
             self.status = self.console.status("loading")
             self.status.__enter__()
         return self
@@ -146,14 +147,18 @@ class _ProgressDisplay:
             self.status.__exit__(*exc)
 
     def __call__(self, event) -> None:
-        if self.status is None:
+        if self.quiet:
             return
+        elapsed = time.perf_counter() - self.start
+        task = f"task {event.task_index}/{event.task_count} · " if event.task_count else ""
+        if self.status is None:
+            if event.message and event.message != self.note:
+                print(f"[{elapsed:5.0f}s] {event.stage} · {task}{event.message}", file=sys.stderr, flush=True)
+        else:
+            rate = f" · {event.tokens} tok · {event.tokens_per_second:.1f} tok/s" if event.tokens else ""
+            self.status.update(f"[bold]{event.stage}[/] · {task}{event.message or self.note}{rate} · {elapsed:.0f}s")
         if event.message:
             self.note = event.message
-        task = f"task {event.task_index}/{event.task_count} · " if event.task_count else ""
-        rate = f" · {event.tokens} tok · {event.tokens_per_second:.1f} tok/s" if event.tokens else ""
-        elapsed = time.perf_counter() - self.start
-        self.status.update(f"[bold]{event.stage}[/] · {task}{self.note}{rate} · {elapsed:.0f}s")
 
 
 def _generate(args: argparse.Namespace) -> int:

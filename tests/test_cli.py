@@ -44,6 +44,13 @@ def test_generate_writes_notebook_with_cells_per_task(tmp_path, fake_model, caps
     assert "Notebook written to" in capsys.readouterr().err
 
 
+def test_without_a_terminal_each_stage_message_is_a_line_of_the_log(tmp_path, fake_model, capsys):
+    assert cli.main(["generate", REQUIREMENT, "-o", str(tmp_path / "steps.ipynb")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.endswith("decompose · decomposing the requirement into tasks") for line in lines)
+    assert any("codegen · task 2/2 · validating step 2" in line for line in lines)
+
+
 def test_generate_json_prints_plan_and_code(tmp_path, fake_model, capsys):
     assert cli.main(["generate", REQUIREMENT, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
