@@ -359,6 +359,31 @@ def add_missing_imports(code: str, defined_earlier: frozenset[str] = frozenset()
     return "\n".join(source[:docstring_end] + lines + source[docstring_end:]) + "\n", lines
 
 
+def drop_unused_missing_imports(code: str) -> tuple[str, list[str]]:
+    """The code without top-level imports that nothing uses of modules that are not installed, and those
+    modules. Small models paste lists of imports ("import serial, smbus2, paho.mqtt.client, bleak"); an unused
+    one should neither fail the step nor make it need a package."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    missing = set(missing_imports(tree))
+    drop, dropped = set(), []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = {(alias.name if isinstance(node, ast.Import) else node.module or "").split(".")[0]
+                       for alias in node.names}
+            bound = {alias.asname or alias.name.split(".")[0] for alias in node.names}
+            if modules <= missing and not bound & used:
+                drop.update(range(node.lineno, node.end_lineno + 1))
+                dropped += sorted(modules)
+    if not drop:
+        return code, []
+    kept = [line for number, line in enumerate(code.splitlines(), start=1) if number not in drop]
+    return "\n".join(kept) + "\n", dropped
+
+
 def _top_level_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The module-level `def name(...)`; a nested one does not count, since cells below cannot call it."""
     return next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name),
@@ -544,10 +569,12 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     code, renamed = rename_to_spec(code, spec, earlier_names)
     code, shapes = bind_shape_letters(code, spec)
     code, imports = add_missing_imports(code, earlier_names)
+    code, unused = drop_unused_missing_imports(code)
     code, guards = drop_type_guards(code, spec.function_name, requirement)
     code, widened = widen_one_character_strings(code)
     code, demo = drop_demo_code(code)
     fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
+    fixed += [f"removed the unused import of `{module}`, which is not installed" for module in unused]
     fixed += [f"removed {demo} statement(s) of demo code after the definitions"] if demo else []
     fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
     fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []
@@ -566,8 +593,13 @@ def check_module(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = fr
         return [f"it does not parse: {exc.msg} (line {exc.lineno}){line}"]
     undefined = [name for name in undefined_names(tree) if name not in defined_earlier]
     problems = [f"it uses the undefined name `{name}`" for name in undefined]
-    problems += [f"module '{m}' is not installed (pip install {m})" for m in missing_imports(tree)
-                 if m not in device_packages()]
+    modules_by_pip_name = {pip: module for module, pip in device_packages().items() if pip != module}
+    for m in missing_imports(tree):
+        if m in modules_by_pip_name:
+            problems.append(f"`import {m}` names the pip package; the module to import is "
+                            f"`{modules_by_pip_name[m]}`")
+        elif m not in device_packages():
+            problems.append(f"module '{m}' is not installed (pip install {m})")
     problems += [f"it uses a name that does not exist: {name}" for name in invented_names(tree)]
     args = _callable_arguments(tree, spec.function_name)
     if args is None:

@@ -12,6 +12,7 @@ from jupyter_iotcoder.codegen import (
     closed_code_block,
     codegen,
     drop_demo_code,
+    drop_unused_missing_imports,
     drop_type_guards,
     earlier_functions,
     extract_code,
@@ -688,3 +689,18 @@ def count_steps(acc, fs):
     m = m - m.mean()
     return int(np.sum((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:]) & (m[1:-1] > 0.5)))
 '''
+
+
+def test_unused_imports_of_modules_that_are_not_installed_are_removed_and_used_ones_kept():
+    pasted = ("import numpy as np\nimport smbus2\nimport bleak\nfrom pymodbus.client import ModbusTcpClient\n"
+              "import paho.mqtt.client as mqtt\n\n\ndef f(x):\n    mqtt.Client()\n    return np.mean(x)\n")
+    code, dropped = drop_unused_missing_imports(pasted)
+    assert dropped == ["smbus2", "bleak", "pymodbus"]
+    assert code.splitlines()[:2] == ["import numpy as np", "import paho.mqtt.client as mqtt"]
+    assert needed_packages(code) == ["paho-mqtt"]
+    assert drop_unused_missing_imports("import json\n\nx = 1\n") == ("import json\n\nx = 1\n", [])
+
+
+def test_importing_a_device_library_by_its_pip_name_says_which_module_to_import():
+    code = "import pyserial\n\n\ndef acceleration_magnitude(acc):\n    return pyserial.Serial(acc)\n"
+    assert check_module(code, SPEC_1) == ["`import pyserial` names the pip package; the module to import is `serial`"]
