@@ -429,6 +429,26 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
     return "".join(lines), old
 
 
+def drop_redefined_steps(code: str, function_name: str, defined_earlier: frozenset[str]) -> tuple[str, list[str]]:
+    """The code without its own top-level versions of earlier steps' functions, and their names.
+
+    The cells run in order, so a step that defines `read_temperature()` again (as a placeholder that
+    returns 25.0, say) replaces the real step above it for every later cell too.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    shadowing = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and node.name in defined_earlier and node.name != function_name]
+    if not shadowing:
+        return code, []
+    drop = {line for node in shadowing
+            for line in range(min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno + 1)}
+    kept = [line for number, line in enumerate(code.splitlines(), start=1) if number not in drop]
+    return "\n".join(kept) + "\n", [node.name for node in shadowing]
+
+
 def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
     """The code with undefined shape letters of the spec bound from the inputs, and the lines added.
 
@@ -567,6 +587,7 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     """The mechanical fixes every generated module gets before its checks, and what each changed."""
     code, removed = replace_removed_names(code)
     code, renamed = rename_to_spec(code, spec, earlier_names)
+    code, redefined = drop_redefined_steps(code, spec.function_name, earlier_names)
     code, shapes = bind_shape_letters(code, spec)
     code, imports = add_missing_imports(code, earlier_names)
     code, unused = drop_unused_missing_imports(code)
@@ -575,6 +596,7 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     code, demo = drop_demo_code(code)
     fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
     fixed += [f"removed the unused import of `{module}`, which is not installed" for module in unused]
+    fixed += [f"removed its own version of `{name}`: the earlier step's function is used" for name in redefined]
     fixed += [f"removed {demo} statement(s) of demo code after the definitions"] if demo else []
     fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
     fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []

@@ -12,6 +12,7 @@ from jupyter_iotcoder.codegen import (
     closed_code_block,
     codegen,
     drop_demo_code,
+    drop_redefined_steps,
     drop_unused_missing_imports,
     drop_type_guards,
     earlier_functions,
@@ -704,3 +705,11 @@ def test_unused_imports_of_modules_that_are_not_installed_are_removed_and_used_o
 def test_importing_a_device_library_by_its_pip_name_says_which_module_to_import():
     code = "import pyserial\n\n\ndef acceleration_magnitude(acc):\n    return pyserial.Serial(acc)\n"
     assert check_module(code, SPEC_1) == ["`import pyserial` names the pip package; the module to import is `serial`"]
+
+
+def test_a_steps_own_version_of_an_earlier_steps_function_is_removed_so_the_real_one_is_called():
+    code = ('import numpy as np\n\n\ndef acceleration_magnitude(acc):\n    """Placeholder."""\n    return 25.0\n\n\n'
+            'def count_steps(acc, fs):\n    return int(np.sum(acceleration_magnitude(acc) > 1))\n')
+    fixed, removed = drop_redefined_steps(code, "count_steps", frozenset({"acceleration_magnitude"}))
+    assert removed == ["acceleration_magnitude"] and "25.0" not in fixed and "def count_steps" in fixed
+    assert drop_redefined_steps(code, "count_steps", frozenset()) == (code, [])
