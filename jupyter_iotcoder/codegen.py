@@ -335,6 +335,8 @@ def _import_for(name: str) -> str | None:
 
     if is_example_loader(name):
         return f"from jupyter_iotcoder.sensors import {name}"
+    if name in sys.stdlib_module_names and not name.startswith("_") and name != "datetime":
+        return f"import {name}"  # json, time, struct, collections; `datetime` may mean the class
     scipy_signal = _checked_module("scipy.signal")
     if scipy_signal is not None and callable(getattr(scipy_signal, name, None)) and not name.startswith("_"):
         return f"from scipy.signal import {name}"

@@ -315,6 +315,8 @@ def test_forgotten_imports_with_an_obvious_source_are_added_after_the_docstring(
                      "import numpy as np", "from scipy.signal import filtfilt"]
     assert fixed.startswith('"""Filter."""\nfrom jupyter_iotcoder.sensors import load_basic_motions\n')
     assert check_module(fixed, SPEC_1, frozenset({"helper"})) == ["it uses the undefined name `mystery`"]
+    stdlib = "def acceleration_magnitude(acc):\n    return json.dumps(struct.unpack('<h', acc)) + datetime.now()\n"
+    assert add_missing_imports(stdlib)[1] == ["import json", "import struct"]  # `datetime` may mean the class
 
 
 def test_generate_module_adds_a_forgotten_numpy_import_instead_of_retrying():
