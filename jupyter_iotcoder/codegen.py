@@ -369,7 +369,7 @@ def drop_unused_missing_imports(code: str) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used = _names_read(tree)
     missing = set(missing_imports(tree))
     drop, dropped = set(), []
     for node in tree.body:
@@ -380,10 +380,17 @@ def drop_unused_missing_imports(code: str) -> tuple[str, list[str]]:
             if modules <= missing and not bound & used:
                 drop.update(range(node.lineno, node.end_lineno + 1))
                 dropped += sorted(modules)
-    if not drop:
-        return code, []
-    kept = [line for number, line in enumerate(code.splitlines(), start=1) if number not in drop]
-    return "\n".join(kept) + "\n", dropped
+    return (_without_lines(code, drop), dropped) if drop else (code, [])
+
+
+def _without_lines(code: str, numbers: set[int]) -> str:
+    """The code without the lines numbered `numbers` (1-based, as ast counts them)."""
+    return "\n".join(line for number, line in enumerate(code.splitlines(), start=1) if number not in numbers) + "\n"
+
+
+def _names_read(tree: ast.Module) -> set[str]:
+    """Every bare name the module reads or binds (`mqtt` of `mqtt.Client()`, a called function)."""
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 def _top_level_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -447,8 +454,7 @@ def drop_redefined_steps(code: str, function_name: str, defined_earlier: frozens
         return code, []
     drop = {line for node in shadowing
             for line in range(min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno + 1)}
-    kept = [line for number, line in enumerate(code.splitlines(), start=1) if number not in drop]
-    return "\n".join(kept) + "\n", [node.name for node in shadowing]
+    return _without_lines(code, drop), [node.name for node in shadowing]
 
 
 def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
@@ -783,7 +789,7 @@ def _step_words(task: Task, spec: TaskSpec, requirement: str, code: str, earlier
 
 def _names_used(code: str) -> set[str]:
     try:
-        return {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+        return _names_read(ast.parse(code))
     except SyntaxError:
         return set()
 

@@ -266,11 +266,14 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
 def _filter_coefficients(param: Param) -> str | None:
     """Short, stable filter coefficients for `b`/`a`, taps or a denominator: 2048 random ones make any IIR filter
     blow up, and the output check then blames the step."""
-    text = f"{param.name} {param.description}".lower()
-    if re.fullmatch(r"a|den|denominator|a_coeffs?", param.name) or "denominator" in text:
+    text = f"{param.type} {param.description}".lower()
+    coefficients = re.search(r"coefficient|numerator|denominator|\bfilter\b|\btaps\b", text)
+    # a bare `a` or `b` is only a filter's when its words say so (`a` may be an acceleration array)
+    if re.fullmatch(r"den|denominator|a_coeffs?", param.name) or "denominator" in text or (
+            param.name == "a" and coefficients):
         return "_np.array([1.0, -0.5, 0.1])"  # poles at |z| = 0.32
-    if re.fullmatch(r"b|num|numerator|taps|fir_taps|b_coeffs?", param.name) or \
-            re.search(r"\bnumerator|\bfilter coefficients?\b|\bfir taps\b", text):
+    if re.fullmatch(r"num|numerator|taps|fir_taps|b_coeffs?", param.name) or (param.name == "b" and coefficients) \
+            or re.search(r"\bnumerator|\bfilter coefficients?\b|\bfir taps\b", text):
         return "_np.array([0.2, 0.3, 0.2])"
     return None
 

@@ -680,10 +680,15 @@ def test_filter_coefficients_are_short_and_the_denominator_is_stable():
     from scipy.signal import lfilter
 
     scope = {"_np": _np, "_rng": _np.random.default_rng(0)}
-    b = eval(sample_expression(Param(name="b", type="np.ndarray, shape (n_samples,)")), scope)
-    a = eval(sample_expression(Param(name="a", type="np.ndarray, shape (n_samples,)")), scope)
+    b = eval(sample_expression(Param(name="b", type="np.ndarray, shape (n_samples,)",
+                                     description="numerator coefficients")), scope)
+    a = eval(sample_expression(Param(name="a", type="np.ndarray, shape (n_samples,)",
+                                     description="denominator coefficients, a[0] != 0")), scope)
     assert len(b) <= 8 and a[0] != 0 and _np.all(_np.abs(_np.roots(a)) < 1)
     assert _np.all(_np.isfinite(lfilter(b, a, _np.ones(10_000))))
+    acceleration = eval(sample_expression(Param(name="a", type="np.ndarray, shape (n_samples,)",
+                                                description="acceleration in m/s^2")), scope)
+    assert acceleration.shape == (2048,)
 
 
 def test_nan_gaps_include_a_leading_reading_and_bursts_so_neighbour_lookups_are_exercised():
