@@ -554,7 +554,9 @@ def _library_error(call) -> str:
 
 def test_each_known_library_error_gets_its_hint_and_others_none():
     import numpy as np
-    from scipy.signal import butter, filtfilt
+    import struct
+
+    from scipy.signal import butter, filtfilt, find_peaks
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -566,6 +568,10 @@ def test_each_known_library_error_gets_its_hint_and_others_none():
         "padlen": lambda: filtfilt(b, a, np.ones(10)),
         "returns nothing": lambda: f"{None:.1f}",
         "discrete labels": lambda: LogisticRegression().fit(np.ones((4, 2)), [0.5, 1.5, 2.5, 3.5]),
+        "distance=max(1": lambda: find_peaks(np.ones(10), distance=0.3 * 2),
+        "one 1-D signal": lambda: find_peaks(np.ones((10, 3))),
+        "struct.calcsize": lambda: struct.unpack(">I", b"\x01\x02"),
+        "need integers": lambda: np.array([1.0, 2.0]) ^ 0x31,
     }
     for words, call in errors.items():
         problem = _library_error(call)
