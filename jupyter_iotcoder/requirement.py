@@ -451,7 +451,10 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
     return types
 
 
-_SAME_SIZE = re.compile(r"\bsame (length|shape)\b(?:\s+as\s+(?:the\s+)?(?:[\w-]+\s+)?([A-Za-z_]\w*))?", re.I)
+# "of the same length as x"; or a result "for every sample" / "one label per reading": as long as the data.
+_SAME_SIZE = re.compile(r"\bsame (length|shape)\b(?:\s+as\s+(?:the\s+)?(?:[\w-]+\s+)?([A-Za-z_]\w*))?"
+                        r"|\b(?:for|at) (?:every|each) (?:input )?(?:sample|reading|time step)\b(?!\s+(?:window|frame|segment|batch))"
+                        r"|\bone (?:\w+ )?per (?:input )?(?:sample|reading)\b(?!\s+(?:window|frame|segment|batch))", re.I)
 _ARRAY_TYPE = re.compile(r"ndarray|array|list|sequence|series", re.I)
 
 
@@ -470,13 +473,14 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
         if not returns or re.search(r"\b(?:raise|raises|error|if|unless|when)\b", clause[returns[-1].end():], re.I):
             continue
         names = signature_parameter_names(signature)
+        size = (match.group(1) or "length").lower()
         if match.group(2) in names:
-            return match.group(1).lower(), match.group(2)
+            return size, match.group(2)
         types = user_types(requirement, signature)
         arrays = [name for name in names if _ARRAY_TYPE.search(types.get(name, ""))]
         if arrays:
-            return match.group(1).lower(), arrays[0]
-        return (match.group(1).lower(), names[0]) if names and names[0] not in types else None
+            return size, arrays[0]
+        return (size, names[0]) if names and names[0] not in types else None
     return None
 
 

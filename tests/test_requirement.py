@@ -264,6 +264,9 @@ def test_parameter_parts_split_name_annotation_and_default():
     ("Write scale(t, temps) that returns the readings rescaled, the same shape as the input temps array.",
      ("shape", "temps")),
     ("Write to_q15(samples) that returns an int16 array of the same shape.", ("shape", "samples")),
+    ("Write kalman_cv(z, dt) that takes the 1-D array z and returns an (N, 2) NumPy array of filtered "
+     "[position, velocity] for every sample.", ("length", "z")),
+    ("Write label(acc, fs) for acc of shape (n, 3) that returns one label per sample.", ("length", "acc")),
 ])
 def test_same_size_as_reads_the_size_the_user_gave_the_result(requirement, rule):
     assert same_size_as(requirement, find_required_signature(requirement)) == rule
@@ -274,6 +277,8 @@ def test_same_size_as_reads_the_size_the_user_gave_the_result(requirement, rule)
     "Write fold(W, b, gamma) that returns (W2, b2) with the same shapes as W and b.",
     "Write level(fs: float) that returns an array of the same length.",
     "Write peak(x) that returns the index of the largest sample.",
+    "Write features(x, fs) that returns the mean for every sample window of 2 s.",
+    "Write rms(x) that returns one float. Compute it for every sample; raise ValueError if x is empty.",
 ])
 def test_same_size_as_ignores_input_checks_several_results_and_scalars(requirement):
     assert same_size_as(requirement, find_required_signature(requirement)) is None
