@@ -503,8 +503,11 @@ def output_checks(spec: TaskSpec) -> list[str]:
     returns a tuple), and correct code that contradicts a wrong spec must not be "repaired" into it.
     """
     outputs = spec.outputs
-    if spec.signature.required and not (outputs and all(p.from_requirement for p in outputs)):
-        count = _annotated_tuple_length(spec.signature.returns)
+    count = _annotated_tuple_length(spec.signature.returns) if spec.signature.required else None
+    if spec.signature.required and (not (outputs and all(p.from_requirement for p in outputs))
+                                    or count and len(outputs) != count):
+        # (the user's `-> tuple[np.ndarray, float]` beats a spec that made it one output: checking the
+        # whole tuple as that output's array failed correct code)
         if count:
             return [f"assert isinstance(_result, (tuple, list)) and len(_result) == {count}, "
                     f"'the annotation `{spec.signature.returns}` says {count} results, got ' + repr(type(_result))"]

@@ -705,3 +705,12 @@ def test_nan_gaps_include_a_leading_reading_and_bursts_so_neighbour_lookups_are_
                                      "        x[i] = before[-1] if len(before) else np.nan")
     assert validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=guarded))],
                           timeout=5, requirement=GAPPY).status == "passed"
+
+
+def test_a_tuple_the_user_annotated_is_not_checked_as_the_one_array_the_spec_made_of_it():
+    """ed-int8-symmetric-quant: `-> tuple[np.ndarray, float]`, one output `q` "same shape as weights"."""
+    spec = _users_function([Param(name="q", type="np.ndarray, int8, same shape as x", from_requirement=True)],
+                           returns="tuple[np.ndarray, float]")
+    pair = "import numpy as np\n\ndef smooth(x, n):\n    return np.round(np.asarray(x)).astype(np.int8), 0.5\n"
+    assert _run(spec, pair).status == "passed"
+    assert "says 2 results" in _run(spec, "def smooth(x, n):\n    return x\n").problem
