@@ -35,7 +35,7 @@ from .consensus import PLAIN_PROMPT, alternative_origin, choose_users_function
 from .prompts import load_text, render
 from .runtime import ChatRequest
 from .schema import CodeModule, Signature, StageStats, Task, TaskList, TaskSpec
-from .requirement import find_required_signature, signature_parameter_names
+from .requirement import signature_parameter_names
 from .validate import Validation, Validator, validate_steps
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n")
@@ -781,8 +781,7 @@ def _step_words(task: Task, spec: TaskSpec, requirement: str, code: str, earlier
     """What the step is asked to do: its task and target, and the whole requirement when the step is the
     user's own function written in one piece (it calls no earlier step that could do part of it)."""
     words = f"{task.title}. {task.description}. {spec.target}"
-    users = find_required_signature(requirement)
-    if users and users.function_name == spec.function_name and not _names_used(code) & earlier_names:
+    if spec.signature.required and not _names_used(code) & earlier_names:
         words += f". {requirement}"
     return words
 
