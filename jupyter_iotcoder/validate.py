@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -366,6 +367,8 @@ def informative(fingerprint: str) -> bool:
     return bool(fingerprint) and not fingerprint.startswith(EMPTY_OUTPUTS)
 
 
+# The digest of a single NaN result: a number that NaN readings turned into NaN.
+_NAN_DIGEST = hashlib.sha1(json.dumps("nan").encode()).hexdigest()[:16]
 _FINGERPRINT_LINE = re.compile(r"^IOTCODER-FINGERPRINT (\w+)$", re.M)
 
 
@@ -675,7 +678,8 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
                                variant: InputVariant, timeout: float, memory_mb: int, call_last: bool) -> Validation:
     """Run the function again on inputs that vary what users vary (a float rate, NaN readings), or on example data.
 
-    A crash, a hang, an all-NaN result or a refusal of NaN readings is a failure; a ValueError about
+    A crash, a hang, an all-NaN result, a number that NaN readings turned into NaN (when the first run gave
+    one) or a refusal of NaN readings is a failure; a ValueError about
     something else (too few valid samples left) leaves the first run's verdict, unless the inputs are
     example data. An error in an earlier step's cell on example data also leaves it: that step is
     judged on its own. The digest then covers both runs, so the cross-check also compares how
@@ -691,6 +695,10 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
     if harness.ok:
         second = _FINGERPRINT_LINE.search(harness.stdout)
         second = second.group(1) if second else ""
+        if variant.gaps and second == _NAN_DIGEST != passed.fingerprint:
+            return Validation("failed", f"{where} `{steps[-1][1].function_name}` returned NaN (it returned a "
+                                        f"number on the same inputs without gaps): skip or fill the NaN readings "
+                                        f"(np.nanmean, a mask of np.isfinite) instead of letting them spread")
         both = hashlib.sha1(f"{passed.fingerprint} {second}".encode()).hexdigest()[:16]
         vacuous = not informative(passed.fingerprint) and not informative(second)
         return Validation("passed", fingerprint=(EMPTY_OUTPUTS if vacuous else "") + both)

@@ -309,19 +309,21 @@ def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
                           timeout=5).status == "passed"
 
 
-def test_nan_gaps_let_the_cross_check_tell_versions_that_ignore_them_from_those_that_do_not():
+def test_a_number_that_nan_readings_turn_into_nan_fails_where_the_user_says_readings_can_be_nan():
     spec = _users_function([Param(name="level", type="float", from_requirement=True)], returns="float")
 
-    def digest(code: str, requirement: str) -> str:
+    def validation(code: str, requirement: str) -> Validation:
         module = CodeModule(task_id=1, function_name="smooth", code=code)
-        validation = validate_steps([(TASK, spec, module)], timeout=5, call_last=True, requirement=requirement)
-        assert validation.status == "passed"
-        return validation.fingerprint
+        return validate_steps([(TASK, spec, module)], timeout=5, call_last=True, requirement=requirement)
 
     nanmean = "import numpy as np\n\ndef smooth(x, n):\n    return float(np.nanmean(x))\n"
     mean = "import numpy as np\n\ndef smooth(x, n):\n    return float(np.mean(x))\n"
-    assert digest(nanmean, "Write smooth(x, n).") == digest(mean, "Write smooth(x, n).")
-    assert digest(nanmean, GAPPY) != digest(mean, GAPPY)
+    assert validation(nanmean, "Write smooth(x, n).").fingerprint == validation(mean, "Write smooth(x, n).").fingerprint
+    assert validation(nanmean, GAPPY).status == "passed"
+    spreads = validation(mean, GAPPY)
+    assert spreads.status == "failed" and "returned NaN" in spreads.problem and "np.nanmean" in spreads.problem
+    always_nan = "def smooth(x, n):\n    return float('nan')\n"
+    assert validation(always_nan, GAPPY).status == "passed", "NaN on clean inputs too: not the gaps' doing"
 
 
 BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"
