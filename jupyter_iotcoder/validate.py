@@ -44,6 +44,9 @@ _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a wi
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
 _TEXT, _BYTES = "'sensor'", "bytes(range(16))"
 _PAIRWISE_NODES = 16  # the size of a letter that is both axes of a matrix: nodes of a pairwise distance matrix
+_ANCHORS = 4  # the points among those nodes whose positions are given (anchors, beacons)
+NODES = "(nodes)"  # the key of the node count in `dimension_sizes` (no shape letter looks like it)
+_INDEX_NAME = re.compile(r"(?:^|_)(?:idx|index|indices)$")
 _BYTE_COUNT = re.compile(BYTE_COUNT, re.I)
 # A dict input is a JSON document as devices publish it (nested objects, a list, every leaf type); an empty
 # dict let code that crashes on any real document pass.
@@ -106,12 +109,18 @@ def dimension_sizes(types: list[str]) -> dict[str, int]:
     """Shape letter -> size, the same in every input: `variances (M,)` must match `readings (N, M)`.
 
     A letter that is a later axis anywhere (channels, sensors, features) is small; one that is only
-    ever a first axis is the number of samples.
+    ever a first axis is the number of samples. Beside a pairwise (N, N) matrix of nodes, the positions
+    of K points, (K, 2) or (K, 3), are a few of those nodes (the surveyed anchors), and `sizes[NODES]`
+    holds the node count.
     """
     sizes: dict[str, int] = {}
     for dims in map(_dims, types):
         if _pairwise(dims):
             sizes.setdefault(dims[0].lower(), _PAIRWISE_NODES)
+            sizes[NODES] = _PAIRWISE_NODES
+    for dims in map(_dims, types):
+        if NODES in sizes and len(dims) == 2 and dims[1] in ("2", "3") and not dims[0].isdigit():
+            sizes.setdefault(dims[0].lower(), _ANCHORS)  # (K, 2) positions beside an (N, N) matrix: some of the nodes
     for first_axes in (False, True):
         for dims in map(_dims, types):
             for i, dim in enumerate(dims):
@@ -209,6 +218,9 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     `sizes` fixes the shape letters shared by several inputs (see `dimension_sizes`)."""
     kind = param.type.lower()
     words = f"{param.name} {kind}".lower()
+    nodes = _node_indices(param, sizes or {})
+    if nodes:
+        return nodes
     container = _container_sample(param.type)
     if container:
         return container
@@ -262,6 +274,20 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     if re.search(r"float|number|scalar|second|\bs\b", kind):
         return _SETTING
     return f"_rng.normal(size={SAMPLES})"
+
+
+def _node_indices(param: Param, sizes: dict[str, int]) -> str | None:
+    """Distinct, in-range row indices for `anchor_idx: list[int]` beside an (N, N) matrix, one per given position.
+
+    Indices drawn from 0-99 point past a 16-node matrix, and correct code then fails with an IndexError.
+    """
+    if NODES not in sizes or not _INDEX_NAME.search(param.name) or not re.search(r"\bint", param.type.lower()):
+        return None
+    dims = _dims(param.type)
+    count = sizes.get(dims[0].lower(), _ANCHORS) if len(dims) == 1 and not dims[0].isdigit() else _ANCHORS
+    count = count if count <= sizes[NODES] else _ANCHORS
+    indices = f"list(range(0, {sizes[NODES]}, {sizes[NODES] // count}))[:{count}]"
+    return f"_np.array({indices})" if _ARRAY.search(param.type.lower()) and "list[" not in param.type.lower() else indices
 
 
 def _filter_coefficients(param: Param) -> str | None:

@@ -631,6 +631,23 @@ def test_a_square_matrix_over_one_letter_is_pairwise_symmetric_and_distances_hav
     assert weights.shape == (16, 16) and _np.allclose(weights, weights.T)
 
 
+def test_anchor_positions_beside_a_pairwise_matrix_are_a_few_nodes_with_in_range_distinct_indices():
+    import numpy as _np
+
+    types = {"dist": "np.ndarray, shape (N, N), metres", "anchor_idx": "list[int]",
+             "anchor_xy": "np.ndarray, shape (K, 2), metres"}
+    sizes = dimension_sizes(list(types.values()))
+    assert sizes["k"] == 4 and sizes["n"] == 16
+    scope = {"_np": _np, "_rng": _np.random.default_rng(0)}
+    values = {name: eval(sample_expression(Param(name=name, type=kind), sizes), scope) for name, kind in types.items()}
+    assert values["anchor_xy"].shape == (4, 2)
+    assert isinstance(values["anchor_idx"], list) and len(values["anchor_idx"]) == 4
+    assert len(set(values["anchor_idx"])) == 4 and max(values["anchor_idx"]) < 16
+    as_array = eval(sample_expression(Param(name="anchor_indices", type="np.ndarray of int, shape (K,)"), sizes), scope)
+    assert isinstance(as_array, _np.ndarray) and as_array.tolist() == values["anchor_idx"]
+    assert "integers(0, 100" in sample_expression(Param(name="anchor_idx", type="list[int]")), "no matrix: no nodes"
+
+
 def test_complex_arrays_are_complex_and_integer_index_arrays_rise():
     import numpy as _np
 
