@@ -8,9 +8,9 @@ finite, arrays not all NaN, declared integer or boolean kinds); the user's own
 function only against the outputs the user stated (`output_checks`).
 
 The user's function then runs a second time on inputs that vary what users
-vary (`InputVariant`): the sampling rate as a float, and NaN gaps in its
+vary (`InputVariant`): the sampling rate as a float, NaN gaps in its
 float arrays where the user says readings can be NaN ("failed reads come
-back as NaN"). When the user chose example data for the notebook (`--data ppg`) and it
+back as NaN"), and a shape letter at the other size the user allows ("D = 2 or 3"). When the user chose example data for the notebook (`--data ppg`) and it
 gives every input a step takes, the step runs once more on it, where any error is a failure.
 
 A ValueError that a step raises itself (a `raise` statement) is
@@ -441,11 +441,30 @@ class InputVariant:
     used_as_sequences: tuple[str, ...] = ()
     # The inputs an example dataset of the notebook gives (`load_ppg().signal` for `ppg`), the rest sampled.
     example: ExampleArguments | None = None
+    # Shape letters at another size that the user allows ("D = 2 or 3"): (letter, size) pairs.
+    dimensions: tuple[tuple[str, int], ...] = ()
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
-            ["NaN readings, which the requirement says occur"] if self.gaps else [])
+            ["NaN readings, which the requirement says occur"] if self.gaps else []) + [
+            f"{letter} = {size}, which the requirement allows" for letter, size in self.dimensions]
         return "; ".join(parts)
+
+
+_ALTERNATIVE_SIZES = re.compile(r"\b([A-Za-z]\w*)\s*(?:=|is|in)\s*[{(\[]?\s*(\d+)\s*(?:,|or)\s*(\d+)\s*[})\]]?")
+
+
+def allowed_dimensions(requirement: str, types: list[str]) -> tuple[tuple[str, int], ...]:
+    """The shape letters of `types` that the user allows at a size other than the sample's ("(N, D) ... D = 2 or 3"
+    where D is sampled as 3): code that hard-codes x, y, z must meet the 2-D case."""
+    sizes = dimension_sizes(types)
+    found = []
+    for letter, *values in _ALTERNATIVE_SIZES.findall(requirement):
+        if letter.lower() in sizes:
+            other = next((int(v) for v in values if 0 < int(v) != sizes[letter.lower()]), None)
+            if other is not None:
+                found.append((letter.lower(), other))
+    return tuple(dict(found).items())
 
 
 def _harness_inputs(steps: list[tuple[Task, TaskSpec, CodeModule]],
@@ -488,7 +507,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     function, inputs, defaults = _harness_inputs(steps, call_last)
     last = steps[-1][1]
 
-    sizes = dimension_sizes([p.type for p in inputs.values()])
+    sizes = dimension_sizes([p.type for p in inputs.values()]) | dict(variant.dimensions)
     settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
     guessed = [name for name, p in inputs.items()
                if name not in defaults and not p.from_requirement and sample_expression(p) in _SCALARS]
@@ -672,8 +691,9 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
         last = steps[-1][1]
         defaults = signature_defaults(last)
         variant = replace(base, gaps=says_readings_can_be_nan(requirement), float_rates=any(
-            sample_expression(p) == _RATE for p in last.inputs if p.name not in defaults))
-        varied = variant.gaps or variant.float_rates
+            sample_expression(p) == _RATE for p in last.inputs if p.name not in defaults),
+            dimensions=allowed_dimensions(requirement, [p.type for p in last.inputs if p.name not in defaults]))
+        varied = variant.gaps or variant.float_rates or variant.dimensions
         if varied and last.signature.required and (call_last or _inputs_from_requirement(steps)):
             return _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last), False
         return passed, False

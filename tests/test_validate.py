@@ -7,8 +7,8 @@ from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
-from jupyter_iotcoder.validate import (InputVariant, Validation, dimension_sizes, example_inputs, harness_source,
-                                      says_readings_can_be_nan, sample_expression, validate_steps)
+from jupyter_iotcoder.validate import (InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
+                                      harness_source, says_readings_can_be_nan, sample_expression, validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -292,6 +292,33 @@ def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
     refuses = "import numpy as np\n\ndef smooth(x, n):\n    if np.isnan(x).any():\n        raise ValueError('NaN in x')\n    return 1\n"
     assert "NaN in x" in validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=refuses))],
                                         timeout=5, requirement=GAPPY).problem
+
+
+TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
+                 "in metres (D = 2 or 3) and the N measured ranges, and returns the tag position as a 1-D array of length D.")
+
+
+def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
+    assert allowed_dimensions(TRILATERATION, ["np.ndarray, shape (N, D), metres"]) == (("d", 2),)
+    assert allowed_dimensions("(N, D) with D in {3, 2}", ["np.ndarray, shape (N, D)"]) == (("d", 2),)
+    assert allowed_dimensions(TRILATERATION, ["np.ndarray, shape (N, 3)"]) == (), "no D in the inputs"
+    spec = TaskSpec(task_id=1, target="Least-squares tag position.",
+                    signature=Signature(function_name="trilaterate", parameters=["anchors", "distances"], required=True),
+                    inputs=[Param(name="anchors", type="np.ndarray, shape (N, D), metres", from_requirement=True),
+                            Param(name="distances", type="np.ndarray, shape (N,), metres", from_requirement=True)],
+                    outputs=[Param(name="position", type="np.ndarray, shape (D,)", from_requirement=True)])
+
+    def validation(code: str) -> Validation:
+        module = CodeModule(task_id=1, function_name="trilaterate", code=code)
+        return validate_steps([(TASK, spec, module)], timeout=5, requirement=TRILATERATION)
+
+    three_d_only = ("import numpy as np\n\ndef trilaterate(anchors, distances):\n"
+                    "    x, y, z = anchors[:, 0], anchors[:, 1], anchors[:, 2]\n"
+                    "    return np.array([x.mean(), y.mean(), z.mean()])\n")
+    any_d = "import numpy as np\n\ndef trilaterate(anchors, distances):\n    return np.asarray(anchors).mean(axis=0)\n"
+    failed = validation(three_d_only)
+    assert failed.status == "failed" and "d = 2, which the requirement allows" in failed.problem
+    assert validation(any_d).status == "passed"
 
 
 def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
