@@ -10,8 +10,11 @@ function only against the outputs the user stated (`output_checks`).
 The user's function then runs a second time on inputs that vary what users
 vary (`InputVariant`): the sampling rate as a float, NaN gaps in its
 float arrays where the user says readings can be NaN ("failed reads come
-back as NaN"), and a shape letter at the other size the user allows ("D = 2 or 3"). When the user chose example data for the notebook (`--data ppg`) and it
-gives every input a step takes, the step runs once more on it, where any error is a failure.
+back as NaN"), and a shape letter at the other size the user allows ("D = 2
+or 3"); and once more on empty inputs where the user says what an empty
+input gives. When the user chose example data for the notebook (`--data ppg`)
+and it gives every input a step takes, the step runs once more on it, where
+any error is a failure.
 
 A ValueError that a step raises itself (a `raise` statement) is
 inconclusive, not a failure: a careful step may legitimately reject synthetic
@@ -443,12 +446,36 @@ class InputVariant:
     example: ExampleArguments | None = None
     # Shape letters at another size that the user allows ("D = 2 or 3"): (letter, size) pairs.
     dimensions: tuple[tuple[str, int], ...] = ()
+    # Every array, list and bytes input empty, where the user says what an empty input gives.
+    empty: bool = False
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
             ["NaN readings, which the requirement says occur"] if self.gaps else []) + [
-            f"{letter} = {size}, which the requirement allows" for letter, size in self.dimensions]
+            f"{letter} = {size}, which the requirement allows" for letter, size in self.dimensions] + (
+            ["empty inputs, for which the requirement says what to return"] if self.empty else [])
         return "; ".join(parts)
+
+
+_EMPTY_INPUT_NOUN = (r"(?:\w+\s+)?(?:inputs?|payloads?|lists?|arrays?|sequences?|streams?|series|signals?|buffers?"
+                     r"|strings?|bytes)")
+_EMPTY_INPUT_GIVES = re.compile(
+    rf"\bempty\s+{_EMPTY_INPUT_NOUN}\s+(?:gives?|returns?|encodes?|yields?|produces?|maps?)\b"
+    rf"|\bfor\s+(?:an?\s+)?empty\s+{_EMPTY_INPUT_NOUN}\b", re.I)
+
+
+def says_what_empty_input_gives(requirement: str) -> bool:
+    """Whether the user states the result for an empty input ("an empty payload gives an empty list", "return
+    ([], 0) for an empty list"), not that an empty one is an error ("raise ValueError for an empty frame")."""
+    clauses = re.split(r"[.;](?:\s|$)|,\s+and\s", requirement)
+    return any(_EMPTY_INPUT_GIVES.search(c) and not re.search(r"\brais", c, re.I) for c in clauses)
+
+
+def _sequence(expression: str) -> bool:
+    """Whether a sample is an array, list or bytes that can be cut to length 0 (not a setting, text, document or
+    fixed tuple such as a `(low_hz, high_hz)` band)."""
+    return not (expression in (*_SCALARS, _RATE, _TEXT, _PROBABILITY_SAMPLE, "True") or expression.startswith("{")
+                or re.fullmatch(r"\(.*,\)", expression) or re.fullmatch(r"-?[\d.]+", expression))
 
 
 _ALTERNATIVE_SIZES = re.compile(r"\b([A-Za-z]\w*)\s*(?:=|is|in)\s*[{(\[]?\s*(\d+)\s*(?:,|or)\s*(\d+)\s*[})\]]?")
@@ -515,6 +542,10 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
                  if variant.guessed_scalars_as_arrays else [])
 
     def sample(param: Param) -> str:
+        value = sampled(param)
+        return f"({value})[:0]" if variant.empty and param.name not in defaults and _sequence(value) else value
+
+    def sampled(param: Param) -> str:
         if variant.example and variant.example.expression(param.name, "_example"):
             return variant.example.expression(param.name, "_example")
         if param.name in defaults:
@@ -694,8 +725,12 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
             sample_expression(p) == _RATE for p in last.inputs if p.name not in defaults),
             dimensions=allowed_dimensions(requirement, [p.type for p in last.inputs if p.name not in defaults]))
         varied = variant.gaps or variant.float_rates or variant.dimensions
-        if varied and last.signature.required and (call_last or _inputs_from_requirement(steps)):
-            return _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last), False
+        if last.signature.required and (call_last or _inputs_from_requirement(steps)):
+            if varied:
+                passed = _validate_second_input_set(steps, passed, variant, timeout, memory_mb, call_last)
+            if passed.status == "passed" and says_what_empty_input_gives(requirement):
+                passed = _validate_second_input_set(steps, passed, replace(base, empty=True), timeout, memory_mb,
+                                                    call_last)
         return passed, False
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
@@ -725,9 +760,9 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
     """Run the function again on inputs that vary what users vary (a float rate, NaN readings), or on example data.
 
     A crash, a hang, an all-NaN result, a number that NaN readings turned into NaN (when the first run gave
-    one) or a refusal of NaN readings is a failure; a ValueError about
-    something else (too few valid samples left) leaves the first run's verdict, unless the inputs are
-    example data. An error in an earlier step's cell on example data also leaves it: that step is
+    one), a refusal of NaN readings, or any error on empty inputs (the user said what they give) is a
+    failure; a ValueError about something else (too few valid samples left) leaves the first run's verdict,
+    unless the inputs are example data. An error in an earlier step's cell on example data also leaves it: that step is
     judged on its own. The digest then covers both runs, so the cross-check also compares how
     versions treat the second set.
     """
@@ -749,7 +784,7 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
         vacuous = not informative(passed.fingerprint) and not informative(second)
         return Validation("passed", fingerprint=(EMPTY_OUTPUTS if vacuous else "") + both)
     refuses_gaps = variant.gaps and re.search(r"nan|finite|missing|invalid", harness.error, re.I)
-    if _own_value_error(harness.error) and not refuses_gaps and not variant.example:
+    if _own_value_error(harness.error) and not refuses_gaps and not variant.example and not variant.empty:
         return passed
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if variant.example and (not all(cell.ok for cell in result.cells[:-1])

@@ -8,7 +8,8 @@ from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
 from jupyter_iotcoder.validate import (InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
-                                      harness_source, says_readings_can_be_nan, sample_expression, validate_steps)
+                                      harness_source, says_readings_can_be_nan, says_what_empty_input_gives,
+                                      sample_expression, validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -292,6 +293,36 @@ def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
     refuses = "import numpy as np\n\ndef smooth(x, n):\n    if np.isnan(x).any():\n        raise ValueError('NaN in x')\n    return 1\n"
     assert "NaN in x" in validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=refuses))],
                                         timeout=5, requirement=GAPPY).problem
+
+
+@pytest.mark.parametrize("requirement,expected", [
+    ("Write encode(data). An empty input encodes to b'\\x01'.", True),
+    ("Write decode(payload). An empty payload gives an empty list.", True),
+    ("Write plan(tensors). Return ([], 0) for an empty list.", True),
+    ("Write parse(frame). Raise ValueError for an empty frame or an unknown type.", False),
+    ("Write detect(x). Return an empty array when nothing exceeds the threshold.", False),
+    ("Write f(x). Raise ValueError if x is empty.", False),
+])
+def test_whether_the_user_says_what_an_empty_input_gives(requirement, expected):
+    assert says_what_empty_input_gives(requirement) is expected
+
+
+def test_where_the_user_says_what_an_empty_input_gives_the_function_must_return_it_not_fail():
+    spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
+    requirement = "Write smooth(x, n) that doubles every reading; an empty input gives an empty array."
+
+    def validation(code: str) -> Validation:
+        module = CodeModule(task_id=1, function_name="smooth", code=code)
+        return validate_steps([(TASK, spec, module)], timeout=5, requirement=requirement)
+
+    indexes = "import numpy as np\n\ndef smooth(x, n):\n    x = np.asarray(x)\n    return np.r_[x[0], x[1:]] * 2\n"
+    crashed = validation(indexes)
+    assert crashed.status == "failed" and "empty inputs" in crashed.problem and "IndexError" in crashed.problem
+    refuses = "import numpy as np\n\ndef smooth(x, n):\n    if len(x) == 0:\n        raise ValueError('no data')\n" \
+              "    return np.asarray(x) * 2\n"
+    assert validation(refuses).status == "failed", "the user said what an empty input gives: no error"
+    assert validation("import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) * 2\n").status == "passed"
+    assert _run(spec, indexes).status == "passed", "the user said nothing of empty inputs"
 
 
 TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
