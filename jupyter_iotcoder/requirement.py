@@ -465,6 +465,7 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
     the data by convention); "Return an int16 array with the same length as samples" -> `samples`. Only
     a phrase after the signature, in a clause about what is returned: "raise ValueError if t and x do not
     have the same length" is about the inputs, and "the same shapes as W and b" about several results.
+    A result shaped by an input's first letter ("returning an (N,) array" for (N, 3) inputs) has its length.
     """
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     for match in _SAME_SIZE.finditer(requirement, call.end() if call else 0):
@@ -481,6 +482,23 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
         if arrays:
             return size, arrays[0]
         return (size, names[0]) if names and names[0] not in types else None
+    shaped = _returned_rows_of(requirement[call.end():] if call else requirement, requirement, signature)
+    return ("length", shaped) if shaped else None
+
+
+def _returned_rows_of(text: str, requirement: str, signature: Signature) -> str | None:
+    """The input whose rows the result has by its shape letter: "taking two (N, 3) arrays and returning an (N,)
+    NumPy array" -> the first (N, 3) input. Read from the first clause after the signature that says what is
+    returned."""
+    phrases = return_phrases(text)
+    shape = re.search(r"\(\s*([A-Za-z]\w*)\s*,[^)]*\)", phrases[0]) if phrases else None
+    if not shape:
+        return None
+    types = user_types(requirement, signature)
+    for name in signature_parameter_names(signature):
+        dims = re.search(r"shape\s*\(\s*([A-Za-z]\w*)\s*,", types.get(name, ""))
+        if dims and dims.group(1) == shape.group(1):
+            return name
     return None
 
 

@@ -267,6 +267,8 @@ def test_parameter_parts_split_name_annotation_and_default():
     ("Write kalman_cv(z, dt) that takes the 1-D array z and returns an (N, 2) NumPy array of filtered "
      "[position, velocity] for every sample.", ("length", "z")),
     ("Write label(acc, fs) for acc of shape (n, 3) that returns one label per sample.", ("length", "acc")),
+    ("Write heading(acc, mag) taking two (N, 3) arrays and returning an (N,) NumPy array of heading in degrees.",
+     ("length", "acc")),
 ])
 def test_same_size_as_reads_the_size_the_user_gave_the_result(requirement, rule):
     assert same_size_as(requirement, find_required_signature(requirement)) == rule
@@ -279,6 +281,7 @@ def test_same_size_as_reads_the_size_the_user_gave_the_result(requirement, rule)
     "Write peak(x) that returns the index of the largest sample.",
     "Write features(x, fs) that returns the mean for every sample window of 2 s.",
     "Write rms(x) that returns one float. Compute it for every sample; raise ValueError if x is empty.",
+    "Write unknowns(dist, anchor_xy) where dist is (N, N) and anchor_xy is (K, 2); return the (M, 2) other nodes.",
 ])
 def test_same_size_as_ignores_input_checks_several_results_and_scalars(requirement):
     assert same_size_as(requirement, find_required_signature(requirement)) is None
