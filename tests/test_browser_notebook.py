@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -219,6 +220,29 @@ def test_kernel_restart_mid_generation_inserts_nothing_and_the_magic_works_again
     cells = lab.cells()
     assert [iotcoder(c)["kind"] for c in cells[2:2 + len(GENERATED_KINDS)]] == GENERATED_KINDS
     assert cells[-1]["source"] == "user_value = 41 + 1"
+
+
+@pytest.mark.browser
+def test_a_failing_example_data_run_is_named_as_such_in_the_toast(jupyterlab_server, lab_page):
+    """The cell that runs the user's function on the example data is no step of the plan: its toast says so."""
+    page, lab = lab_page, LabPage(lab_page, jupyterlab_server)
+
+    def generated(kind: str, step: int, source: str) -> nbformat.NotebookNode:
+        task = kind == "task-code"
+        meta = {"iotcoder": {"run_id": "example-run-test", "step": step, "task_id": step if task else None, "kind": kind,
+                             "stage_outputs": {"task": {"title": "Estimate the heart rate"}} if task else {}}}
+        return nbformat.v4.new_code_cell(source, metadata=meta)
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [generated("task-code", 1, "def heart_rate(ppg, fs):\n    return 60.0"),
+                generated("example-run", 2, "raise RuntimeError('the PPG recording is flat')")]
+    nbformat.write(nb, jupyterlab_server.root / "example-run.ipynb")
+    lab.open_notebook("example-run.ipynb")
+    toolbar_button(page, "Run all steps").click()
+    toast(page, "Step 2 (run on the example data) failed: RuntimeError: the PPG recording is flat").wait_for(
+        timeout=30_000)
+    assert lab.cells()[0]["execution_count"] is not None
 
 
 @pytest.mark.real_model
