@@ -502,6 +502,33 @@ def _returned_rows_of(text: str, requirement: str, signature: Signature) -> str 
     return None
 
 
+# ------------------------------------------------------------------ inputs the user says to refuse
+
+_RAISES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueError\b", re.I)
+_CONDITION_START = r"(?:\bif|\bor|\band|,|\bwhen|\bunless)\s+(?:the\s+)?"
+# "max_gap < 1", not "window_s * fs < 2" (the name must start the condition and the number end it)
+_COMPARISON = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*(-?\d+(?:\.\d+)?)(?!\w|\.\d)(?!\s*[*/+-])")
+_SIGN = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is|are)\s+(not\s+positive|non-positive|negative)\b")
+
+
+def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, str, float]]:
+    """(parameter, operator, bound) for each simple condition the user says raises ValueError: "raise ValueError
+    if max_gap < 1" -> ("max_gap", "<", 1.0); "... or fs is not positive" -> ("fs", "<=", 0.0); "is negative"
+    -> ("<", 0.0). Read from the words after "raise ValueError" to the end of the sentence or a "return"."""
+    names = set(signature_parameter_names(signature))
+    found: list[tuple[str, str, float]] = []
+    for sentence in re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;](?:\s|$)", requirement):
+        raises = _RAISES_VALUE_ERROR.search(sentence)
+        if not raises:
+            continue
+        clause = re.split(r"\breturns?\b", sentence[raises.end():], maxsplit=1)[0]
+        conditions = [(m.start(), m.group(1), m.group(2), float(m.group(3))) for m in _COMPARISON.finditer(clause)]
+        conditions += [(m.start(), m.group(1), "<" if m.group(2) == "negative" else "<=", 0.0)
+                       for m in _SIGN.finditer(clause)]
+        found += [(name, op, bound) for _, name, op, bound in sorted(conditions) if name in names]
+    return list(dict.fromkeys(found))
+
+
 # Containers first: "a float NumPy array" is an array, "a dict with 'total_m' (float)" a dict.
 _RETURN_CONTAINERS = (("tuple", None), (r"array|ndarray|matrix|mask", "np.ndarray"), (r"list", "list"),
                       (r"dict|dictionary", "dict"))

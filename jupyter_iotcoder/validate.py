@@ -11,8 +11,10 @@ The user's function then runs a second time on inputs that vary what users
 vary (`InputVariant`): the sampling rate as a float, NaN gaps in its
 float arrays where the user says readings can be NaN ("failed reads come
 back as NaN"), and a shape letter at the other size the user allows ("D = 2
-or 3"); and once more on empty inputs where the user says what an empty
-input gives. When the user chose example data for the notebook (`--data ppg`)
+or 3"); once more on empty inputs where the user says what an empty
+input gives; and with each input at the edge of a simple condition the user
+says raises ValueError ("max_gap < 1": max_gap = 0), where returning is a
+failure. When the user chose example data for the notebook (`--data ppg`)
 and it gives every input a step takes, the step runs once more on it, where
 any error is a failure.
 
@@ -35,7 +37,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import BYTE_COUNT, parameter_parts
+from .requirement import BYTE_COUNT, parameter_parts, stated_refusals
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -448,6 +450,8 @@ class InputVariant:
     dimensions: tuple[tuple[str, int], ...] = ()
     # Every array, list and bytes input empty, where the user says what an empty input gives.
     empty: bool = False
+    # (parameter, Python source of a value) that the user says raises ValueError ("max_gap < 1": 0).
+    refusal: tuple[str, str] | None = None
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -535,6 +539,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     last = steps[-1][1]
 
     sizes = dimension_sizes([p.type for p in inputs.values()]) | dict(variant.dimensions)
+    refused, refused_value = variant.refusal or ("", "")
     settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
     guessed = [name for name, p in inputs.items()
                if name not in defaults and not p.from_requirement and sample_expression(p) in _SCALARS]
@@ -564,13 +569,20 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
             return f"{_RATE}.0"
         return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
 
-    arguments = ", ".join(f"{name!r}: {sample(p)}" for name, p in inputs.items())
+    arguments = ", ".join(f"{name!r}: {refused_value if name == refused else sample(p)}"
+                          for name, p in inputs.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
-             *([variant.example.setup("_example")] if variant.example else []),
-             f"_inputs = {{{arguments}}}", f"_result = {function}(*_inputs.values())"]
+             *([variant.example.setup("_example")] if variant.example else []), f"_inputs = {{{arguments}}}"]
+    if refused:  # the user said this input raises ValueError: only whether it does is checked
+        lines += ["try:", f"    {function}(*_inputs.values())", "except ValueError:", f"    print({_REFUSED!r})"]
+        return "\n".join(lines) + "\n"
+    lines.append(f"_result = {function}(*_inputs.values())")
     lines += output_checks(last)
     lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')
     return "\n".join(lines) + "\n"
+
+
+_REFUSED = "IOTCODER-REFUSED"
 
 
 def output_checks(spec: TaskSpec) -> list[str]:
@@ -731,6 +743,8 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
             if passed.status == "passed" and says_what_empty_input_gives(requirement):
                 passed = _validate_second_input_set(steps, passed, replace(base, empty=True), timeout, memory_mb,
                                                     call_last)
+            if passed.status == "passed":
+                passed = _validate_refusals(steps, passed, timeout, memory_mb, call_last, requirement)
         return passed, False
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
@@ -792,6 +806,49 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
         return passed
     return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")
+
+
+_REFUSALS = 3  # conditions checked per function: each is one more sandbox run
+
+
+def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool,
+                     requirement: str) -> list[tuple[str, InputVariant]]:
+    """One input set per condition the user says raises ValueError ("max_gap < 1": max_gap = 0), with the condition.
+
+    A value at the condition's edge: `< 1` gets 0 for an int input and 0.5 for a float one, `<= 0` gets 0.
+    Only scalar inputs the harness passes; the other inputs keep their usual samples.
+    """
+    _, inputs, defaults = _harness_inputs(steps, call_last)
+    variants = []
+    for name, op, bound in stated_refusals(requirement, steps[-1][1].signature):
+        usual = defaults.get(name) or (sample_expression(inputs[name]) if name in inputs else "")
+        if not usual or _sequence(usual):
+            continue
+        integer = bool(re.fullmatch(r"-?\d+", usual.strip())) and bound.is_integer()
+        edge = {"<": bound - (1 if integer else 0.5), "<=": bound, ">": bound + (1 if integer else 0.5), ">=": bound}[op]
+        value = str(int(edge)) if integer else repr(float(edge))
+        variants.append((f"{name} {op} {bound:g}", InputVariant(refusal=(name, value))))
+    return variants[:_REFUSALS]
+
+
+def _validate_refusals(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation, timeout: float,
+                       memory_mb: int, call_last: bool, requirement: str) -> Validation:
+    """Call the user's function with each input the user says raises ValueError; returning or another error fails."""
+    function = steps[-1][1].function_name
+    for condition, variant in refusal_variants(steps, call_last, requirement):
+        cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, variant)]
+        result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
+        name, value = variant.refusal
+        said = f"the requirement says to raise ValueError if {condition}, but with {name} = {value} `{function}`"
+        if result.status in ("timeout", "memory") or not result.cells:
+            return Validation("failed", f"{said} did not finish: {result.reason or result.status}")
+        harness = result.cells[-1]
+        if harness.ok and _REFUSED in harness.stdout:
+            continue
+        if harness.ok:
+            return Validation("failed", f"{said} returned a result: check {name} first and raise ValueError")
+        return Validation("failed", f"{said} raised {harness.error}{_failing_line(harness.error, cells[-2], len(steps))}")
+    return passed
 
 
 def _used_as_sequences(problem: str) -> tuple[str, ...]:

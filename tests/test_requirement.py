@@ -422,3 +422,20 @@ def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
     assert user_types(text, find_required_signature(text))["beacon_xy"] == "np.ndarray, shape (n_points, 2)"
     text = "Write centroid(pos_xyz: np.ndarray) returning the mean."
     assert user_types(text, find_required_signature(text))["pos_xyz"] == "np.ndarray, shape (n_points, 3)"
+
+
+@pytest.mark.parametrize("requirement,refusals", [
+    ("Write fill(values, max_gap: int). Raise ValueError if max_gap < 1.", [("max_gap", "<", 1.0)]),
+    ("Write cusum(x, k, h). Raise ValueError if k < 0 or h <= 0.", [("k", "<", 0.0), ("h", "<=", 0.0)]),
+    ("Write rate(x, fs, n). Raise ValueError if fs is not positive and if n is negative.",
+     [("fs", "<=", 0.0), ("n", "<", 0.0)]),
+    ("Write win(x, fs, window_s). Raise ValueError if window_s * fs < 2 or the window is longer than x.", []),
+    ("Write knn(X, k). Raise ValueError if k < 1.5x the classes.", []),
+    ("Write peak(x, k). Return NaN if k < 1; raise ValueError if x is empty.", []),
+    ("Write peak(x, k). Raise ValueError if x is empty, and return NaN when k < 1.", []),
+    ("Write peak(x, k). If k < 1, return an empty array.", []),
+])
+def test_stated_refusals_read_simple_conditions_that_raise_value_error(requirement, refusals):
+    from jupyter_iotcoder.requirement import stated_refusals
+
+    assert stated_refusals(requirement, find_required_signature(requirement)) == refusals

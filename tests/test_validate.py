@@ -9,7 +9,7 @@ from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
 from jupyter_iotcoder.validate import (InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
                                       harness_source, says_readings_can_be_nan, says_what_empty_input_gives,
-                                      sample_expression, validate_steps)
+                                      refusal_variants, sample_expression, validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
 
 from conftest import ScriptedRuntime
@@ -323,6 +323,44 @@ def test_where_the_user_says_what_an_empty_input_gives_the_function_must_return_
     assert validation(refuses).status == "failed", "the user said what an empty input gives: no error"
     assert validation("import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) * 2\n").status == "passed"
     assert _run(spec, indexes).status == "passed", "the user said nothing of empty inputs"
+
+
+def test_an_input_the_user_says_raises_value_error_must_raise_it():
+    spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
+    requirement = "Write smooth(x, n) that averages n readings. Raise ValueError if n < 1."
+
+    def validation(code: str) -> Validation:
+        module = CodeModule(task_id=1, function_name="smooth", code=code)
+        return validate_steps([(TASK, spec, module)], timeout=5, requirement=requirement)
+
+    unchecked = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) / max(n, 1)\n"
+    returned = validation(unchecked)
+    assert returned.status == "failed" and "raise ValueError if n < 1" in returned.problem
+    assert "with n = 0" in returned.problem and "returned a result" in returned.problem
+    divides = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) * (n // n)\n"
+    assert "ZeroDivisionError" in validation(divides).problem
+    checked = "import numpy as np\n\ndef smooth(x, n):\n    if n < 1:\n        raise ValueError('n')\n" \
+              "    return np.asarray(x) / n\n"
+    assert validation(checked).status == "passed"
+    assert _run(spec, unchecked).status == "passed", "the user stated no refusal"
+
+
+def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
+    spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="f", parameters=["x", "fs", "gain",
+                                                                                            "hop=4"], required=True),
+                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True),
+                            Param(name="fs", type="float, Hz", from_requirement=True),
+                            Param(name="gain", type="float", from_requirement=True),
+                            Param(name="hop", type="int", from_requirement=True)],
+                    outputs=[Param(name="y", type="np.ndarray", from_requirement=True)])
+    step = [(TASK, spec, CodeModule(task_id=1, function_name="f", code="def f(x, fs, gain, hop=4):\n    pass\n"))]
+    requirement = ("Write f(x, fs, gain, hop=4). Raise ValueError if hop < 1, gain < 0 or fs is not positive; "
+                   "return None if x < 3.")
+    variants = refusal_variants(step, True, requirement)
+    assert [(condition, v.refusal) for condition, v in variants] == [
+        ("hop < 1", ("hop", "0")), ("gain < 0", ("gain", "-0.5")), ("fs <= 0", ("fs", "0"))]
+    assert refusal_variants(step, True, "Raise ValueError if window_s * fs < 2 or x < 0.") == [], \
+        "a product is no simple condition, and x is an array"
 
 
 TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
