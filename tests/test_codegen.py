@@ -584,6 +584,8 @@ def test_each_known_library_error_gets_its_hint_and_others_none():
         assert fixed.count("\nHint: ") == 1, words
     unknown = "calling `f` on sample inputs raised IndexError: index 7 is out of bounds for axis 1 with size 3"
     assert with_known_fixes(unknown) == unknown
+    static = "it uses a name that does not exist: `scipy.signal` has no `rfft`"
+    assert "np.fft.rfft(x)" in with_known_fixes(static) and with_known_fixes(static).count("\nHint: ") == 1
 
 
 # --- techniques the step names --------------------------------------------------
