@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jupyter_iotcoder.calls import StageCaller
@@ -619,11 +621,28 @@ def lowpass(x, fs, cutoff_hz):
     ("import numpy as np\ndef hampel(x):\n    return np.mean(x)\n", "Remove spikes with a Hampel filter",
      ["median filtering"]),
     (ONE_WAY, "Remove noise above the cut-off.", []),
+    ("import numpy as np\ndef rate(x, fs):\n    return np.argmax(np.abs(np.diff(x)))\n",
+     "Return the breathing rate from the largest spectral peak.", ["a Fourier spectrum"]),
+    ("import numpy as np\ndef rate(x, fs):\n    return np.argmax(np.abs(np.fft.rfft(x)))\n",
+     "Return the breathing rate from the largest spectral peak.", []),
+    ("import numpy as np\ndef spe(X):\n    return X - X.mean(axis=0)\n", "Score readings by PCA residuals.",
+     ["principal component analysis"]),
+    ("import numpy as np\ndef align(A, B):\n    return B.mean(0) - A.mean(0)\n", "a Kabsch rotation",
+     ["an orthogonal Procrustes (Kabsch) alignment"]),
+    ("import numpy as np\ndef mds(D):\n    return D[:, :2]\n", "classical multidimensional scaling",
+     ["classical multidimensional scaling"]),
 ])
 def test_a_technique_the_step_names_and_the_code_lacks_is_reported_with_the_routine_to_use(code, words, flagged):
     problems = technique_problems(code, words)
     assert [p.split("the step asks for ")[1].split(",")[0] for p in problems] == flagged
-    assert all("scipy.signal" in p or "np.median" in p for p in problems)
+    assert all(re.search(r"\b(?:scipy|np)\.\w+", p) for p in problems), "the problem names the routine to use"
+
+
+def test_a_step_given_the_techniques_product_is_not_held_to_the_technique():
+    peak = "import numpy as np\ndef peak(spectrum, freqs):\n    return freqs[np.argmax(spectrum)]\n"
+    words = "Find the frequency of the largest spectral peak."
+    assert technique_problems(peak, words, ("spectrum", "freqs")) == []
+    assert technique_problems(peak, words, ("x", "fs")) != []
 
 
 def test_a_module_lacking_the_named_technique_is_repaired_with_the_routine_named():
