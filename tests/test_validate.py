@@ -243,8 +243,10 @@ def _users_function(outputs: list[Param], returns: str | None = None) -> TaskSpe
     return SPEC.model_copy(update={"signature": signature, "inputs": described, "outputs": outputs})
 
 
-def _run(spec: TaskSpec, code: str):
-    return validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=code))], timeout=5)
+def _run(spec: TaskSpec, code: str, requirement: str = "", call_last: bool = False) -> Validation:
+    """Validate `code` as the only step, `spec`, of a run for `requirement`."""
+    module = CodeModule(task_id=1, function_name=spec.function_name, code=code)
+    return validate_steps([(TASK, spec, module)], timeout=5, requirement=requirement, call_last=call_last)
 
 
 def test_the_users_function_is_not_held_to_the_models_guess_of_its_outputs():
@@ -273,14 +275,20 @@ def test_the_users_function_is_held_to_the_outputs_the_user_stated():
 GAPPY = "Write smooth(x, n) for a temperature probe; failed reads come back as NaN."
 
 
-@pytest.mark.parametrize("requirement,expected", [
-    (GAPPY, True),
-    ("Write f(x). Lost uplinks leave NaNs in the series; fill them.", True),
-    ("Write f(x). Raise ValueError if x contains NaN.", False),
-    ("Write f(x) that returns the mean.", False),
+@pytest.mark.parametrize("reader,requirement,expected", [
+    (says_readings_can_be_nan, GAPPY, True),
+    (says_readings_can_be_nan, "Write f(x). Lost uplinks leave NaNs in the series; fill them.", True),
+    (says_readings_can_be_nan, "Write f(x). Raise ValueError if x contains NaN.", False),
+    (says_readings_can_be_nan, "Write f(x) that returns the mean.", False),
+    (says_what_empty_input_gives, "Write encode(data). An empty input encodes to b'\\x01'.", True),
+    (says_what_empty_input_gives, "Write decode(payload). An empty payload gives an empty list.", True),
+    (says_what_empty_input_gives, "Write plan(tensors). Return ([], 0) for an empty list.", True),
+    (says_what_empty_input_gives, "Write parse(frame). Raise ValueError for an empty frame or an unknown type.", False),
+    (says_what_empty_input_gives, "Write detect(x). Return an empty array when nothing exceeds the threshold.", False),
+    (says_what_empty_input_gives, "Write f(x). Raise ValueError if x is empty.", False),
 ])
-def test_whether_the_user_says_readings_can_be_nan(requirement, expected):
-    assert says_readings_can_be_nan(requirement) is expected
+def test_whether_the_user_says_readings_can_be_nan_or_what_an_empty_input_gives(reader, requirement, expected):
+    assert reader(requirement) is expected
 
 
 def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
@@ -295,33 +303,18 @@ def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
                                         timeout=5, requirement=GAPPY).problem
 
 
-@pytest.mark.parametrize("requirement,expected", [
-    ("Write encode(data). An empty input encodes to b'\\x01'.", True),
-    ("Write decode(payload). An empty payload gives an empty list.", True),
-    ("Write plan(tensors). Return ([], 0) for an empty list.", True),
-    ("Write parse(frame). Raise ValueError for an empty frame or an unknown type.", False),
-    ("Write detect(x). Return an empty array when nothing exceeds the threshold.", False),
-    ("Write f(x). Raise ValueError if x is empty.", False),
-])
-def test_whether_the_user_says_what_an_empty_input_gives(requirement, expected):
-    assert says_what_empty_input_gives(requirement) is expected
-
-
 def test_where_the_user_says_what_an_empty_input_gives_the_function_must_return_it_not_fail():
     spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
     requirement = "Write smooth(x, n) that doubles every reading; an empty input gives an empty array."
 
-    def validation(code: str) -> Validation:
-        module = CodeModule(task_id=1, function_name="smooth", code=code)
-        return validate_steps([(TASK, spec, module)], timeout=5, requirement=requirement)
-
     indexes = "import numpy as np\n\ndef smooth(x, n):\n    x = np.asarray(x)\n    return np.r_[x[0], x[1:]] * 2\n"
-    crashed = validation(indexes)
+    crashed = _run(spec, indexes, requirement)
     assert crashed.status == "failed" and "empty inputs" in crashed.problem and "IndexError" in crashed.problem
     refuses = "import numpy as np\n\ndef smooth(x, n):\n    if len(x) == 0:\n        raise ValueError('no data')\n" \
               "    return np.asarray(x) * 2\n"
-    assert validation(refuses).status == "failed", "the user said what an empty input gives: no error"
-    assert validation("import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) * 2\n").status == "passed"
+    assert _run(spec, refuses, requirement).status == "failed", "the user said what an empty input gives: no error"
+    doubles = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) * 2\n"
+    assert _run(spec, doubles, requirement).status == "passed"
     assert _run(spec, indexes).status == "passed", "the user said nothing of empty inputs"
 
 
@@ -329,19 +322,15 @@ def test_an_input_the_user_says_raises_value_error_must_raise_it():
     spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
     requirement = "Write smooth(x, n) that averages n readings. Raise ValueError if n < 1."
 
-    def validation(code: str) -> Validation:
-        module = CodeModule(task_id=1, function_name="smooth", code=code)
-        return validate_steps([(TASK, spec, module)], timeout=5, requirement=requirement)
-
     unchecked = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) / max(n, 1)\n"
-    returned = validation(unchecked)
+    returned = _run(spec, unchecked, requirement)
     assert returned.status == "failed" and "raise ValueError if n < 1" in returned.problem
     assert "with n = 0" in returned.problem and "returned a result" in returned.problem
     divides = "import numpy as np\n\ndef smooth(x, n):\n    return np.asarray(x) * (n // n)\n"
-    assert "ZeroDivisionError" in validation(divides).problem
+    assert "ZeroDivisionError" in _run(spec, divides, requirement).problem
     checked = "import numpy as np\n\ndef smooth(x, n):\n    if n < 1:\n        raise ValueError('n')\n" \
               "    return np.asarray(x) / n\n"
-    assert validation(checked).status == "passed"
+    assert _run(spec, checked, requirement).status == "passed"
     assert _run(spec, unchecked).status == "passed", "the user stated no refusal"
 
 
@@ -364,7 +353,8 @@ def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
 
 
 TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
-                 "in metres (D = 2 or 3) and the N measured ranges, and returns the tag position as a 1-D array of length D.")
+                 "in metres (D = 2 or 3) and the N measured ranges, and returns the tag position as a 1-D array "
+                 "of length D.")
 
 
 def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
@@ -372,22 +362,19 @@ def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
     assert allowed_dimensions("(N, D) with D in {3, 2}", ["np.ndarray, shape (N, D)"]) == (("d", 2),)
     assert allowed_dimensions(TRILATERATION, ["np.ndarray, shape (N, 3)"]) == (), "no D in the inputs"
     spec = TaskSpec(task_id=1, target="Least-squares tag position.",
-                    signature=Signature(function_name="trilaterate", parameters=["anchors", "distances"], required=True),
+                    signature=Signature(function_name="trilaterate", parameters=["anchors", "distances"],
+                                        required=True),
                     inputs=[Param(name="anchors", type="np.ndarray, shape (N, D), metres", from_requirement=True),
                             Param(name="distances", type="np.ndarray, shape (N,), metres", from_requirement=True)],
                     outputs=[Param(name="position", type="np.ndarray, shape (D,)", from_requirement=True)])
-
-    def validation(code: str) -> Validation:
-        module = CodeModule(task_id=1, function_name="trilaterate", code=code)
-        return validate_steps([(TASK, spec, module)], timeout=5, requirement=TRILATERATION)
 
     three_d_only = ("import numpy as np\n\ndef trilaterate(anchors, distances):\n"
                     "    x, y, z = anchors[:, 0], anchors[:, 1], anchors[:, 2]\n"
                     "    return np.array([x.mean(), y.mean(), z.mean()])\n")
     any_d = "import numpy as np\n\ndef trilaterate(anchors, distances):\n    return np.asarray(anchors).mean(axis=0)\n"
-    failed = validation(three_d_only)
+    failed = _run(spec, three_d_only, TRILATERATION)
     assert failed.status == "failed" and "d = 2, which the requirement allows" in failed.problem
-    assert validation(any_d).status == "passed"
+    assert _run(spec, any_d, TRILATERATION).status == "passed"
 
 
 def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
@@ -408,18 +395,15 @@ def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
 def test_a_number_that_nan_readings_turn_into_nan_fails_where_the_user_says_readings_can_be_nan():
     spec = _users_function([Param(name="level", type="float", from_requirement=True)], returns="float")
 
-    def validation(code: str, requirement: str) -> Validation:
-        module = CodeModule(task_id=1, function_name="smooth", code=code)
-        return validate_steps([(TASK, spec, module)], timeout=5, call_last=True, requirement=requirement)
-
     nanmean = "import numpy as np\n\ndef smooth(x, n):\n    return float(np.nanmean(x))\n"
     mean = "import numpy as np\n\ndef smooth(x, n):\n    return float(np.mean(x))\n"
-    assert validation(nanmean, "Write smooth(x, n).").fingerprint == validation(mean, "Write smooth(x, n).").fingerprint
-    assert validation(nanmean, GAPPY).status == "passed"
-    spreads = validation(mean, GAPPY)
+    plain = "Write smooth(x, n)."
+    assert _run(spec, nanmean, plain, call_last=True).fingerprint == _run(spec, mean, plain, call_last=True).fingerprint
+    assert _run(spec, nanmean, GAPPY, call_last=True).status == "passed"
+    spreads = _run(spec, mean, GAPPY, call_last=True)
     assert spreads.status == "failed" and "returned NaN" in spreads.problem and "np.nanmean" in spreads.problem
     always_nan = "def smooth(x, n):\n    return float('nan')\n"
-    assert validation(always_nan, GAPPY).status == "passed", "NaN on clean inputs too: not the gaps' doing"
+    assert _run(spec, always_nan, GAPPY, call_last=True).status == "passed", "NaN on clean inputs: not the gaps'"
 
 
 BROKEN_1 = "```python\nimport numpy as np\n\ndef acceleration_magnitude(acc):\n    return np.asarray(acc)[:, 7]\n```"
