@@ -509,12 +509,24 @@ _CONDITION_START = r"(?:\bif|\bor|\band|,|\bwhen|\bunless)\s+(?:the\s+)?"
 # "max_gap < 1", not "window_s * fs < 2" (the name must start the condition and the number end it)
 _COMPARISON = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*(-?\d+(?:\.\d+)?)(?!\w|\.\d)(?!\s*[*/+-])")
 _SIGN = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is|are)\s+(not\s+positive|non-positive|negative)\b")
+# "a and b differ in length", "the two arrays have different lengths", "the lengths differ"
+_LENGTHS = r"(?:differ in length|have different lengths|do not have the same length)"
+_NAMED_LENGTHS = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+and\s+([A-Za-z_]\w*)\s+" + _LENGTHS)
+_UNNAMED_LENGTHS = re.compile(_CONDITION_START + r"(?:(?:two|three|both)\s+)?(?:arrays|inputs|lists|series|streams)"
+                              r"\s+(?:are empty or\s+)?" + _LENGTHS + r"|\bthe lengths differ\b")
+_EMPTY = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+is\s+empty\b")
+# What a refusal changes: a scalar to a value at the condition's edge; an array cut one short, or to nothing.
+SHORTER, EMPTY = "shorter", "empty"
 
 
 def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, str, float]]:
-    """(parameter, operator, bound) for each simple condition the user says raises ValueError: "raise ValueError
-    if max_gap < 1" -> ("max_gap", "<", 1.0); "... or fs is not positive" -> ("fs", "<=", 0.0); "is negative"
-    -> ("<", 0.0). Read from the words after "raise ValueError" to the end of the sentence or a "return"."""
+    """(parameter, operator, bound) for each simple condition the user says raises ValueError.
+
+    "raise ValueError if max_gap < 1" -> ("max_gap", "<", 1.0); "... or fs is not positive" -> ("fs", "<=",
+    0.0); "is negative" -> ("<", 0.0); "if a and b differ in length" -> ("b", SHORTER, 0.0), and "" for the
+    parameter when the user names none ("the arrays differ in length"); "if x is empty" -> ("x", EMPTY, 0.0).
+    Read from the words after "raise ValueError" to the end of the sentence or a "return".
+    """
     names = set(signature_parameter_names(signature))
     found: list[tuple[str, str, float]] = []
     for sentence in re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;](?:\s|$)", requirement):
@@ -525,7 +537,11 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
         conditions = [(m.start(), m.group(1), m.group(2), float(m.group(3))) for m in _COMPARISON.finditer(clause)]
         conditions += [(m.start(), m.group(1), "<" if m.group(2) == "negative" else "<=", 0.0)
                        for m in _SIGN.finditer(clause)]
-        found += [(name, op, bound) for _, name, op, bound in sorted(conditions) if name in names]
+        conditions += [(m.start(), m.group(2), SHORTER, 0.0) for m in _NAMED_LENGTHS.finditer(clause)
+                       if m.group(1) in names]
+        conditions += [(m.start(), "", SHORTER, 0.0) for m in _UNNAMED_LENGTHS.finditer(clause)]
+        conditions += [(m.start(), m.group(1), EMPTY, 0.0) for m in _EMPTY.finditer(clause)]
+        found += [(name, op, bound) for _, name, op, bound in sorted(conditions) if name in names or not name]
     return list(dict.fromkeys(found))
 
 

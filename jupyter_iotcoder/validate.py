@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import BYTE_COUNT, parameter_parts, stated_refusals
+from .requirement import BYTE_COUNT, EMPTY, SHORTER, parameter_parts, stated_refusals
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -450,7 +450,8 @@ class InputVariant:
     dimensions: tuple[tuple[str, int], ...] = ()
     # Every array, list and bytes input empty, where the user says what an empty input gives.
     empty: bool = False
-    # (parameter, Python source of a value) that the user says raises ValueError ("max_gap < 1": 0).
+    # (parameter, Python source of a value) that the user says raises ValueError ("max_gap < 1": 0); "{sample}"
+    # in it stands for the parameter's usual sample ("({sample})[:-1]": one element short).
     refusal: tuple[str, str] | None = None
 
     def describe(self) -> str:
@@ -569,8 +570,10 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
             return f"{_RATE}.0"
         return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
 
-    arguments = ", ".join(f"{name!r}: {refused_value if name == refused else sample(p)}"
-                          for name, p in inputs.items())
+    values = {name: sample(p) for name, p in inputs.items()}
+    if refused in values:
+        values[refused] = refused_value.replace("{sample}", values[refused])
+    arguments = ", ".join(f"{name!r}: {value}" for name, value in values.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
              *([variant.example.setup("_example")] if variant.example else []), f"_inputs = {{{arguments}}}"]
     if refused:  # the user said this input raises ValueError: only whether it does is checked
@@ -812,22 +815,34 @@ _REFUSALS = 3  # conditions checked per function: each is one more sandbox run
 
 
 def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool,
-                     requirement: str) -> list[tuple[str, InputVariant]]:
-    """One input set per condition the user says raises ValueError ("max_gap < 1": max_gap = 0), with the condition.
+                     requirement: str) -> list[tuple[str, str, InputVariant]]:
+    """One input set per condition the user says raises ValueError, with the condition and what was changed.
 
-    A value at the condition's edge: `< 1` gets 0 for an int input and 0.5 for a float one, `<= 0` gets 0.
-    Only scalar inputs the harness passes; the other inputs keep their usual samples.
+    A scalar gets a value at the condition's edge: `< 1` gets 0 for an int input and 0.5 for a float one,
+    `<= 0` gets 0 ("max_gap < 1": "max_gap = 0"). "a and b differ in length" cuts b one element short ("the
+    arrays differ in length": the last array input); "x is empty" empties x. The other inputs keep their
+    usual samples.
     """
     _, inputs, defaults = _harness_inputs(steps, call_last)
+    usual = {name: defaults.get(name) or sample_expression(param) for name, param in inputs.items()}
+    arrays = [name for name in inputs if name not in defaults and _sequence(usual[name])]
     variants = []
     for name, op, bound in stated_refusals(requirement, steps[-1][1].signature):
-        usual = defaults.get(name) or (sample_expression(inputs[name]) if name in inputs else "")
-        if not usual or _sequence(usual):
+        if op in (SHORTER, EMPTY):
+            name = name or (arrays[-1] if len(arrays) > 1 else "")
+            if name not in arrays:
+                continue
+            change = f"{name} one element shorter" if op == SHORTER else f"{name} empty"
+            condition = f"{name} differs in length from the other inputs" if op == SHORTER else f"{name} is empty"
+            cut = "[:-1]" if op == SHORTER else "[:0]"
+            variants.append((condition, change, InputVariant(refusal=(name, f"({{sample}}){cut}"))))
             continue
-        integer = bool(re.fullmatch(r"-?\d+", usual.strip())) and bound.is_integer()
+        if name not in usual or _sequence(usual[name]):
+            continue
+        integer = bool(re.fullmatch(r"-?\d+", usual[name].strip())) and bound.is_integer()
         edge = {"<": bound - (1 if integer else 0.5), "<=": bound, ">": bound + (1 if integer else 0.5), ">=": bound}[op]
         value = str(int(edge)) if integer else repr(float(edge))
-        variants.append((f"{name} {op} {bound:g}", InputVariant(refusal=(name, value))))
+        variants.append((f"{name} {op} {bound:g}", f"{name} = {value}", InputVariant(refusal=(name, value))))
     return variants[:_REFUSALS]
 
 
@@ -835,18 +850,17 @@ def _validate_refusals(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: V
                        memory_mb: int, call_last: bool, requirement: str) -> Validation:
     """Call the user's function with each input the user says raises ValueError; returning or another error fails."""
     function = steps[-1][1].function_name
-    for condition, variant in refusal_variants(steps, call_last, requirement):
+    for condition, change, variant in refusal_variants(steps, call_last, requirement):
         cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, variant)]
         result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
-        name, value = variant.refusal
-        said = f"the requirement says to raise ValueError if {condition}, but with {name} = {value} `{function}`"
+        said = f"the requirement says to raise ValueError if {condition}, but with {change} `{function}`"
         if result.status in ("timeout", "memory") or not result.cells:
             return Validation("failed", f"{said} did not finish: {result.reason or result.status}")
         harness = result.cells[-1]
         if harness.ok and _REFUSED in harness.stdout:
             continue
         if harness.ok:
-            return Validation("failed", f"{said} returned a result: check {name} first and raise ValueError")
+            return Validation("failed", f"{said} returned a result: check that first and raise ValueError")
         return Validation("failed", f"{said} raised {harness.error}{_failing_line(harness.error, cells[-2], len(steps))}")
     return passed
 

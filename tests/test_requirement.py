@@ -431,9 +431,14 @@ def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
      [("fs", "<=", 0.0), ("n", "<", 0.0)]),
     ("Write win(x, fs, window_s). Raise ValueError if window_s * fs < 2 or the window is longer than x.", []),
     ("Write knn(X, k). Raise ValueError if k < 1.5x the classes.", []),
-    ("Write peak(x, k). Return NaN if k < 1; raise ValueError if x is empty.", []),
-    ("Write peak(x, k). Raise ValueError if x is empty, and return NaN when k < 1.", []),
+    ("Write peak(x, k). Return NaN if k < 1; raise ValueError if x is empty.", [("x", "empty", 0.0)]),
+    ("Write peak(x, k). Raise ValueError if x is empty, and return NaN when k < 1.", [("x", "empty", 0.0)]),
     ("Write peak(x, k). If k < 1, return an empty array.", []),
+    ("Write rate(a, b, fs). Raise ValueError if a and b differ in length or fs is not positive.",
+     [("b", "shorter", 0.0), ("fs", "<=", 0.0)]),
+    ("Write rate(t, x). Raise ValueError if the two arrays have different lengths.", [("", "shorter", 0.0)]),
+    ("Write fir(x, coeffs). Raise ValueError if coeffs is empty.", [("coeffs", "empty", 0.0)]),
+    ("Write fir(x, coeffs). Raise ValueError if the taps list is empty.", []),
 ])
 def test_stated_refusals_read_simple_conditions_that_raise_value_error(requirement, refusals):
     from jupyter_iotcoder.requirement import stated_refusals

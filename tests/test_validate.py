@@ -346,10 +346,29 @@ def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
     requirement = ("Write f(x, fs, gain, hop=4). Raise ValueError if hop < 1, gain < 0 or fs is not positive; "
                    "return None if x < 3.")
     variants = refusal_variants(step, True, requirement)
-    assert [(condition, v.refusal) for condition, v in variants] == [
-        ("hop < 1", ("hop", "0")), ("gain < 0", ("gain", "-0.5")), ("fs <= 0", ("fs", "0"))]
+    assert [(change, v.refusal) for _, change, v in variants] == [
+        ("hop = 0", ("hop", "0")), ("gain = -0.5", ("gain", "-0.5")), ("fs = 0", ("fs", "0"))]
     assert refusal_variants(step, True, "Raise ValueError if window_s * fs < 2 or x < 0.") == [], \
         "a product is no simple condition, and x is an array"
+    assert [(change, v.refusal) for _, change, v in refusal_variants(step, True, "Raise ValueError if x is empty.")] \
+        == [("x empty", ("x", "({sample})[:0]"))]
+    assert refusal_variants(step, True, "Raise ValueError if the arrays differ in length.") == [], "one array only"
+
+
+def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element_apart():
+    spec = TaskSpec(task_id=1, target="Rate of change.",
+                    signature=Signature(function_name="rate", parameters=["t", "x"], required=True),
+                    inputs=[Param(name="t", type="np.ndarray, shape (n,), s", from_requirement=True),
+                            Param(name="x", type="np.ndarray, shape (n,)", from_requirement=True)],
+                    outputs=[Param(name="r", type="np.ndarray", from_requirement=True)])
+    requirement = "Write rate(t, x). Raise ValueError if the arrays differ in length."
+    zipped = "import numpy as np\n\ndef rate(t, x):\n    return np.array([b / a for a, b in zip(t, x)])\n"
+    failed = _run(spec, zipped, requirement)
+    assert failed.status == "failed" and "with x one element shorter" in failed.problem, failed.problem
+    checked = zipped.replace("    return", "    if len(t) != len(x):\n        raise ValueError('lengths')\n    return")
+    assert _run(spec, checked, requirement).status == "passed"
+    assert "with t one element shorter" in _run(spec, zipped, requirement.replace(
+        "the arrays differ", "x and t differ")).problem
 
 
 TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
