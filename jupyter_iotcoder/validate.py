@@ -13,8 +13,8 @@ float arrays where the user says readings can be NaN ("failed reads come
 back as NaN"), and a shape letter at the other size the user allows ("D = 2
 or 3"); once more on empty inputs where the user says what an empty
 input gives; and with each input at the edge of a simple condition the user
-says raises ValueError ("max_gap < 1": max_gap = 0), where returning is a
-failure. When the user chose example data for the notebook (`--data ppg`)
+says raises ValueError ("max_gap < 1": max_gap = 0; "a and b differ in
+length": b one element short), where returning is a failure. When the user chose example data for the notebook (`--data ppg`)
 and it gives every input a step takes, the step runs once more on it, where
 any error is a failure.
 
