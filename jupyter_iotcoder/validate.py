@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import BYTE_COUNT, EMPTY, SHORTER, parameter_parts, stated_refusals
+from .requirement import BYTE_COUNT, EMPTY, FEWER, SHORTER, parameter_parts, stated_refusals
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -450,9 +450,9 @@ class InputVariant:
     dimensions: tuple[tuple[str, int], ...] = ()
     # Every array, list and bytes input empty, where the user says what an empty input gives.
     empty: bool = False
-    # (parameter, Python source of a value) that the user says raises ValueError ("max_gap < 1": 0); "{sample}"
-    # in it stands for the parameter's usual sample ("({sample})[:-1]": one element short).
-    refusal: tuple[str, str] | None = None
+    # (parameter, Python source of a value) pairs that the user says raise ValueError ("max_gap < 1": 0);
+    # "{sample}" in a value stands for the parameter's usual sample ("({sample})[:-1]": one element short).
+    refusal: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -540,7 +540,6 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     last = steps[-1][1]
 
     sizes = dimension_sizes([p.type for p in inputs.values()]) | dict(variant.dimensions)
-    refused, refused_value = variant.refusal or ("", "")
     settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
     guessed = [name for name, p in inputs.items()
                if name not in defaults and not p.from_requirement and sample_expression(p) in _SCALARS]
@@ -571,12 +570,12 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
 
     values = {name: sample(p) for name, p in inputs.items()}
-    if refused in values:
-        values[refused] = refused_value.replace("{sample}", values[refused])
+    for name, value in variant.refusal:
+        values[name] = value.replace("{sample}", values[name])
     arguments = ", ".join(f"{name!r}: {value}" for name, value in values.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
              *([variant.example.setup("_example")] if variant.example else []), f"_inputs = {{{arguments}}}"]
-    if refused:  # the user said this input raises ValueError: only whether it does is checked
+    if variant.refusal:  # the user said these inputs raise ValueError: only whether they do is checked
         lines += ["try:", f"    {function}(*_inputs.values())", "except ValueError:", f"    print({_REFUSED!r})"]
         return "\n".join(lines) + "\n"
     lines.append(f"_result = {function}(*_inputs.values())")
@@ -820,29 +819,38 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
 
     A scalar gets a value at the condition's edge: `< 1` gets 0 for an int input and 0.5 for a float one,
     `<= 0` gets 0 ("max_gap < 1": "max_gap = 0"). "a and b differ in length" cuts b one element short ("the
-    arrays differ in length": the last array input); "x is empty" empties x. The other inputs keep their
-    usual samples.
+    arrays differ in length": the last array input); "x is empty" empties x; "x has fewer than 8 samples"
+    cuts x to 7 ("fewer than 2 fixes are given": every array input, so they still match). The other inputs
+    keep their usual samples.
     """
     _, inputs, defaults = _harness_inputs(steps, call_last)
     usual = {name: defaults.get(name) or sample_expression(param) for name, param in inputs.items()}
     arrays = [name for name in inputs if name not in defaults and _sequence(usual[name])]
     variants = []
     for name, op, bound in stated_refusals(requirement, steps[-1][1].signature):
-        if op in (SHORTER, EMPTY):
-            name = name or (arrays[-1] if len(arrays) > 1 else "")
-            if name not in arrays:
+        if op in (SHORTER, EMPTY, FEWER):
+            if op == SHORTER:
+                names = [name or (arrays[-1] if len(arrays) > 1 else "")]
+                cut, condition = "[:-1]", f"{names[0]} differs in length from the other inputs"
+                change = f"{names[0]} one element shorter"
+            elif op == EMPTY:
+                names, cut, condition, change = [name], "[:0]", f"{name} is empty", f"{name} empty"
+            else:
+                names = [name] if name else arrays
+                count = int(bound) - 1
+                cut, condition = f"[:{count}]", f"{', '.join(names)} {'has' if len(names) == 1 else 'have'} " \
+                                                f"fewer than {bound:g} items"
+                change = f"{count} item{'s' if count != 1 else ''} in {', '.join(names)}"
+            if not names or not all(n in arrays for n in names):
                 continue
-            change = f"{name} one element shorter" if op == SHORTER else f"{name} empty"
-            condition = f"{name} differs in length from the other inputs" if op == SHORTER else f"{name} is empty"
-            cut = "[:-1]" if op == SHORTER else "[:0]"
-            variants.append((condition, change, InputVariant(refusal=(name, f"({{sample}}){cut}"))))
+            variants.append((condition, change, InputVariant(refusal=tuple((n, f"({{sample}}){cut}") for n in names))))
             continue
         if name not in usual or _sequence(usual[name]):
             continue
         integer = bool(re.fullmatch(r"-?\d+", usual[name].strip())) and bound.is_integer()
         edge = {"<": bound - (1 if integer else 0.5), "<=": bound, ">": bound + (1 if integer else 0.5), ">=": bound}[op]
         value = str(int(edge)) if integer else repr(float(edge))
-        variants.append((f"{name} {op} {bound:g}", f"{name} = {value}", InputVariant(refusal=(name, value))))
+        variants.append((f"{name} {op} {bound:g}", f"{name} = {value}", InputVariant(refusal=((name, value),))))
     return variants[:_REFUSALS]
 
 

@@ -439,6 +439,9 @@ def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
     ("Write rate(t, x). Raise ValueError if the two arrays have different lengths.", [("", "shorter", 0.0)]),
     ("Write fir(x, coeffs). Raise ValueError if coeffs is empty.", [("coeffs", "empty", 0.0)]),
     ("Write fir(x, coeffs). Raise ValueError if the taps list is empty.", []),
+    ("Write peak(signal, fs). Raise ValueError if the signal has fewer than 8 samples.", [("signal", "fewer", 8.0)]),
+    ("Write track(lat, lon). Raise ValueError if fewer than two fixes are given.", [("", "fewer", 2.0)]),
+    ("Write aoa(csi). Raise ValueError if there are fewer than 2 antennas.", []),
 ])
 def test_stated_refusals_read_simple_conditions_that_raise_value_error(requirement, refusals):
     from jupyter_iotcoder.requirement import stated_refusals

@@ -347,11 +347,14 @@ def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
                    "return None if x < 3.")
     variants = refusal_variants(step, True, requirement)
     assert [(change, v.refusal) for _, change, v in variants] == [
-        ("hop = 0", ("hop", "0")), ("gain = -0.5", ("gain", "-0.5")), ("fs = 0", ("fs", "0"))]
+        ("hop = 0", (("hop", "0"),)), ("gain = -0.5", (("gain", "-0.5"),)), ("fs = 0", (("fs", "0"),))]
     assert refusal_variants(step, True, "Raise ValueError if window_s * fs < 2 or x < 0.") == [], \
         "a product is no simple condition, and x is an array"
     assert [(change, v.refusal) for _, change, v in refusal_variants(step, True, "Raise ValueError if x is empty.")] \
-        == [("x empty", ("x", "({sample})[:0]"))]
+        == [("x empty", (("x", "({sample})[:0]"),))]
+    assert [(change, v.refusal) for _, change, v in refusal_variants(step, True, "Raise ValueError if x has fewer "
+                                                                     "than 8 samples.")] \
+        == [("7 items in x", (("x", "({sample})[:7]"),))]
     assert refusal_variants(step, True, "Raise ValueError if the arrays differ in length.") == [], "one array only"
 
 
@@ -369,6 +372,12 @@ def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element
     assert _run(spec, checked, requirement).status == "passed"
     assert "with t one element shorter" in _run(spec, zipped, requirement.replace(
         "the arrays differ", "x and t differ")).problem
+    too_few = "Write rate(t, x). Raise ValueError if fewer than two readings are given."
+    differences = "import numpy as np\n\ndef rate(t, x):\n    return np.diff(x) / np.diff(t)\n"
+    failed = _run(spec, differences, too_few)
+    assert failed.status == "failed" and "with 1 item in t, x" in failed.problem, "both cut: they still match"
+    assert _run(spec, differences.replace("    return", "    if len(t) < 2:\n        raise ValueError('few')\n"
+                                                          "    return"), too_few).status == "passed"
 
 
 TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
