@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import BYTE_COUNT, EMPTY, FEWER, SHORTER, parameter_parts, stated_refusals
+from .requirement import BYTE_COUNT, EMPTY, FEWER, FEWER_VALID, SHORTER, parameter_parts, stated_refusals
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -423,6 +423,13 @@ def _with_gaps(values):
         rows = _np.arange(3, len(values), 37)
         values[rows, rows % values.shape[1]] = _np.nan
         values[0, 0] = _np.nan
+    return values
+
+
+def _few_valid(values, count):
+    """The readings with all but the first `count` (rows) NaN: fewer valid readings than a function needs."""
+    values = _np.array(values, dtype=float)
+    values[count:] = _np.nan
     return values
 '''
 
@@ -820,15 +827,15 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
     A scalar gets a value at the condition's edge: `< 1` gets 0 for an int input and 0.5 for a float one,
     `<= 0` gets 0 ("max_gap < 1": "max_gap = 0"). "a and b differ in length" cuts b one element short ("the
     arrays differ in length": the last array input); "x is empty" empties x; "x has fewer than 8 samples"
-    cuts x to 7 ("fewer than 2 fixes are given": every array input, so they still match). The other inputs
-    keep their usual samples.
+    cuts x to 7 ("fewer than 2 fixes are given": every array input, so they still match), and "fewer than 4
+    finite values" keeps the length with all but 3 readings NaN. The other inputs keep their usual samples.
     """
     _, inputs, defaults = _harness_inputs(steps, call_last)
     usual = {name: defaults.get(name) or sample_expression(param) for name, param in inputs.items()}
     arrays = [name for name in inputs if name not in defaults and _sequence(usual[name])]
     variants = []
     for name, op, bound in stated_refusals(requirement, steps[-1][1].signature):
-        if op in (SHORTER, EMPTY, FEWER):
+        if op in (SHORTER, EMPTY, FEWER, FEWER_VALID):
             if op == SHORTER:
                 names = [name or (arrays[-1] if len(arrays) > 1 else "")]
                 cut, condition = "[:-1]", f"{names[0]} differs in length from the other inputs"
@@ -837,13 +844,17 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
                 names, cut, condition, change = [name], "[:0]", f"{name} is empty", f"{name} empty"
             else:
                 names = [name] if name else arrays
+                if op == FEWER_VALID:  # NaN only fits float readings
+                    names = [n for n in names if re.match(r"_rng\.(?:normal|uniform)\(", usual.get(n, ""))]
                 count = int(bound) - 1
+                valid = " valid" if op == FEWER_VALID else ""
                 cut, condition = f"[:{count}]", f"{', '.join(names)} {'has' if len(names) == 1 else 'have'} " \
-                                                f"fewer than {bound:g} items"
-                change = f"{count} item{'s' if count != 1 else ''} in {', '.join(names)}"
+                                                f"fewer than {bound:g}{valid} items"
+                change = f"{count}{valid} item{'s' if count != 1 else ''} in {', '.join(names)}"
             if not names or not all(n in arrays for n in names):
                 continue
-            variants.append((condition, change, InputVariant(refusal=tuple((n, f"({{sample}}){cut}") for n in names))))
+            value = f"_few_valid({{sample}}, {int(bound) - 1})" if op == FEWER_VALID else f"({{sample}}){cut}"
+            variants.append((condition, change, InputVariant(refusal=tuple((n, value) for n in names))))
             continue
         if name not in usual or _sequence(usual[name]):
             continue

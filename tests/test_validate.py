@@ -380,6 +380,17 @@ def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element
                                                           "    return"), too_few).status == "passed"
 
 
+def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
+    spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
+    requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."
+    counts_length = ("import numpy as np\n\ndef smooth(x, n):\n    if len(x) < 4:\n        raise ValueError('few')\n"
+                     "    return float(np.nanpercentile(x, 75) - np.nanpercentile(x, 25))\n")
+    failed = _run(spec, counts_length, requirement)
+    assert failed.status == "failed" and "with 3 valid items in x" in failed.problem, failed.problem
+    counts_finite = counts_length.replace("len(x) < 4", "np.isfinite(x).sum() < 4")
+    assert _run(spec, counts_finite, requirement).status == "passed"
+
+
 TRILATERATION = ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array "
                  "in metres (D = 2 or 3) and the N measured ranges, and returns the tag position as a 1-D array "
                  "of length D.")
