@@ -44,6 +44,7 @@ from .sensors import ExampleArguments, example_arguments
 
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
 _RATE = "50"  # the sampling rate of the first input set; the second passes it as a float
+_SAMPLING_RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|sampl|rate", re.I)  # fs_in, fs_acc; not f0 or a chirp slope
 _SETTING = "1.0"  # a float setting (threshold, gain, duration); several get distinct values (InputVariant)
 _COUNT, _WINDOW, _ORDER = "3", "32", "4"  # the samples of an int: a count, a window length, a filter order
 _SCALARS = (_SETTING, _COUNT, _WINDOW, _ORDER)
@@ -440,8 +441,9 @@ class InputVariant:
 
     gaps: bool = False  # NaN readings in the float arrays (not the time stamps)
     float_rates: bool = False  # the sampling rate as the float 50.0 instead of the int 50
-    # Several float settings get distinct values, rising in signature order (a band's low and high edge);
-    # falling is tried when the function's own ValueError refuses that order (the mV of pH 4, then pH 7).
+    # Several float settings get distinct values, rising in signature order (a band's low and high edge),
+    # and so do several sampling rates (25 and 50 Hz); falling is tried when the function's own ValueError
+    # refuses that order (the mV of pH 4, then pH 7; fs_in before fs_out).
     falling_settings: bool = False
     # Counts become 1, tried when the function's own ValueError refuses the inputs in either order: a count
     # bounded by a small dimension (n_components in 1..D-1 of (N, D) data) refuses the usual 3.
@@ -548,6 +550,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
     sizes = dimension_sizes([p.type for p in inputs.values()]) | dict(variant.dimensions)
     settings = [name for name, p in inputs.items() if name not in defaults and sample_expression(p) == _SETTING]
+    rates = [name for name, p in inputs.items()
+             if name not in defaults and sample_expression(p) == _RATE and _SAMPLING_RATE_NAME.search(name)]
     guessed = [name for name, p in inputs.items()
                if name not in defaults and not p.from_requirement and sample_expression(p) in _SCALARS]
     as_arrays = ([name for name in guessed if name in variant.used_as_sequences] or guessed
@@ -572,6 +576,11 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
             return f"{1.0 + 0.5 * (len(settings) - 1 - rank if variant.falling_settings else rank)}"
         if variant.single_counts and expression == _COUNT:
             return "1"
+        if expression == _RATE and param.name in rates:
+            # several rates differ (fs_in 25, fs_out 50; falling: 50, 25): code that mixes them up must not pass
+            rank = rates.index(param.name)
+            rate = int(_RATE) // 2 ** (rank if variant.falling_settings else len(rates) - 1 - rank)
+            return f"{rate}.0" if variant.float_rates else str(rate)
         if variant.float_rates and expression == _RATE:
             return f"{_RATE}.0"
         return f"_with_gaps({expression})" if variant.gaps and expression.startswith("_rng.normal(") else expression
@@ -687,7 +696,7 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
     if refused:
         for retry in (InputVariant(falling_settings=True), InputVariant(single_counts=True)):
             again = _retried(steps, verdict, retry, timeout, memory_mb, call_last, requirement)
-            if again.status == "passed":  # `_retried` keeps the first verdict otherwise
+            if again is not verdict:  # `_retried` keeps the first verdict unless the retry tells more
                 return again
         return verdict
     arrays: tuple[str, ...] = ()
@@ -714,11 +723,16 @@ _SEQUENCE_ROUNDS = 3
 
 def _retried(steps: list[tuple[Task, TaskSpec, CodeModule]], verdict: Validation, retry: InputVariant,
              timeout: float, memory_mb: int, call_last: bool, requirement: str) -> Validation:
-    """The verdict on the `retry` inputs when it passes there, else the first one."""
+    """The verdict on the `retry` inputs when it passes there, else the first one.
+
+    In the other order the function's refusal of the first is taken at its word, so a failure there that is
+    no refusal (scipy rejecting the filter it designed for fs_in 50 Hz and fs_out 25 Hz) is its verdict.
+    """
     if harness_source(steps, call_last, retry) == harness_source(steps, call_last):
         return verdict
-    again, _ = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
-    return again if again.status == "passed" else verdict
+    again, refused = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
+    accepted_then_failed = retry.falling_settings and again.status == "failed" and not refused
+    return again if again.status == "passed" or accepted_then_failed else verdict
 
 
 def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, timeout: float, memory_mb: int,

@@ -416,6 +416,26 @@ def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
     assert _run(spec, any_d, TRILATERATION).status == "passed"
 
 
+def test_two_sampling_rates_differ_and_a_crash_in_the_order_the_function_accepts_is_its_verdict():
+    spec = TaskSpec(task_id=1, target="Decimate x.",
+                    signature=Signature(function_name="downsample", parameters=["x", "fs_in", "fs_out"], required=True),
+                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True),
+                            Param(name="fs_in", type="float, Hz", from_requirement=True),
+                            Param(name="fs_out", type="float, Hz", from_requirement=True)],
+                    outputs=[Param(name="y", type="np.ndarray", from_requirement=True)])
+    requirement = "Write downsample(x, fs_in, fs_out). Raise ValueError unless fs_in / fs_out is an integer >= 1."
+    checks = ("import numpy as np\nfrom scipy.signal import butter, sosfiltfilt\n\ndef downsample(x, fs_in, fs_out):\n"
+              "    if fs_in % fs_out or fs_in < fs_out:\n        raise ValueError('ratio')\n")
+    wrong_cutoff = checks + "    sos = butter(4, (fs_in / 2) / fs_out, output='sos')\n" \
+                            "    return sosfiltfilt(sos, x)[:: int(fs_in // fs_out)]\n"
+    failed = _run(spec, wrong_cutoff, requirement)
+    assert failed.status == "failed" and "critical frequencies" in failed.problem, failed.problem
+    right_cutoff = wrong_cutoff.replace("(fs_in / 2) / fs_out", "0.8 * (fs_out / 2), fs=fs_in")
+    assert _run(spec, right_cutoff, requirement).status == "passed"
+    harness = harness_source([(TASK, spec, CodeModule(task_id=1, function_name="downsample", code=checks))], True)
+    assert "'fs_in': 25, 'fs_out': 50" in harness, "rising first, as settings are"
+
+
 def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
     spec = TaskSpec(task_id=1, target="Mean of the first 2 s.",
                     signature=Signature(function_name="smooth", parameters=["x", "fs"], required=True),
