@@ -14,9 +14,9 @@ back as NaN"), and a shape letter at the other size the user allows ("D = 2
 or 3"); once more on empty inputs where the user says what an empty
 input gives; and with each input at the edge of a simple condition the user
 says raises ValueError ("max_gap < 1": max_gap = 0; "a and b differ in
-length": b one element short), where returning is a failure. When the user chose example data for the notebook (`--data ppg`)
-and it gives every input a step takes, the step runs once more on it, where
-any error is a failure.
+length": b one element short), where returning is a failure. When the user
+chose example data for the notebook (`--data ppg`) and it gives every input
+a step takes, the step runs once more on it, where any error is a failure.
 
 A ValueError that a step raises itself (a `raise` statement) is
 inconclusive, not a failure: a careful step may legitimately reject synthetic
@@ -767,7 +767,7 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                 passed = _validate_second_input_set(steps, passed, replace(base, empty=True), timeout, memory_mb,
                                                     call_last)
             if passed.status == "passed":
-                passed = _validate_refusals(steps, passed, timeout, memory_mb, call_last, requirement)
+                passed = _validate_refusals(steps, passed, base, timeout, memory_mb, call_last, requirement)
         return passed, False
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):
@@ -799,8 +799,8 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
     A crash, a hang, an all-NaN result, a number that NaN readings turned into NaN (when the first run gave
     one), a refusal of NaN readings, or any error on empty inputs (the user said what they give) is a
     failure; a ValueError about something else (too few valid samples left) leaves the first run's verdict,
-    unless the inputs are example data. An error in an earlier step's cell on example data also leaves it: that step is
-    judged on its own. The digest then covers both runs, so the cross-check also compares how
+    unless the inputs are example data. An error in an earlier step's cell on example data also leaves it:
+    that step is judged on its own. The digest then covers both runs, so the cross-check also compares how
     versions treat the second set.
     """
     cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, variant)]
@@ -834,15 +834,16 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
 _REFUSALS = 3  # conditions checked per function: each is one more sandbox run
 
 
-def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool,
-                     requirement: str) -> list[tuple[str, str, InputVariant]]:
+def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bool, requirement: str,
+                     base: InputVariant = InputVariant()) -> list[tuple[str, str, InputVariant]]:
     """One input set per condition the user says raises ValueError, with the condition and what was changed.
 
     A scalar gets a value at the condition's edge: `< 1` gets 0 for an int input and 0.5 for a float one,
     `<= 0` gets 0 ("max_gap < 1": "max_gap = 0"). "a and b differ in length" cuts b one element short ("the
     arrays differ in length": the last array input); "x is empty" empties x; "x has fewer than 8 samples"
     cuts x to 7 ("fewer than 2 fixes are given": every array input, so they still match), and "fewer than 4
-    finite values" keeps the length with all but 3 readings NaN. The other inputs keep their usual samples.
+    finite values" keeps the length with all but 3 readings NaN. The other inputs keep their samples in
+    `base`, the input set the function accepted.
     """
     _, inputs, defaults = _harness_inputs(steps, call_last)
     usual = {name: defaults.get(name) or sample_expression(param) for name, param in inputs.items()}
@@ -868,22 +869,22 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
             if not names or not all(n in arrays for n in names):
                 continue
             value = f"_few_valid({{sample}}, {int(bound) - 1})" if op == FEWER_VALID else f"({{sample}}){cut}"
-            variants.append((condition, change, InputVariant(refusal=tuple((n, value) for n in names))))
+            variants.append((condition, change, replace(base, refusal=tuple((n, value) for n in names))))
             continue
         if name not in usual or _sequence(usual[name]):
             continue
         integer = bool(re.fullmatch(r"-?\d+", usual[name].strip())) and bound.is_integer()
         edge = {"<": bound - (1 if integer else 0.5), "<=": bound, ">": bound + (1 if integer else 0.5), ">=": bound}[op]
         value = str(int(edge)) if integer else repr(float(edge))
-        variants.append((f"{name} {op} {bound:g}", f"{name} = {value}", InputVariant(refusal=((name, value),))))
+        variants.append((f"{name} {op} {bound:g}", f"{name} = {value}", replace(base, refusal=((name, value),))))
     return variants[:_REFUSALS]
 
 
-def _validate_refusals(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation, timeout: float,
-                       memory_mb: int, call_last: bool, requirement: str) -> Validation:
+def _validate_refusals(steps: list[tuple[Task, TaskSpec, CodeModule]], passed: Validation, base: InputVariant,
+                       timeout: float, memory_mb: int, call_last: bool, requirement: str) -> Validation:
     """Call the user's function with each input the user says raises ValueError; returning or another error fails."""
     function = steps[-1][1].function_name
-    for condition, change, variant in refusal_variants(steps, call_last, requirement):
+    for condition, change, variant in refusal_variants(steps, call_last, requirement, base):
         cells = [module.code for _, _, module in steps] + [harness_source(steps, call_last, variant)]
         result = run_cells(cells, timeout=timeout, memory_mb=memory_mb)
         said = f"the requirement says to raise ValueError if {condition}, but with {change} `{function}`"
