@@ -243,6 +243,15 @@ def _users_function(outputs: list[Param], returns: str | None = None) -> TaskSpe
     return SPEC.model_copy(update={"signature": signature, "inputs": described, "outputs": outputs})
 
 
+def _users_spec(function: str, inputs: dict[str, str], outputs: dict[str, str],
+                parameters: list[str] | None = None) -> TaskSpec:
+    """The spec of the user's own function, every input and output as the user described it."""
+    return TaskSpec(task_id=1, target="t",
+                    signature=Signature(function_name=function, parameters=parameters or list(inputs), required=True),
+                    inputs=[Param(name=n, type=t, from_requirement=True) for n, t in inputs.items()],
+                    outputs=[Param(name=n, type=t, from_requirement=True) for n, t in outputs.items()])
+
+
 def _run(spec: TaskSpec, code: str, requirement: str = "", call_last: bool = False) -> Validation:
     """Validate `code` as the only step, `spec`, of a run for `requirement`."""
     module = CodeModule(task_id=1, function_name=spec.function_name, code=code)
@@ -335,13 +344,8 @@ def test_an_input_the_user_says_raises_value_error_must_raise_it():
 
 
 def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
-    spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="f", parameters=["x", "fs", "gain",
-                                                                                            "hop=4"], required=True),
-                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True),
-                            Param(name="fs", type="float, Hz", from_requirement=True),
-                            Param(name="gain", type="float", from_requirement=True),
-                            Param(name="hop", type="int", from_requirement=True)],
-                    outputs=[Param(name="y", type="np.ndarray", from_requirement=True)])
+    spec = _users_spec("f", {"x": "np.ndarray, shape (n_samples,)", "fs": "float, Hz", "gain": "float", "hop": "int"},
+                       {"y": "np.ndarray"}, parameters=["x", "fs", "gain", "hop=4"])
     step = [(TASK, spec, CodeModule(task_id=1, function_name="f", code="def f(x, fs, gain, hop=4):\n    pass\n"))]
     requirement = ("Write f(x, fs, gain, hop=4). Raise ValueError if hop < 1, gain < 0 or fs is not positive; "
                    "return None if x < 3.")
@@ -359,11 +363,7 @@ def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
 
 
 def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element_apart():
-    spec = TaskSpec(task_id=1, target="Rate of change.",
-                    signature=Signature(function_name="rate", parameters=["t", "x"], required=True),
-                    inputs=[Param(name="t", type="np.ndarray, shape (n,), s", from_requirement=True),
-                            Param(name="x", type="np.ndarray, shape (n,)", from_requirement=True)],
-                    outputs=[Param(name="r", type="np.ndarray", from_requirement=True)])
+    spec = _users_spec("rate", {"t": "np.ndarray, shape (n,), s", "x": "np.ndarray, shape (n,)"}, {"r": "np.ndarray"})
     requirement = "Write rate(t, x). Raise ValueError if the arrays differ in length."
     zipped = "import numpy as np\n\ndef rate(t, x):\n    return np.array([b / a for a, b in zip(t, x)])\n"
     failed = _run(spec, zipped, requirement)
@@ -400,12 +400,9 @@ def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
     assert allowed_dimensions(TRILATERATION, ["np.ndarray, shape (N, D), metres"]) == (("d", 2),)
     assert allowed_dimensions("(N, D) with D in {3, 2}", ["np.ndarray, shape (N, D)"]) == (("d", 2),)
     assert allowed_dimensions(TRILATERATION, ["np.ndarray, shape (N, 3)"]) == (), "no D in the inputs"
-    spec = TaskSpec(task_id=1, target="Least-squares tag position.",
-                    signature=Signature(function_name="trilaterate", parameters=["anchors", "distances"],
-                                        required=True),
-                    inputs=[Param(name="anchors", type="np.ndarray, shape (N, D), metres", from_requirement=True),
-                            Param(name="distances", type="np.ndarray, shape (N,), metres", from_requirement=True)],
-                    outputs=[Param(name="position", type="np.ndarray, shape (D,)", from_requirement=True)])
+    spec = _users_spec("trilaterate", {"anchors": "np.ndarray, shape (N, D), metres",
+                                       "distances": "np.ndarray, shape (N,), metres"},
+                       {"position": "np.ndarray, shape (D,)"})
 
     three_d_only = ("import numpy as np\n\ndef trilaterate(anchors, distances):\n"
                     "    x, y, z = anchors[:, 0], anchors[:, 1], anchors[:, 2]\n"
@@ -417,12 +414,8 @@ def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
 
 
 def test_two_sampling_rates_differ_and_a_crash_in_the_order_the_function_accepts_is_its_verdict():
-    spec = TaskSpec(task_id=1, target="Decimate x.",
-                    signature=Signature(function_name="downsample", parameters=["x", "fs_in", "fs_out"], required=True),
-                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True),
-                            Param(name="fs_in", type="float, Hz", from_requirement=True),
-                            Param(name="fs_out", type="float, Hz", from_requirement=True)],
-                    outputs=[Param(name="y", type="np.ndarray", from_requirement=True)])
+    spec = _users_spec("downsample", {"x": "np.ndarray, shape (n_samples,)", "fs_in": "float, Hz",
+                                      "fs_out": "float, Hz"}, {"y": "np.ndarray"})
     requirement = "Write downsample(x, fs_in, fs_out). Raise ValueError unless fs_in / fs_out is an integer >= 1."
     checks = ("import numpy as np\nfrom scipy.signal import butter, sosfiltfilt\n\ndef downsample(x, fs_in, fs_out):\n"
               "    if fs_in % fs_out or fs_in < fs_out:\n        raise ValueError('ratio')\n")
@@ -437,11 +430,7 @@ def test_two_sampling_rates_differ_and_a_crash_in_the_order_the_function_accepts
 
 
 def test_the_users_function_must_also_take_the_sampling_rate_as_a_float():
-    spec = TaskSpec(task_id=1, target="Mean of the first 2 s.",
-                    signature=Signature(function_name="smooth", parameters=["x", "fs"], required=True),
-                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True),
-                            Param(name="fs", type="float, Hz", from_requirement=True)],
-                    outputs=[Param(name="level", type="float", from_requirement=True)])
+    spec = _users_spec("smooth", {"x": "np.ndarray, shape (n_samples,)", "fs": "float, Hz"}, {"level": "float"})
     slices = "import numpy as np\n\ndef smooth(x, fs):\n    return float(np.mean(x[: fs * 2]))\n"
     result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="smooth", code=slices))], timeout=5)
     assert result.status == "failed" and "the sampling rate as the float 50.0" in result.problem
