@@ -519,10 +519,13 @@ _EMPTY = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+is\s+empty\b")
 _FEWER = re.compile(_CONDITION_START + r"(?:([A-Za-z_]\w*)\s+(?:has|have|holds?|contains?)\s+|there are\s+)?"
                     r"fewer than\s+(\d+|two|three|four|five|six|seven|eight|nine|ten)\s+([a-z-]+\s+)?(?:samples"
                     r"|readings|values|points|fixes|packets|measurements|elements|intervals|rows|entries|records)\b")
+# "the recording is shorter than 30 seconds": a duration, which the sampling rate turns into samples
+_DURATION = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is|are)\s+shorter than\s+(\d+(?:\.\d+)?)\s*"
+                       r"(?:s|sec|seconds?)\b")
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 # What a refusal changes: a scalar to a value at the condition's edge; an array cut one short, to nothing,
 # or to fewer items than the bound; or fewer valid (finite) items than the bound, the rest NaN.
-SHORTER, EMPTY, FEWER, FEWER_VALID = "shorter", "empty", "fewer", "fewer valid"
+SHORTER, EMPTY, FEWER, FEWER_VALID, DURATION = "shorter", "empty", "fewer", "fewer valid", "seconds"
 
 
 def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, str, float]]:
@@ -532,7 +535,8 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
     0.0); "is negative" -> ("<", 0.0); "if a and b differ in length" -> ("b", SHORTER, 0.0), and "" for the
     parameter when the user names none ("the arrays differ in length"); "if x is empty" -> ("x", EMPTY, 0.0);
     "if x has fewer than 8 samples" -> ("x", FEWER, 8.0), "if fewer than 2 fixes are given" -> ("", FEWER, 2.0),
-    "if fewer than 4 finite values are present" -> ("", FEWER_VALID, 4.0).
+    "if fewer than 4 finite values are present" -> ("", FEWER_VALID, 4.0); "if the recording is shorter than
+    30 seconds" -> ("", DURATION, 30.0).
     Read from the words after "raise ValueError" to the end of the sentence or a "return".
     """
     names = set(signature_parameter_names(signature))
@@ -552,6 +556,8 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
         conditions += [(m.start(), m.group(1) if m.group(1) in names else "",
                         FEWER_VALID if re.match(r"(?:valid|finite|non-NaN)\b", m.group(3) or "", re.I) else FEWER,
                         float(_NUMBER_WORDS.get(m.group(2)) or m.group(2))) for m in _FEWER.finditer(clause)]
+        conditions += [(m.start(), m.group(1) if m.group(1) in names else "", DURATION, float(m.group(2)))
+                       for m in _DURATION.finditer(clause)]
         found += [(name, op, bound) for _, name, op, bound in sorted(conditions) if name in names or not name]
     return list(dict.fromkeys(found))
 

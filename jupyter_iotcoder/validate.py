@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import BYTE_COUNT, EMPTY, FEWER, FEWER_VALID, SHORTER, parameter_parts, stated_refusals
+from .requirement import BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, SHORTER, parameter_parts, stated_refusals
 from .sandbox import run_cells
 from .schema import CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -842,14 +842,22 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
     `<= 0` gets 0 ("max_gap < 1": "max_gap = 0"). "a and b differ in length" cuts b one element short ("the
     arrays differ in length": the last array input); "x is empty" empties x; "x has fewer than 8 samples"
     cuts x to 7 ("fewer than 2 fixes are given": every array input, so they still match), and "fewer than 4
-    finite values" keeps the length with all but 3 readings NaN. The other inputs keep their samples in
+    finite values" keeps the length with all but 3 readings NaN; "the recording is shorter than 30 seconds"
+    cuts the arrays to 30 s at the sampling rate, less one sample. The other inputs keep their samples in
     `base`, the input set the function accepted.
     """
     _, inputs, defaults = _harness_inputs(steps, call_last)
     usual = {name: defaults.get(name) or sample_expression(param) for name, param in inputs.items()}
     arrays = [name for name in inputs if name not in defaults and _sequence(usual[name])]
+    rates = [name for name in inputs if name not in defaults and usual[name] == _RATE]
     variants = []
     for name, op, bound in stated_refusals(requirement, steps[-1][1].signature):
+        said = ""
+        if op == DURATION:  # cut to one sample less than the duration at the (one) sampling rate
+            if len(rates) != 1:
+                continue
+            said = f"the recording is shorter than {bound:g} s ({int(bound * int(_RATE))} samples at {_RATE} Hz)"
+            op, bound = FEWER, float(int(bound * int(_RATE)))
         if op in (SHORTER, EMPTY, FEWER, FEWER_VALID):
             if op == SHORTER:
                 names = [name or (arrays[-1] if len(arrays) > 1 else "")]
@@ -869,7 +877,7 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
             if not names or not all(n in arrays for n in names):
                 continue
             value = f"_few_valid({{sample}}, {int(bound) - 1})" if op == FEWER_VALID else f"({{sample}}){cut}"
-            variants.append((condition, change, replace(base, refusal=tuple((n, value) for n in names))))
+            variants.append((said or condition, change, replace(base, refusal=tuple((n, value) for n in names))))
             continue
         if name not in usual or _sequence(usual[name]):
             continue

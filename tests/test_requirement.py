@@ -442,6 +442,7 @@ def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
     ("Write peak(signal, fs). Raise ValueError if the signal has fewer than 8 samples.", [("signal", "fewer", 8.0)]),
     ("Write track(lat, lon). Raise ValueError if fewer than two fixes are given.", [("", "fewer", 2.0)]),
     ("Write aoa(csi). Raise ValueError if there are fewer than 2 antennas.", []),
+    ("Write hr(ppg, fs). Raise ValueError if the recording is shorter than 5 seconds.", [("", "seconds", 5.0)]),
 ])
 def test_stated_refusals_read_simple_conditions_that_raise_value_error(requirement, refusals):
     from jupyter_iotcoder.requirement import stated_refusals

@@ -380,6 +380,19 @@ def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element
                                                           "    return"), too_few).status == "passed"
 
 
+def test_a_recording_shorter_than_the_users_minimum_duration_must_be_refused():
+    spec = _users_spec("smooth", {"x": "np.ndarray, shape (n_samples,)", "fs": "float, Hz"}, {"level": "float"})
+    requirement = "Write smooth(x, fs). Raise ValueError if the recording is shorter than 10 seconds."
+    (condition, change, variant), = refusal_variants([(TASK, spec, CodeModule(task_id=1, function_name="smooth",
+                                                                              code=""))], True, requirement)
+    assert variant.refusal == (("x", "({sample})[:499]"),), "10 s at 50 Hz, less one sample"
+    unchecked = "import numpy as np\n\ndef smooth(x, fs):\n    return float(np.mean(x))\n"
+    assert condition == "the recording is shorter than 10 s (500 samples at 50 Hz)" and change == "499 items in x"
+    assert "with 499 items in x" in _run(spec, unchecked, requirement).problem
+    checked = unchecked.replace("    return", "    if len(x) < 10 * fs:\n        raise ValueError('short')\n    return")
+    assert _run(spec, checked, requirement).status == "passed"
+
+
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
     spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
     requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."
