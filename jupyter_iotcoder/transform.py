@@ -138,6 +138,22 @@ def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
     return spec.model_copy(update={"outputs": outputs})
 
 
+# The I/O specification when the model gives none: the user's signature and words say the rest.
+USERS_WORDS_ONLY = {"inputs": [], "outputs": [{"name": "result", "type": "as in the requirement",
+                                              "description": "what the requirement says the function returns"}]}
+
+
+def users_function_spec(requirement: str, required: Signature, io: dict, task_id: int = 1,
+                        target: str = "The function the requirement names.") -> TaskSpec:
+    """The spec of the user's own function: the model's I/O specification `io` under the user's signature, the
+    result the user's words describe and its size, and the types and example values the user gave."""
+    inputs = _required_inputs(required, _params(io["inputs"]))
+    outputs = _outputs_for_returns(_params(io["outputs"]), described_return(requirement, required), requirement)
+    spec = TaskSpec(task_id=task_id, target=target, signature=required, inputs=inputs, outputs=outputs)
+    spec = with_output_size(spec, same_size_as(requirement, required))
+    return with_user_types(spec, user_types(requirement, required), requirement_examples(requirement, required))
+
+
 def transform_task(
     task: Task,
     tasks: TaskList,
@@ -185,21 +201,15 @@ def transform_task(
         # The user's signature already says what goes in: code can still be written and checked
         # (lo-uwb-ds-twr's spec of six parameters looped past twice its token cap).
         caller.notify(f"specifying task {task.id}: no valid spec from the model; using the user's signature")
-        io = {"inputs": [], "outputs": [{"name": "result", "type": "as in the requirement",
-                                         "description": "what the requirement says the function returns"}]}
-    inputs, outputs = _params(io["inputs"]), _params(io["outputs"])
+        io = USERS_WORDS_ONLY
     if required:
-        inputs = _required_inputs(required, inputs)
-        outputs = _outputs_for_returns(outputs, described_return(tasks.requirement, required), tasks.requirement)
-        signature = required
-    else:
-        # an input named after a function is that function's result: the step calls the function instead
-        inputs = [p for p in inputs if p.name != function_name and not is_example_loader(p.name)]
-        signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
-    spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs, outputs=outputs)
-    if required:
-        spec = with_output_size(spec, same_size_as(tasks.requirement, required))
-    user = required or find_required_signature(tasks.requirement)
+        return users_function_spec(tasks.requirement, required, io, task.id, target["target"])
+    # an input named after a function is that function's result: the step calls the function instead
+    inputs = [p for p in _params(io["inputs"]) if p.name != function_name and not is_example_loader(p.name)]
+    signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
+    spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs,
+                    outputs=_params(io["outputs"]))
+    user = find_required_signature(tasks.requirement)
     if not user:
         return spec
     return with_user_types(spec, user_types(tasks.requirement, user), requirement_examples(tasks.requirement, user))

@@ -7,7 +7,8 @@ import pytest
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import StageStats, Task, TaskList
-from jupyter_iotcoder.transform import name_from_title, step_name, transform
+from jupyter_iotcoder.requirement import find_required_signature
+from jupyter_iotcoder.transform import USERS_WORDS_ONLY, name_from_title, step_name, transform, users_function_spec
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -257,3 +258,12 @@ def test_an_example_value_the_user_gave_reaches_the_spec_of_every_step_that_take
     specs, _ = run([TARGET_1, IO_1, target("x"), io(["acc", "fs"], ["n"])], task_list(requirement))
     assert [p.example for p in specs[-1].inputs] == ["[[0.0, 0.0, 9.8], [0.1, 0.0, 9.7]]", ""]
     assert specs[0].inputs[0].example == "[[0.0, 0.0, 9.8], [0.1, 0.0, 9.7]]"
+
+
+def test_the_users_function_spec_from_the_words_alone_types_inputs_and_result():
+    requirement = ("Write heart_rate(ppg, fs) that takes the 1-D PPG signal and the sampling rate in Hz and returns "
+                   "the heart rate in beats per minute (float).")
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    assert [p.name for p in spec.inputs] == ["ppg", "fs"] and all(p.from_requirement for p in spec.inputs)
+    assert len(spec.outputs) == 1 and spec.outputs[0].type.startswith("float") and spec.outputs[0].from_requirement
