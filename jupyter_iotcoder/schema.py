@@ -10,6 +10,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# The type of a parameter of the user's signature that neither the user's words nor the model describe.
+UNTYPED = "as in the requirement"
 
 
 class Task(BaseModel):

@@ -19,7 +19,7 @@ from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
                           return_phrases, same_size_as, user_types)
 from .runtime import ChatRequest
-from .schema import Param, Signature, Task, TaskList, TaskSpec
+from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec
 from .sensors import is_example_loader
 
 
@@ -70,7 +70,7 @@ def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]
         if name in by_name:
             inputs.append(by_name[name])
             continue
-        inputs.append(Param(name=name, type=annotation or "as in the requirement"))
+        inputs.append(Param(name=name, type=annotation or UNTYPED))
     return inputs
 
 
@@ -139,7 +139,7 @@ def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
 
 
 # The I/O specification when the model gives none: the user's signature and words say the rest.
-USERS_WORDS_ONLY = {"inputs": [], "outputs": [{"name": "result", "type": "as in the requirement",
+USERS_WORDS_ONLY = {"inputs": [], "outputs": [{"name": "result", "type": UNTYPED,
                                               "description": "what the requirement says the function returns"}]}
 
 

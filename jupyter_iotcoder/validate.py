@@ -39,7 +39,7 @@ from typing import Callable
 
 from .requirement import BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, SHORTER, parameter_parts, stated_refusals
 from .sandbox import run_cells
-from .schema import CodeModule, Param, Task, TaskSpec
+from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
 
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
@@ -279,7 +279,24 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         return _RATE  # an int, as users type it: code that demands a float for a rate is wrong
     if re.search(r"float|number|scalar|second|\bs\b", kind):
         return _SETTING
+    if param.type == UNTYPED:
+        # a parameter nobody typed is a setting unless its name is the data's (`hop`, `dt`, `enter_std`); one
+        # used as a sequence is tried again as an array (InputVariant.guessed_scalars_as_arrays)
+        if re.search(r"^window|_window|_len$|^len_|_size$|^size|^width|_width", param.name):
+            return _WINDOW
+        if _COUNT_NAME.search(param.name):
+            return _COUNT
+        if not _DATA_NAME.search(param.name):
+            return _SETTING
     return f"_rng.normal(size={SAMPLES})"
+
+
+# The names of data, not settings: one letter other than a count's (x, t, a), plurals (readings, timestamps;
+# not unit suffixes such as _s), and sensor names.
+_DATA_NAME = re.compile(r"^(?![kmn]$)[a-z]$|^[a-z]\w*[a-rt-z]s$|^(?:data|signal|series|audio|csi|ppg|ecg|eeg|emg|eda"
+                        r"|acc|accel|gyro|mag|rssi|imu|raw|frame|packet|payload|matrix|x\w*|y\w*|z\w*)(?:_\w+)?$",
+                        re.I)
+_COUNT_NAME = re.compile(r"^(?:[kmn]|hop|step|order|lag|stride|iters?|n_\w+|num_\w+|\w+_count|min_\w+s)$")
 
 
 def _node_indices(param: Param, sizes: dict[str, int]) -> str | None:

@@ -789,6 +789,17 @@ def test_anchor_positions_beside_a_pairwise_matrix_are_a_few_nodes_with_in_range
     assert "integers(0, 100" in sample_expression(Param(name="anchor_idx", type="list[int]")), "no matrix: no nodes"
 
 
+@pytest.mark.parametrize("name,sample", [
+    ("hop", "3"), ("n_train", "3"), ("min_points", "3"), ("window", "32"), ("frame_len", "32"), ("dt", "1.0"),
+    ("enter_std", "1.0"), ("wavelength", "1.0"), ("fs", "50"), ("x", "_rng.normal(size=2048)"),
+    ("readings", "_rng.normal(size=2048)"), ("rssi_dbm", "_rng.normal(size=2048)"), ("tolerance_s", "1.0"),
+])
+def test_a_parameter_nobody_typed_is_a_setting_unless_its_name_is_the_datas(name, sample):
+    from jupyter_iotcoder.schema import UNTYPED
+
+    assert sample_expression(Param(name=name, type=UNTYPED)) == sample
+
+
 def test_complex_arrays_are_complex_and_integer_index_arrays_rise():
     import numpy as _np
 
