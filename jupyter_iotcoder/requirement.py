@@ -504,7 +504,7 @@ def _returned_rows_of(text: str, requirement: str, signature: Signature) -> str 
 
 # ------------------------------------------------------------------ inputs the user says to refuse
 
-_RAISES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueError\b", re.I)
+RAISES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueError\b", re.I)
 _CONDITION_START = r"(?:\bif|\bor|\band|,|\bwhen|\bunless)\s+(?:the\s+)?"
 # "max_gap < 1", not "window_s * fs < 2" (the name must start the condition and the number end it)
 _COMPARISON = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*(-?\d+(?:\.\d+)?)(?!\w|\.\d)(?!\s*[*/+-])")
@@ -542,7 +542,7 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
     names = set(signature_parameter_names(signature))
     found: list[tuple[str, str, float]] = []
     for sentence in re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;](?:\s|$)", requirement):
-        raises = _RAISES_VALUE_ERROR.search(sentence)
+        raises = RAISES_VALUE_ERROR.search(sentence)
         if not raises:
             continue
         clause = re.split(r"\breturns?\b", sentence[raises.end():], maxsplit=1)[0]

@@ -37,7 +37,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .requirement import BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, SHORTER, parameter_parts, stated_refusals
+from .requirement import (BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR, SHORTER,
+                          parameter_parts, stated_refusals)
 from .sandbox import run_cells
 from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -668,7 +669,6 @@ def _inputs_from_requirement(steps: list[tuple[Task, TaskSpec, CodeModule]]) -> 
 
 
 _REJECTED = "rejected inputs that match the requirement"
-_NAMES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueError", re.I)
 
 
 def says_readings_can_be_nan(requirement: str) -> bool:
@@ -795,7 +795,7 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
     if earlier and int(earlier.group(1)) < len(steps):
         return Validation("inconclusive", f"step {earlier.group(1)} failed first: {harness.error}"), False
     if _own_value_error(harness.error):
-        if _inputs_from_requirement(steps) and not _NAMES_VALUE_ERROR.search(requirement):
+        if _inputs_from_requirement(steps) and not RAISES_VALUE_ERROR.search(requirement):
             inputs = ", ".join(f"{p.name}: {p.type}" for p in steps[-1][1].inputs)
             return Validation("failed", f"`{function}` {_REJECTED} ({inputs}; "
                                         f"arrays of {SAMPLES} samples): {harness.error}"
