@@ -528,6 +528,16 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 
 SHORTER, EMPTY, FEWER, FEWER_VALID, DURATION = "shorter", "empty", "fewer", "fewer valid", "seconds"
 
 
+def _refusal_clauses(requirement: str) -> list[str]:
+    """The words after each "raise ValueError", to the end of its sentence or a "return"."""
+    clauses = []
+    for sentence in re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;](?:\s|$)", requirement):
+        raises = RAISES_VALUE_ERROR.search(sentence)
+        if raises:
+            clauses.append(re.split(r"\breturns?\b", sentence[raises.end():], maxsplit=1)[0])
+    return clauses
+
+
 def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, str, float]]:
     """(parameter, operator, bound) for each simple condition the user says raises ValueError.
 
@@ -541,11 +551,7 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
     """
     names = set(signature_parameter_names(signature))
     found: list[tuple[str, str, float]] = []
-    for sentence in re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;](?:\s|$)", requirement):
-        raises = RAISES_VALUE_ERROR.search(sentence)
-        if not raises:
-            continue
-        clause = re.split(r"\breturns?\b", sentence[raises.end():], maxsplit=1)[0]
+    for clause in _refusal_clauses(requirement):
         conditions = [(m.start(), m.group(1), m.group(2), float(m.group(3))) for m in _COMPARISON.finditer(clause)]
         conditions += [(m.start(), m.group(1), "<" if m.group(2) == "negative" else "<=", 0.0)
                        for m in _SIGN.finditer(clause)]
@@ -559,6 +565,25 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
         conditions += [(m.start(), m.group(1) if m.group(1) in names else "", DURATION, float(m.group(2)))
                        for m in _DURATION.finditer(clause)]
         found += [(name, op, bound) for _, name, op, bound in sorted(conditions) if name in names or not name]
+    return list(dict.fromkeys(found))
+
+
+# "exit_std > enter_std", "any acc_max < acc_min": two names, the second not the start of an expression
+# ("spacing_m > wavelength_m / 2", "k > len(x)" are no relation between two inputs)
+_RELATION = re.compile(_CONDITION_START + r"(any\s+)?([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*([A-Za-z_]\w*)\b(?!\s*[-*/+]|[(\[]|\.\w)")
+
+
+def stated_relations(requirement: str, signature: Signature) -> list[tuple[str, str, str, bool]]:
+    """(a, operator, b, element-wise) for each comparison of two parameters the user says raises ValueError.
+
+    "raise ValueError if exit_std > enter_std" -> ("exit_std", ">", "enter_std", False); "... or any acc_max <
+    acc_min" -> ("acc_max", "<", "acc_min", True): one offending element is enough. Sample inputs must respect
+    these (correct code refuses the others), and one input that breaks one must be refused.
+    """
+    names = set(signature_parameter_names(signature))
+    found = [(m.group(2), m.group(3), m.group(4), bool(m.group(1)))
+             for clause in _refusal_clauses(requirement) for m in _RELATION.finditer(clause)
+             if m.group(2) in names and m.group(4) in names and m.group(2) != m.group(4)]
     return list(dict.fromkeys(found))
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .requirement import (BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR, SHORTER,
-                          parameter_parts, stated_refusals)
+                          parameter_parts, stated_refusals, stated_relations)
 from .sandbox import run_cells
 from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec
 from .sensors import ExampleArguments, example_arguments
@@ -427,7 +427,7 @@ def signature_defaults(spec: TaskSpec) -> dict[str, str]:
     return {name: default for name, _, default in map(parameter_parts, spec.signature.parameters) if default}
 
 
-_GAPS = '''
+_INPUT_HELPERS = '''
 def _with_gaps(values):
     """About 3 % of the readings NaN, as lost packets and failed reads leave them: single ones, bursts of 2
     and 5, and the first and last reading (a sensor that joins late or drops out at the end)."""
@@ -450,6 +450,29 @@ def _few_valid(values, count):
     values = _np.array(values, dtype=float)
     values[count:] = _np.nan
     return values
+
+
+def _related(a, b, refused, broken=False, each=False):
+    """a and b (numbers, or arrays of one shape) swapped where `a <refused> b` holds, so that it holds nowhere;
+    `broken`: then made to hold at its edge (a equal to b for <=, half or one below for <), in the last
+    element only when the user said any element is enough."""
+    x, y = _np.array(a), _np.array(b)
+    if x.shape != y.shape or x.dtype.kind not in "iuf" or y.dtype.kind not in "iuf":
+        return a, b
+    low, high = _np.minimum(x, y), _np.maximum(x, y)
+    if refused in ("<=", ">="):
+        high = _np.where(high == low, high + 1, high)
+    x, y = (high, low) if refused in ("<", "<=") else (low, high)
+    if broken:
+        step = {"<": -1, "<=": 0, ">": 1, ">=": 0}[refused] * (1 if x.dtype.kind in "iu" else 0.5)
+        if each and x.ndim:
+            x = x.copy()
+            x.flat[-1] = y.flat[-1] + step
+        else:
+            x = y + step
+    def back(new, old):
+        return new.item() if _np.ndim(old) == 0 else new.tolist() if isinstance(old, (list, tuple)) else new
+    return back(x, a), back(y, b)
 '''
 
 
@@ -480,6 +503,11 @@ class InputVariant:
     # (parameter, Python source of a value) pairs that the user says raise ValueError ("max_gap < 1": 0);
     # "{sample}" in a value stands for the parameter's usual sample ("({sample})[:-1]": one element short).
     refusal: tuple[tuple[str, str], ...] = ()
+    # Comparisons of two inputs that the user says raise ValueError (`stated_relations`): the samples are put
+    # in the order that respects them ("raise ValueError if any acc_max < acc_min": acc_max >= acc_min)...
+    relations: tuple[tuple[str, str, str, bool], ...] = ()
+    # ...but this one is broken at its edge, and the function must refuse the inputs.
+    broken_relation: tuple[str, str, str, bool] | None = None
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -607,9 +635,14 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     for name, value in variant.refusal:
         values[name] = value.replace("{sample}", values[name])
     arguments = ", ".join(f"{name!r}: {value}" for name, value in values.items())
-    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _GAPS,
+    lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _INPUT_HELPERS,
              *([variant.example.setup("_example")] if variant.example else []), f"_inputs = {{{arguments}}}"]
-    if variant.refusal:  # the user said these inputs raise ValueError: only whether they do is checked
+    for a, op, b, each in variant.relations:
+        if a in values and b in values:
+            broken = (a, op, b, each) == variant.broken_relation
+            lines.append(f"_inputs[{a!r}], _inputs[{b!r}] = _related(_inputs[{a!r}], _inputs[{b!r}], {op!r}"
+                         f"{', broken=True, each=' + str(each) if broken else ''})")
+    if variant.refusal or variant.broken_relation:  # the user said these inputs raise ValueError: is that so?
         lines += ["try:", f"    {function}(*_inputs.values())", "except ValueError:", f"    print({_REFUSED!r})"]
         return "\n".join(lines) + "\n"
     lines.append(f"_result = {function}(*_inputs.values())")
@@ -707,30 +740,33 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
     ValueError refuses the order of several float settings, they are tried in the other order, then
     counts are tried as 1 (a number of components bounded by the data's few columns); when
     it treats an input that the model's spec (not the user) made a scalar as a sequence, that input
-    is tried as an array of the same quantity (the ones the failing line names, a line at a time).
+    is tried as an array of the same quantity (the ones the failing line names, a line at a time), and
+    a failure there for another reason is the verdict. Inputs the user says must compare one way (`a < b`
+    raises) are sampled that way.
     """
-    verdict, refused = _judge(steps, InputVariant(), timeout, memory_mb, call_last, requirement)
+    base = InputVariant(relations=tuple(stated_relations(requirement, steps[-1][1].signature)))
+    verdict, refused = _judge(steps, base, timeout, memory_mb, call_last, requirement)
     if refused:
-        for retry in (InputVariant(falling_settings=True), InputVariant(single_counts=True)):
-            again = _retried(steps, verdict, retry, timeout, memory_mb, call_last, requirement)
+        for retry in (replace(base, falling_settings=True), replace(base, single_counts=True)):
+            again = _retried(steps, verdict, base, retry, timeout, memory_mb, call_last, requirement)
             if again is not verdict:  # `_retried` keeps the first verdict unless the retry tells more
                 return again
         return verdict
     arrays: tuple[str, ...] = ()
     problem = verdict.problem
-    tried = {harness_source(steps, call_last)}
+    tried = {harness_source(steps, call_last, base)}
     for _ in range(_SEQUENCE_ROUNDS):  # one more input each round: `lat`, then `lon`
         if verdict.status != "failed" or not _TREATED_AS_SEQUENCE.search(problem):
             break
         arrays = tuple(dict.fromkeys(arrays + _used_as_sequences(problem)))
-        retry = InputVariant(guessed_scalars_as_arrays=True, used_as_sequences=arrays)
+        retry = replace(base, guessed_scalars_as_arrays=True, used_as_sequences=arrays)
         source = harness_source(steps, call_last, retry)
         if source in tried:
             break
         tried.add(source)
         again, _ = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
-        if again.status == "passed":
-            return again
+        if again.status == "passed" or again.status == "failed" and not _TREATED_AS_SEQUENCE.search(again.problem):
+            return again  # it took the arrays, then failed something else: that is what to repair
         problem = again.problem if again.status == "failed" else ""
     return verdict
 
@@ -738,14 +774,14 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
 _SEQUENCE_ROUNDS = 3
 
 
-def _retried(steps: list[tuple[Task, TaskSpec, CodeModule]], verdict: Validation, retry: InputVariant,
-             timeout: float, memory_mb: int, call_last: bool, requirement: str) -> Validation:
-    """The verdict on the `retry` inputs when it passes there, else the first one.
+def _retried(steps: list[tuple[Task, TaskSpec, CodeModule]], verdict: Validation, base: InputVariant,
+             retry: InputVariant, timeout: float, memory_mb: int, call_last: bool, requirement: str) -> Validation:
+    """The verdict on the `retry` inputs when it passes there, else the first one (`verdict`, on `base`).
 
     In the other order the function's refusal of the first is taken at its word, so a failure there that is
     no refusal (scipy rejecting the filter it designed for fs_in 50 Hz and fs_out 25 Hz) is its verdict.
     """
-    if harness_source(steps, call_last, retry) == harness_source(steps, call_last):
+    if harness_source(steps, call_last, retry) == harness_source(steps, call_last, base):
         return verdict
     again, refused = _judge(steps, retry, timeout, memory_mb, call_last, requirement)
     accepted_then_failed = retry.falling_settings and again.status == "failed" and not refused
@@ -860,8 +896,9 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
     arrays differ in length": the last array input); "x is empty" empties x; "x has fewer than 8 samples"
     cuts x to 7 ("fewer than 2 fixes are given": every array input, so they still match), and "fewer than 4
     finite values" keeps the length with all but 3 readings NaN; "the recording is shorter than 30 seconds"
-    cuts the arrays to 30 s at the sampling rate, less one sample. The other inputs keep their samples in
-    `base`, the input set the function accepted.
+    cuts the arrays to 30 s at the sampling rate, less one sample; "exit_std > enter_std" gets exit_std just
+    above enter_std, "any acc_max < acc_min" the last element of acc_max just below acc_min's. The other inputs
+    keep their samples in `base`, the input set the function accepted.
     """
     _, inputs, defaults = _harness_inputs(steps, call_last)
     usual = {name: defaults.get(name) or sample_expression(param) for name, param in inputs.items()}
@@ -902,6 +939,13 @@ def refusal_variants(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: 
         edge = {"<": bound - (1 if integer else 0.5), "<=": bound, ">": bound + (1 if integer else 0.5), ">=": bound}[op]
         value = str(int(edge)) if integer else repr(float(edge))
         variants.append((f"{name} {op} {bound:g}", f"{name} = {value}", replace(base, refusal=((name, value),))))
+    relations = tuple(stated_relations(requirement, steps[-1][1].signature))
+    for a, op, b, each in relations:
+        if a in inputs and b in inputs:
+            where = f"the last element of {a}" if each and a in arrays else a
+            edge = {"<": "just below", "<=": "equal to", ">": "just above", ">=": "equal to"}[op]
+            variants.append((f"{'any ' if each else ''}{a} {op} {b}", f"{where} {edge} {b}'s",
+                             replace(base, relations=relations, broken_relation=(a, op, b, each))))
     return variants[:_REFUSALS]
 
 

@@ -448,3 +448,21 @@ def test_stated_refusals_read_simple_conditions_that_raise_value_error(requireme
     from jupyter_iotcoder.requirement import stated_refusals
 
     assert stated_refusals(requirement, find_required_signature(requirement)) == refusals
+
+
+@pytest.mark.parametrize("requirement,relations", [
+    ("Write presence(rssi, window, enter_std, exit_std). Raise ValueError if exit_std > enter_std or window < 2.",
+     [("exit_std", ">", "enter_std", False)]),
+    ("Write pdr(acc_max, acc_min, k=0.48). Raise ValueError if the inputs differ in length or any acc_max < acc_min.",
+     [("acc_max", "<", "acc_min", True)]),
+    ("Write ph(mv, mv4, mv7). Raise ValueError if the voltages are equal or if mv4 < mv7 (swapped buffers).",
+     [("mv4", "<", "mv7", False)]),
+    ("Write aoa(csi, spacing_m, wavelength_m). Raise ValueError if spacing_m > wavelength_m / 2.", []),
+    ("Write zcr(x, frame_len, hop). Raise ValueError if frame_len > len(x) or hop < 1.", []),
+    ("Write lof(X, k). Raise ValueError if k >= n.", []),
+    ("Write gap(t, since, now). Return 0 if now <= since.", []),
+])
+def test_stated_relations_read_comparisons_of_two_parameters_that_raise_value_error(requirement, relations):
+    from jupyter_iotcoder.requirement import stated_relations
+
+    assert stated_relations(requirement, find_required_signature(requirement)) == relations

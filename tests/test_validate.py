@@ -393,6 +393,46 @@ def test_a_recording_shorter_than_the_users_minimum_duration_must_be_refused():
     assert _run(spec, checked, requirement).status == "passed"
 
 
+PDR = ("Write pdr(acc_max, acc_min, k=0.5) returning the step lengths k * (acc_max - acc_min) ** 0.25. "
+       "Raise ValueError if the inputs differ in length or any acc_max < acc_min.")
+PDR_CODE = ("import numpy as np\n\ndef pdr(acc_max, acc_min, k=0.5):\n"
+            "    acc_max, acc_min = np.asarray(acc_max, float), np.asarray(acc_min, float)\n"
+            "    if len(acc_max) != len(acc_min):\n        raise ValueError('lengths')\n"
+            "    CHECK\n    return k * (acc_max - acc_min) ** 0.25\n")
+
+
+def test_sample_inputs_respect_a_relation_between_two_inputs_that_the_user_says_raises():
+    """Without it half the sample peaks sit below their troughs, and correct code refuses them (inconclusive)."""
+    spec = _users_spec("pdr", {"acc_max": "np.ndarray, shape (n,), m/s^2", "acc_min": "np.ndarray, shape (n,), m/s^2"},
+                       {"lengths": "np.ndarray, shape (n,)"}, parameters=["acc_max", "acc_min", "k=0.5"])
+    checked = PDR_CODE.replace("CHECK", "if np.any(acc_max < acc_min):\n        raise ValueError('peak below trough')")
+    assert _run(spec, checked, PDR).status == "passed"
+    inverted = checked.replace("np.any(acc_max < acc_min)", "np.all(acc_max >= acc_min)")
+    assert _run(spec, inverted, PDR).status == "inconclusive", "it refuses inputs that respect the relation"
+
+
+def test_inputs_that_break_a_relation_the_user_states_must_be_refused():
+    spec = _users_spec("pdr", {"acc_max": "np.ndarray, shape (n,), m/s^2", "acc_min": "np.ndarray, shape (n,), m/s^2"},
+                       {"lengths": "np.ndarray, shape (n,)"}, parameters=["acc_max", "acc_min", "k=0.5"])
+    unchecked = _run(spec, PDR_CODE.replace("CHECK", "pass"), PDR)
+    assert unchecked.status == "failed" and "raise ValueError if any acc_max < acc_min" in unchecked.problem
+    assert "the last element of acc_max just below acc_min's" in unchecked.problem, unchecked.problem
+    first_only = PDR_CODE.replace("CHECK", "if acc_max[0] < acc_min[0]:\n        raise ValueError('peak')")
+    assert _run(spec, first_only, PDR).status == "failed", "one offending element anywhere is enough"
+
+    hysteresis = "Write presence(rssi, enter_std, exit_std). Raise ValueError if exit_std > enter_std."
+    spec = _users_spec("presence", {"rssi": "np.ndarray, shape (n,), dBm", "enter_std": "float, dB",
+                                    "exit_std": "float, dB"}, {"present": "np.ndarray, shape (n,)"})
+    code = ("import numpy as np\n\ndef presence(rssi, enter_std, exit_std):\n    CHECK\n"
+            "    return np.asarray(rssi) > -60 + enter_std - exit_std\n")
+    failed = _run(spec, code.replace("CHECK", "pass"), hysteresis)
+    assert failed.status == "failed" and "with exit_std just above enter_std's" in failed.problem, failed.problem
+    strict = code.replace("CHECK", "if exit_std >= enter_std:\n        raise ValueError('order')")
+    assert _run(spec, strict, hysteresis).status == "passed"
+    assert _run(spec, code.replace("CHECK", "if exit_std > enter_std:\n        raise ValueError('order')"),
+                hysteresis).status == "passed"
+
+
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
     spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
     requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."
@@ -655,6 +695,18 @@ def test_guessed_scalars_become_arrays_one_failing_line_at_a_time():
         outputs=[])
     module = CodeModule(task_id=1, function_name="track", code=code)
     assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
+
+
+def test_a_guessed_scalar_tried_as_an_array_that_then_fails_otherwise_reports_that_failure():
+    """Telling the repair model that a float has no len() would point it the wrong way."""
+    code = ("import numpy as np\n\ndef level(x, gain):\n    if len(x) < 2:\n        raise ValueError('short')\n"
+            "    return float(np.mean(x)) + gain.upper()\n")
+    spec = TaskSpec(task_id=1, target="Level.", signature=Signature(function_name="level", parameters=["x", "gain"],
+                    required=True), inputs=[Param(name="x", type="float"), Param(name="gain", type="float")],
+                    outputs=[])
+    verdict = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="level", code=code))], timeout=5,
+                             call_last=True)
+    assert verdict.status == "failed" and "AttributeError" in verdict.problem and "len()" not in verdict.problem
 
 
 def _judged_on_a_document(code: str) -> Validation:
