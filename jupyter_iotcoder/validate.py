@@ -14,7 +14,9 @@ back as NaN"), and a shape letter at the other size the user allows ("D = 2
 or 3"); once more on empty inputs where the user says what an empty
 input gives; and with each input at the edge of a simple condition the user
 says raises ValueError ("max_gap < 1": max_gap = 0; "a and b differ in
-length": b one element short), where returning is a failure. When the user
+length": b one element short; "any acc_max < acc_min": the last peak just below
+its trough), where returning is a failure; two inputs so compared are otherwise
+sampled in the order the user allows. When the user
 chose example data for the notebook (`--data ppg`) and it gives every input
 a step takes, the step runs once more on it, where any error is a failure.
 
