@@ -469,9 +469,7 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
     """
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     for match in _SAME_SIZE.finditer(requirement, call.end() if call else 0):
-        clause = re.split(r"[.;](?:\s|$)", requirement[: match.start()])[-1]
-        returns = list(re.finditer(r"\breturn", clause, re.I))
-        if not returns or re.search(r"\b(?:raise|raises|error|if|unless|when)\b", clause[returns[-1].end():], re.I):
+        if not _about_the_result(re.split(r"[.;](?:\s|$)", requirement[: match.start()])[-1]):
             continue
         names = signature_parameter_names(signature)
         size = (match.group(1) or "length").lower()
@@ -484,6 +482,34 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
         return (size, names[0]) if names and names[0] not in types else None
     shaped = _returned_rows_of(requirement[call.end():] if call else requirement, requirement, signature)
     return ("length", shaped) if shaped else None
+
+
+# "an int16 array", "a 1-D integer NumPy array", "a boolean mask": the NumPy type of a returned array
+_RESULT_DTYPE = re.compile(r"\b(u?int(?:8|16|32|64)|float(?:16|32|64)?|integer|int|bool(?:ean)?)\s+"
+                           r"(?:NumPy\s+|numpy\s+)?(?:arrays?|ndarrays?|mask)\b")
+_DTYPE_KIND = {"int": "integer", "boolean": "bool"}
+
+
+def stated_result_dtype(requirement: str, signature: Signature) -> str | None:
+    """The NumPy type the user gives the returned array: a dtype ("int16", "uint8", "float32") or a kind
+    ("integer", "float", "bool").
+
+    "Return an int16 array with the same length as samples" -> "int16"; "returned as an int8 array ... together
+    with the float scale" -> "int8"; "returning a boolean mask" -> "bool"; "return the indices as a sorted 1-D
+    integer array" -> "integer". The first such phrase after the signature in a clause about what is returned
+    (not "where both inputs are int16 arrays", nor "raise ValueError if ... returns").
+    """
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    match = next((m for m in _RESULT_DTYPE.finditer(requirement, call.end() if call else 0)
+                  if _about_the_result(re.split(r"[.;](?:\s|$)", requirement[: m.start()])[-1])), None)
+    return _DTYPE_KIND.get(match.group(1).lower(), match.group(1).lower()) if match else None
+
+
+def _about_the_result(clause: str) -> bool:
+    """Whether the end of `clause` is about what is returned: a "return" word and no condition after it."""
+    returns = list(re.finditer(r"\breturn", clause, re.I))
+    return bool(returns) and not re.search(r"\b(?:raise|raises|error|if|unless|when)\b", clause[returns[-1].end():],
+                                           re.I)
 
 
 def _returned_rows_of(text: str, requirement: str, signature: Signature) -> str | None:

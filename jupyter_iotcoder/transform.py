@@ -17,7 +17,7 @@ from .config import GenerationConfig
 from .errors import GenerationError
 from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
-                          return_phrases, same_size_as, user_types)
+                          return_phrases, same_size_as, stated_result_dtype, user_types)
 from .runtime import ChatRequest
 from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec
 from .sensors import is_example_loader
@@ -138,6 +138,23 @@ def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
     return spec.model_copy(update={"outputs": outputs})
 
 
+def with_output_dtype(spec: TaskSpec, dtype: str | None) -> TaskSpec:
+    """The spec with the NumPy type the user gave the returned array ("an int16 array"), which validation checks.
+
+    It goes to the first output typed as an array (the model may list a float scale before it), else the first.
+    """
+    if dtype is None or not spec.outputs:
+        return spec
+    index = next((i for i, p in enumerate(spec.outputs) if re.search(r"array|mask|list", p.type, re.I)), 0)
+    marked = spec.outputs[index]
+    if f"dtype {dtype} as stated" in marked.type:
+        return spec
+    outputs = list(spec.outputs)
+    outputs[index] = marked.model_copy(update={"type": f"{marked.type}, dtype {dtype} as stated",
+                                               "from_requirement": True})
+    return spec.model_copy(update={"outputs": outputs})
+
+
 # The I/O specification when the model gives none: the user's signature and words say the rest.
 USERS_WORDS_ONLY = {"inputs": [], "outputs": [{"name": "result", "type": UNTYPED,
                                               "description": "what the requirement says the function returns"}]}
@@ -151,6 +168,7 @@ def users_function_spec(requirement: str, required: Signature, io: dict, task_id
     outputs = _outputs_for_returns(_params(io["outputs"]), described_return(requirement, required), requirement)
     spec = TaskSpec(task_id=task_id, target=target, signature=required, inputs=inputs, outputs=outputs)
     spec = with_output_size(spec, same_size_as(requirement, required))
+    spec = with_output_dtype(spec, stated_result_dtype(requirement, required))
     return with_user_types(spec, user_types(requirement, required), requirement_examples(requirement, required))
 
 

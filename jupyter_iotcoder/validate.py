@@ -376,6 +376,25 @@ def _check_output(value, name, kind, inputs):
             assert float(value) == int(float(value)), f"output `{name}` should be an integer, got {value!r}"
         else:
             assert _np.isfinite(float(value)) or _np.isnan(float(value)), f"output `{name}` is infinite"
+
+
+def _check_dtype(value, wanted):
+    """The returned array (or the one array among a tuple's results) has the NumPy type the user asked for."""
+    import numpy as _np
+    if isinstance(value, tuple):
+        arrays = [item for item in value if isinstance(item, _np.ndarray)]
+        if len(arrays) != 1:
+            return
+        value = arrays[0]
+    if not isinstance(value, (_np.ndarray, list)):
+        return
+    data = _np.asarray(value)
+    kinds = {"integer": "iu", "float": "f", "bool": "b"}
+    if data.size == 0 or data.dtype.kind == "O":
+        return
+    ok = data.dtype.kind in kinds[wanted] if wanted in kinds else data.dtype == _np.dtype(wanted)
+    assert ok, (f"the requirement asks for a{'n' if wanted[0] in 'aeiou' else ''} {wanted} array, but the result "
+                f"is {data.dtype}: convert it, e.g. .astype(np.{'int64' if wanted == 'integer' else wanted})")
 '''
 
 
@@ -662,8 +681,15 @@ def output_checks(spec: TaskSpec) -> list[str]:
     A step of the plan is held to its Output Specification. The user's own function is held only to
     what the user stated (an annotation, "returns the rate (float)", "same length as x", a
     `tuple[a, b]` of two): the model's spec of it can be wrong (a `median: float` for a function that
-    returns a tuple), and correct code that contradicts a wrong spec must not be "repaired" into it.
+    returns a tuple), and correct code that contradicts a wrong spec must not be "repaired" into it. The NumPy
+    type the user gave the returned array (`transform.with_output_dtype`) is checked in either case.
     """
+    dtypes = [m.group(1) for p in spec.outputs if (m := re.search(r"\bdtype (\w+) as stated\b", p.type))]
+    typed = [f"_check_dtype(_result, {dtypes[0]!r})"] if spec.signature.required and dtypes else []
+    return _output_checks(spec) + typed
+
+
+def _output_checks(spec: TaskSpec) -> list[str]:
     outputs = spec.outputs
     count = _annotated_tuple_length(spec.signature.returns) if spec.signature.required else None
     if spec.signature.required and (not (outputs and all(p.from_requirement for p in outputs))

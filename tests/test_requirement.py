@@ -287,6 +287,24 @@ def test_same_size_as_ignores_input_checks_several_results_and_scalars(requireme
     assert same_size_as(requirement, find_required_signature(requirement)) is None
 
 
+@pytest.mark.parametrize("requirement,dtype", [
+    ("Write q15_fir(samples, coeffs) where both inputs are int16 arrays. Return an int16 array of the same length.",
+     "int16"),
+    ("Write quantize(w) with q = round(w / scale), returned as an int8 array together with the float scale.", "int8"),
+    ("Write flags(values, k) returning a boolean mask of the same shape.", "bool"),
+    ("Write esd(x) that returns the indices as a sorted 1-D integer NumPy array.", "integer"),
+    ("Write rms(x, fs) that returns the running RMS as a float NumPy array.", "float"),
+    ("Write codebook(w, k). Return (codebook, indices): codebook is a float64 array of shape (k,).", "float64"),
+    ("Write fir(x: np.ndarray, taps) where x is an int16 array in Q15; return the filtered signal.", None),
+    ("Write fir(x, taps) that returns y; taps is an int16 array.", None),
+    ("Write rate(t, x) that returns the rate in Hz (float).", None),
+])
+def test_stated_result_dtype_reads_the_numpy_type_the_user_gave_the_returned_array(requirement, dtype):
+    from jupyter_iotcoder.requirement import stated_result_dtype
+
+    assert stated_result_dtype(requirement, find_required_signature(requirement)) == dtype
+
+
 @pytest.mark.parametrize("requirement,kind", [
     ("Write hr(ppg, fs) that returns the heart rate in beats per minute (float).", "float"),
     ("Write steps(acc, fs) that returns the number of steps as an int: use the magnitude.", "int"),

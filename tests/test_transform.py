@@ -57,7 +57,7 @@ def test_final_task_result_carries_the_size_the_user_gave_it():
     requirement = ("A soil probe logs moisture every minute. Write despike(moisture, width) that returns a float "
                    "array of the same length with each spike replaced by the local median.")
     specs, _ = run([TARGET_1, IO_1, target("x"), io(["moisture", "width"], ["clean"])], task_list(requirement))
-    assert specs[-1].outputs[0].type == "np.ndarray, float, same length as moisture"
+    assert specs[-1].outputs[0].type == "np.ndarray, float, same length as moisture, dtype float as stated"
     assert "same length" not in specs[0].outputs[0].type
 
 
@@ -267,3 +267,16 @@ def test_the_users_function_spec_from_the_words_alone_types_inputs_and_result():
     spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
     assert [p.name for p in spec.inputs] == ["ppg", "fs"] and all(p.from_requirement for p in spec.inputs)
     assert len(spec.outputs) == 1 and spec.outputs[0].type.startswith("float") and spec.outputs[0].from_requirement
+
+
+def test_the_numpy_type_the_user_gave_the_result_marks_the_array_output_of_their_function():
+    requirement = ("Write quantize_int8(weights: np.ndarray) -> tuple[np.ndarray, float] returning q as an int8 array "
+                   "together with the float scale.")
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    io = {"inputs": [], "outputs": [{"name": "scale", "type": "float", "description": "the scale"},
+                                    {"name": "q", "type": "np.ndarray, shape like weights", "description": "codes"}]}
+    spec = users_function_spec(requirement, required, io)
+    assert [(p.name, p.type, p.from_requirement) for p in spec.outputs] == [
+        ("scale", "float", False), ("q", "np.ndarray, shape like weights, dtype int8 as stated", True)]
+    plain = users_function_spec("Write peak(x) returning the largest sample.", required, io)
+    assert all("dtype" not in p.type for p in plain.outputs)

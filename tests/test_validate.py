@@ -6,6 +6,7 @@ from jupyter_iotcoder.codegen import check_module
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
+from jupyter_iotcoder.requirement import find_required_signature
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
 from jupyter_iotcoder.validate import (InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
                                       harness_source, says_readings_can_be_nan, says_what_empty_input_gives,
@@ -431,6 +432,28 @@ def test_inputs_that_break_a_relation_the_user_states_must_be_refused():
     assert _run(spec, strict, hysteresis).status == "passed"
     assert _run(spec, code.replace("CHECK", "if exit_std > enter_std:\n        raise ValueError('order')"),
                 hysteresis).status == "passed"
+
+
+def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
+    from jupyter_iotcoder.transform import USERS_WORDS_ONLY, users_function_spec
+
+    requirement = ("Write quantize_int8(weights: np.ndarray) -> tuple[np.ndarray, float] with scale = max(|w|) / 127, "
+                   "returned as an int8 array together with the float scale.")
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    rounded = ("import numpy as np\n\ndef quantize_int8(weights):\n    scale = np.max(np.abs(weights)) / 127\n"
+               "    return np.clip(np.round(weights / scale), -127, 127), float(scale)\n")
+    floats = _run(spec, rounded, requirement)
+    assert floats.status == "failed" and "asks for an int8 array, but the result is float64" in floats.problem
+    typed = rounded.replace("127), float", "127).astype(np.int8), float")
+    assert _run(spec, typed, requirement).status == "passed"
+
+    requirement = "Write flag(x, k) that returns a boolean mask of the readings more than k above the mean."
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    ones = "import numpy as np\n\ndef flag(x, k):\n    return (np.asarray(x) > np.mean(x) + k).astype(int)\n"
+    assert "asks for a bool array, but the result is int64" in _run(spec, ones, requirement).problem
+    assert _run(spec, ones.replace(".astype(int)", ""), requirement).status == "passed"
 
 
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
