@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from .known_answers import SIGNALS, KnownAnswer, check_source, known_answer
 from .requirement import (BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR, SHORTER,
                           parameter_parts, stated_refusals, stated_relations)
 from .sandbox import run_cells
@@ -529,12 +530,15 @@ class InputVariant:
     relations: tuple[tuple[str, str, str, bool], ...] = ()
     # ...but this one is broken at its edge, and the function must refuse the inputs.
     broken_relation: tuple[str, str, str, bool] | None = None
+    # A synthetic signal whose right result is known (a pulse at 72 per minute), and that result.
+    known: KnownAnswer | None = None
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
             ["NaN readings, which the requirement says occur"] if self.gaps else []) + [
             f"{letter} = {size}, which the requirement allows" for letter, size in self.dimensions] + (
-            ["empty inputs, for which the requirement says what to return"] if self.empty else [])
+            ["empty inputs, for which the requirement says what to return"] if self.empty else []) + (
+            [self.known.what] if self.known else [])
         return "; ".join(parts)
 
 
@@ -655,9 +659,11 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
     values = {name: sample(p) for name, p in inputs.items()}
     for name, value in variant.refusal:
         values[name] = value.replace("{sample}", values[name])
+    values.update((name, value) for name, value in (variant.known.inputs if variant.known else ()) if name in values)
     arguments = ", ".join(f"{name!r}: {value}" for name, value in values.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _INPUT_HELPERS,
-             *([variant.example.setup("_example")] if variant.example else []), f"_inputs = {{{arguments}}}"]
+             *([variant.example.setup("_example")] if variant.example else []), *([SIGNALS] if variant.known else []),
+             f"_inputs = {{{arguments}}}"]
     for a, op, b, each in variant.relations:
         if a in values and b in values:
             broken = (a, op, b, each) == variant.broken_relation
@@ -667,7 +673,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         lines += ["try:", f"    {function}(*_inputs.values())", "except ValueError:", f"    print({_REFUSED!r})"]
         return "\n".join(lines) + "\n"
     lines.append(f"_result = {function}(*_inputs.values())")
-    lines += output_checks(last)
+    lines += output_checks(last) + ([check_source(variant.known)] if variant.known else [])
     lines.append('print("IOTCODER-FINGERPRINT", _fingerprint(_result))')
     return "\n".join(lines) + "\n"
 
@@ -849,6 +855,10 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                                                     call_last)
             if passed.status == "passed":
                 passed = _validate_refusals(steps, passed, base, timeout, memory_mb, call_last, requirement)
+            known = known_answer(requirement, last.signature)
+            if passed.status == "passed" and known:
+                passed = _validate_second_input_set(steps, passed, replace(base, known=known), timeout, memory_mb,
+                                                    call_last)
         return passed, False
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):

@@ -574,6 +574,7 @@ def test_each_known_library_error_gets_its_hint_and_others_none():
         "one 1-D signal": lambda: find_peaks(np.ones((10, 3))),
         "struct.calcsize": lambda: struct.unpack(">I", b"\x01\x02"),
         "need integers": lambda: np.array([1.0, 2.0]) ^ 0x31,
+        "never floats": lambda: np.array([1.0, 2.0]) << 15,
         "int(round(seconds * fs))": lambda: np.ones(10 * 50.0),
         "n = int(round(": lambda: np.arange(10)[: 0.5 * 5.0],
         "convert it once": lambda: list(range(2 * 2.5)),

@@ -456,6 +456,24 @@ def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
     assert _run(spec, ones.replace(".astype(int)", ""), requirement).status == "passed"
 
 
+def test_a_heart_rate_must_come_out_right_on_a_pulse_signal_with_a_known_rate():
+    from jupyter_iotcoder.transform import USERS_WORDS_ONLY, users_function_spec
+
+    requirement = ("Write heart_rate(ppg, fs) that takes a 1-D PPG array and the sampling rate in Hz and returns the "
+                   "heart rate in beats per minute (float).")
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    per_minute = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef heart_rate(ppg, fs):\n"
+                  "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
+                  "    peaks, _ = find_peaks(x, distance=int(0.33 * fs), prominence=np.std(x))\n"
+                  "    if len(peaks) < 2:\n        return float('nan')\n"
+                  "    return float(60.0 * fs / np.median(np.diff(peaks)))\n")
+    assert _run(spec, per_minute, requirement).status == "passed"
+    in_hz = _run(spec, per_minute.replace("60.0 * fs", "fs"), requirement)
+    assert in_hz.status == "failed" and "a synthetic pulse signal at 72 beats per minute" in in_hz.problem
+    assert "that is the rate in Hz" in in_hz.problem, in_hz.problem
+
+
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
     spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
     requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."

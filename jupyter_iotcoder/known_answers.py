@@ -1,0 +1,159 @@
+"""Known-answer inputs for validation: synthetic sensor signals whose right result is known.
+
+Random sample inputs show that a function runs and what shape it returns, not whether its number is
+right. For the rates that IoT requirements most often ask for, a signal built with a known rate is an
+oracle: a heart rate from a pulse signal, a breathing rate from a chest or Wi-Fi CSI signal, a step
+count from an accelerometer. A function that returns the rate in Hz instead of per minute, counts each
+pulse twice, or reads the wrong band misses the known answer, and the repair model is told by how much.
+
+`known_answer` reads the requirement: the user's function must return one number described as such a
+rate or count, and take the signal and its sampling rate (any other parameter needs a default). The
+signals are Python source run inside the validation sandbox (`SIGNALS` defines their builders).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .requirement import (DURATION, described_return, parameter_parts, return_phrases, stated_refusals,
+                          user_types)
+from .schema import Signature
+
+RATE_HZ = 50  # the sampling rate of every known-answer signal
+SECONDS = 60.0  # its length, unless the user asks for a longer minimum
+
+
+@dataclass(frozen=True)
+class KnownAnswer:
+    """Inputs whose right result is known, and how close the function must come to it."""
+
+    what: str  # "a synthetic pulse signal at 72 beats per minute (50 Hz, 60 s)"
+    inputs: tuple[tuple[str, str], ...]  # (parameter, Python source of its value)
+    expected: float
+    tolerance: float
+    unit: str
+
+
+# Builders of the signals, run in the sandbox with numpy as `_np`. Each is deterministic (its own seed),
+# realistic enough for a correct method (a dicrotic wave after each pulse, baseline wander, noise,
+# gravity in an unknown orientation), and plain enough that the right answer is not in doubt.
+SIGNALS = '''
+def _pulse_signal(n, fs, per_minute, breaths_per_minute=0.0, ecg=False):
+    """Raw PPG-like counts: a systolic pulse and a dicrotic shoulder per beat, wander and noise. With
+    `breaths_per_minute`, breathing modulates the pulse amplitude, the baseline and the beat intervals;
+    `ecg`: a narrow R spike and a broad T wave per beat instead (millivolts)."""
+    rng = _np.random.default_rng(7)
+    t = _np.arange(n) / fs
+    breath = _np.sin(2 * _np.pi * breaths_per_minute / 60.0 * t) if breaths_per_minute else _np.zeros(n)
+    beats, at = [], 0.4
+    while at < t[-1]:
+        beats.append(at)
+        swing = _np.sin(2 * _np.pi * breaths_per_minute / 60.0 * at) if breaths_per_minute else 0.0
+        at += 60.0 / per_minute * (1 + 0.04 * swing + rng.normal(0, 0.01))
+    wave = _np.zeros(n)
+    for beat in beats:
+        if ecg:
+            wave += _np.exp(-0.5 * ((t - beat) / 0.012) ** 2) + 0.3 * _np.exp(-0.5 * ((t - beat - 0.25) / 0.04) ** 2)
+        else:
+            wave += _np.exp(-0.5 * ((t - beat) / 0.08) ** 2) + 0.15 * _np.exp(-0.5 * ((t - beat - 0.25) / 0.1) ** 2)
+    wave *= 1 + 0.2 * breath
+    wander = 0.3 * _np.sin(2 * _np.pi * 0.05 * t) + 0.2 * breath
+    if ecg:
+        return wave + 0.1 * wander + rng.normal(0, 0.01, n)
+    return 20000.0 + 400.0 * (wave + wander + rng.normal(0, 0.03, n))
+
+
+def _breath_signal(n, fs, per_minute, columns=0):
+    """Chest movement at the breathing rate with a weaker harmonic, drift and noise; with `columns`, that
+    many channels (CSI subcarriers) that carry it at different gains and offsets, a third of them only noise."""
+    rng = _np.random.default_rng(11)
+    t = _np.arange(n) / fs
+    f = per_minute / 60.0
+    chest = _np.sin(2 * _np.pi * f * t) + 0.2 * _np.sin(4 * _np.pi * f * t + 0.5) + 0.002 * t
+    if not columns:
+        return 5.0 + chest + rng.normal(0, 0.1, n)
+    gains = _np.where(_np.arange(columns) % 3 == 2, 0.0, rng.uniform(0.2, 1.0, columns))
+    return 10.0 + rng.uniform(0, 5, columns) + _np.outer(chest, gains) + rng.normal(0, 0.05, (n, columns))
+
+
+def _walk_signal(n, fs, per_minute, axes=3):
+    """A phone in a pocket, walking: gravity along a tilted axis and a bounce at the step rate (m/s^2)."""
+    rng = _np.random.default_rng(13)
+    t = _np.arange(n) / fs
+    f = per_minute / 60.0
+    bounce = 2.5 * _np.sin(2 * _np.pi * f * t) + 0.8 * _np.sin(4 * _np.pi * f * t + 1.0)
+    down = _np.array([0.3, 0.5, 0.81]) / _np.linalg.norm([0.3, 0.5, 0.81])
+    acc = _np.outer(9.81 + bounce, down) + rng.normal(0, 0.2, (n, 3))
+    return acc if axes == 3 else _np.linalg.norm(acc, axis=1)
+'''
+
+_RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
+_HEART = re.compile(r"\b(?:heart|pulse) rate\b|\bbeats per minute\b|\bbpm\b", re.I)
+_BREATHING = re.compile(r"\b(?:breathing|respiration|respiratory) rate\b|\bbreaths per minute\b", re.I)
+_PER_MINUTE = re.compile(r"\bper minute\b|\bbpm\b|\bbrpm\b|\b/\s?min\b", re.I)
+_STEPS = re.compile(r"\b(?:number of steps|step count|steps taken)\b", re.I)
+_ECG_NAME = re.compile(r"ecg|ekg", re.I)
+_PULSE_NAME = re.compile(r"ppg|pulse|bvp|pleth", re.I)
+_MATRIX = re.compile(r"shape\s*\(\s*\w+\s*,\s*(\w+)\s*\)")
+
+
+def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
+    """The known-answer inputs for the user's function, or None when the requirement asks for none of them.
+
+    "returns the heart rate in beats per minute (float)" from (ppg, fs): a pulse signal at 72 per minute,
+    within 6 (an ECG, named so, at 250 Hz); "the breathing rate in breaths per minute" from a 1-D signal or
+    an (n_samples, n_subcarriers) array: 15 per minute, within 2 (from a PPG or ECG: pulses that breathing
+    modulates); "the number of steps as an int" from an (N, 3) or 1-D accelerometer signal: 108 steps a
+    minute, within 10 %.
+    """
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    phrases = return_phrases(requirement[call.end():] if call else requirement)
+    if not phrases or described_return(requirement, signature) not in ("float", "int"):
+        return None
+    said = phrases[0]
+    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    rates = [name for name in needed if _RATE_NAME.search(name)]
+    signals = [name for name in needed if name not in rates]
+    if len(rates) != 1 or len(signals) != 1:
+        return None
+    signal, rate = signals[0], rates[0]
+    ecg = bool(_ECG_NAME.search(signal))
+    fs = 250 if ecg else RATE_HZ
+    seconds = max([SECONDS] + [1.5 * bound for _, op, bound in stated_refusals(requirement, signature)
+                               if op == DURATION])
+    n = int(seconds * fs)
+    shape = _MATRIX.search(user_types(requirement, signature).get(signal, ""))
+    span = f"{fs} Hz, {seconds:g} s"
+    inputs = lambda source: ((signal, source), (rate, str(fs)))  # noqa: E731 - the two inputs every answer sets
+    if _BREATHING.search(said) and _PER_MINUTE.search(said):
+        if ecg or _PULSE_NAME.search(signal):
+            what = f"synthetic {'ECG' if ecg else 'pulse'} beats that breathing at 15 per minute modulates ({span})"
+            return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 15.0, {ecg})"), 15.0, 2.0,
+                               "breaths per minute")
+        columns = 0 if not shape else (3 if shape.group(1) == "3" else 12)
+        what = f"a synthetic breathing signal at 15 breaths per minute ({span}{', 12 channels' if columns else ''})"
+        return KnownAnswer(what, inputs(f"_breath_signal({n}, {fs}, 15.0, {columns})"), 15.0, 2.0,
+                           "breaths per minute")
+    if _HEART.search(said) and _PER_MINUTE.search(said) and not shape:
+        what = f"a synthetic {'ECG' if ecg else 'pulse signal'} at 72 beats per minute ({span})"
+        return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 0.0, {ecg})"), 72.0, 6.0,
+                           "beats per minute")
+    if _STEPS.search(said) and (not shape or shape.group(1) == "3"):
+        steps = 1.8 * seconds
+        what = f"a synthetic walk at 108 steps per minute ({span}, {steps:g} steps)"
+        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {3 if shape else 1})"), steps,
+                           round(0.1 * steps), "steps")
+    return None
+
+
+def check_source(answer: KnownAnswer) -> str:
+    """A harness line that fails, saying by how much (and whether it is the rate in Hz), unless `_result` is
+    within the answer's tolerance."""
+    expected, tolerance = answer.expected, answer.tolerance
+    scalar = "_np.ndim(_result) == 0 and _np.isreal(_result)"
+    return (f"assert {scalar} and abs(float(_result) - {expected!r}) <= {tolerance!r}, "
+            f"f'it returned {{_result!r}}, but the signal has {expected:g} {answer.unit} (within {tolerance:g})' + ("
+            f"': that is the rate in Hz, and 60 times it is the rate per minute' if {scalar} and "
+            f"abs(60 * float(_result) - {expected!r}) <= {tolerance!r} else "
+            f"': check the units, the band and how the beats, breaths or steps are counted')")

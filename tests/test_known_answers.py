@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+from scipy.signal import butter, filtfilt, find_peaks
+
+from jupyter_iotcoder.known_answers import SIGNALS, KnownAnswer, check_source, known_answer
+from jupyter_iotcoder.requirement import find_required_signature
+
+
+def _answer(requirement: str) -> KnownAnswer | None:
+    return known_answer(requirement, find_required_signature(requirement))
+
+
+def _signal(source: str) -> np.ndarray:
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    return eval(source, namespace)
+
+
+@pytest.mark.parametrize("requirement,expected,source", [
+    ("Write estimate_heart_rate(ppg, fs) that returns the heart rate in beats per minute (float).", 72.0,
+     "_pulse_signal(3000, 50, 72.0, 0.0, False)"),
+    ("Write hr_from_ecg(ecg, fs, min_bpm=40) returning the mean heart rate in BPM as a float.", 72.0,
+     "_pulse_signal(15000, 250, 72.0, 0.0, True)"),
+    ("Write respiration_rate(belt, fs) that returns the breathing rate in breaths per minute (float). Raise "
+     "ValueError if the recording is shorter than 60 seconds.", 15.0, "_breath_signal(4500, 50, 15.0, 0)"),
+    ("Write breathing(csi_amp, fs) where csi_amp has shape (n_samples, n_subcarriers); it returns the breathing "
+     "rate in breaths per minute (float).", 15.0, "_breath_signal(3000, 50, 15.0, 12)"),
+    ("Write ppg_resp(ppg, fs) that returns the respiratory rate in breaths per minute (float).", 15.0,
+     "_pulse_signal(3000, 50, 72.0, 15.0, False)"),
+    ("Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and returns the number of steps as an int.",
+     108.0, "_walk_signal(3000, 50, 108.0, 3)"),
+])
+def test_rates_and_counts_the_user_asks_for_get_a_signal_with_a_known_answer(requirement, expected, source):
+    answer = _answer(requirement)
+    assert answer.expected == expected and answer.inputs[0][1] == source
+    assert answer.inputs[1][1] == ("250" if "ecg" in source or "True" in source else "50")
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write dominant(ppg, fs) that returns the pulse frequency in Hz (float).",
+    "Write hr(ppg, acc, fs) that returns the heart rate in beats per minute (float).",
+    "Write hr(ppg, fs) that returns the beat times and the heart rate in beats per minute as a tuple.",
+    "Write hr(ppg, fs) that returns a float array of heart rate in beats per minute, one per window.",
+    "Write total(steps_per_day) that returns the number of steps as an int.",
+])
+def test_no_known_answer_where_the_result_or_the_inputs_are_not_one_rate_from_one_signal(requirement):
+    assert _answer(requirement) is None
+
+
+def _bpm_from_peaks(x: np.ndarray, fs: float, low: float, high: float, spacing_s: float) -> float:
+    y = filtfilt(*butter(2, [low, high], btype="bandpass", fs=fs), x - np.mean(x))
+    peaks, _ = find_peaks(y, distance=int(spacing_s * fs), prominence=0.3 * np.std(y))
+    return 60.0 * fs / float(np.median(np.diff(peaks)))
+
+
+def _per_minute_from_spectrum(x: np.ndarray, fs: float, low: float, high: float) -> float:
+    freqs = np.fft.rfftfreq(len(x), 1 / fs)
+    power = np.abs(np.fft.rfft(x - np.mean(x)))
+    band = (freqs >= low) & (freqs <= high)
+    return 60.0 * float(freqs[band][np.argmax(power[band])])
+
+
+def test_textbook_methods_recover_the_known_answer_from_each_signal():
+    assert abs(_bpm_from_peaks(_signal("_pulse_signal(3000, 50, 72.0)"), 50, 0.5, 4.0, 0.33) - 72) < 3
+    assert abs(_per_minute_from_spectrum(_signal("_pulse_signal(3000, 50, 72.0)"), 50, 0.7, 3.5) - 72) < 3
+    ecg = _signal("_pulse_signal(15000, 250, 72.0, 0.0, True)")
+    peaks, _ = find_peaks(ecg, height=0.5 * np.max(ecg), distance=int(0.25 * 250))
+    assert abs(60 * 250 / np.median(np.diff(peaks)) - 72) < 3
+    assert abs(_per_minute_from_spectrum(_signal("_breath_signal(3000, 50, 15.0)"), 50, 0.1, 0.7) - 15) < 1
+    csi = _signal("_breath_signal(3000, 50, 15.0, 12)")
+    assert csi.shape == (3000, 12) and abs(_per_minute_from_spectrum(csi[:, 0], 50, 0.1, 0.5) - 15) < 1
+    acc = _signal("_walk_signal(3000, 50, 108.0, 3)")
+    steps = len(find_peaks(filtfilt(*butter(2, [0.5, 3.0], btype="bandpass", fs=50), np.linalg.norm(acc, axis=1)),
+                           distance=int(0.3 * 50), prominence=0.5)[0])
+    assert acc.shape == (3000, 3) and abs(steps - 108) <= 3
+    assert _signal("_walk_signal(3000, 50, 108.0, 1)").shape == (3000,)
+
+
+def test_the_check_says_by_how_much_and_spots_a_rate_in_hz():
+    answer = KnownAnswer("a pulse", (), 72.0, 6.0, "beats per minute")
+    namespace = {"_np": np}
+    for result, words in ((1.2, "that is the rate in Hz"), (144.0, "how the beats, breaths or steps are counted"),
+                          ((70.0, 71.0), r"it returned \(70.0, 71.0\)")):
+        namespace["_result"] = result
+        with pytest.raises(AssertionError, match=words):
+            exec(check_source(answer), namespace)
+    namespace["_result"] = np.float64(74.5)
+    exec(check_source(answer), namespace)
