@@ -16,7 +16,9 @@ input gives; and with each input at the edge of a simple condition the user
 says raises ValueError ("max_gap < 1": max_gap = 0; "a and b differ in
 length": b one element short; "any acc_max < acc_min": the last peak just below
 its trough), where returning is a failure; two inputs so compared are otherwise
-sampled in the order the user allows. When the user
+sampled in the order the user allows. A returned array must have the NumPy type
+the user named, and a heart rate, breathing rate or step count must come out
+right on a signal whose answer is known (`known_answers`). When the user
 chose example data for the notebook (`--data ppg`) and it gives every input
 a step takes, the step runs once more on it, where any error is a failure.
 
