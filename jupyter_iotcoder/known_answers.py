@@ -33,6 +33,7 @@ class KnownAnswer:
     expected: float
     tolerance: float
     unit: str
+    hint: str = "check the units, the band and how the beats, breaths or steps are counted"
 
 
 # Builders of the signals, run in the sandbox with numpy as `_np`. Each is deterministic (its own seed),
@@ -86,12 +87,22 @@ def _walk_signal(n, fs, per_minute, axes=3):
     down = _np.array([0.3, 0.5, 0.81]) / _np.linalg.norm([0.3, 0.5, 0.81])
     acc = _np.outer(9.81 + bounce, down) + rng.normal(0, 0.2, (n, 3))
     return acc if axes == 3 else _np.linalg.norm(acc, axis=1)
+
+
+def _vibration_signal(n, fs, hz):
+    """A machine's vibration (m/s^2): a DC offset, the strongest line at `hz`, a weaker one at 2.6 times it, noise."""
+    rng = _np.random.default_rng(17)
+    t = _np.arange(n) / fs
+    return 1.5 + _np.sin(2 * _np.pi * hz * t) + 0.4 * _np.sin(2 * _np.pi * 2.6 * hz * t) + rng.normal(0, 0.2, n)
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
 _HEART = re.compile(r"\b(?:heart|pulse) rate\b|\bbeats per minute\b|\bbpm\b", re.I)
 _BREATHING = re.compile(r"\b(?:breathing|respiration|respiratory) rate\b|\bbreaths per minute\b", re.I)
 _PER_MINUTE = re.compile(r"\bper minute\b|\bbpm\b|\bbrpm\b|\b/\s?min\b", re.I)
+_DOMINANT = re.compile(r"\b(?:dominant|strongest|peak|fundamental|main)\b[^.;]*\bfrequency\b"
+                       r"|\bfrequency\b[^.;]*\b(?:dominant|strongest|largest)\b", re.I)
+_CADENCE = re.compile(r"\b(?:cadence|step rate|steps per minute)\b", re.I)
 _STEPS = re.compile(r"\b(?:number of steps|step count|steps taken)\b", re.I)
 _ECG_NAME = re.compile(r"ecg|ekg", re.I)
 _PULSE_NAME = re.compile(r"ppg|pulse|bvp|pleth", re.I)
@@ -105,7 +116,8 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     within 6 (an ECG, named so, at 250 Hz); "the breathing rate in breaths per minute" from a 1-D signal or
     an (n_samples, n_subcarriers) array: 15 per minute, within 2 (from a PPG or ECG: pulses that breathing
     modulates); "the number of steps as an int" from an (N, 3) or 1-D accelerometer signal: 108 steps a
-    minute, within 10 %.
+    minute, within 10 % (a cadence in steps per minute: 108, within 6); "the frequency in Hz of the strongest spectral component": a vibration at 12.5 Hz
+    (200 Hz, 10 s), within 0.5.
     """
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
@@ -119,9 +131,10 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return None
     signal, rate = signals[0], rates[0]
     ecg = bool(_ECG_NAME.search(signal))
-    fs = 250 if ecg else RATE_HZ
-    seconds = max([SECONDS] + [1.5 * bound for _, op, bound in stated_refusals(requirement, signature)
-                               if op == DURATION])
+    vibration = bool(_DOMINANT.search(said) and re.search(r"\bHz\b", said))
+    fs = 250 if ecg else 200 if vibration else RATE_HZ
+    seconds = max([10.0 if vibration else SECONDS] + [1.5 * bound for _, op, bound in
+                                                      stated_refusals(requirement, signature) if op == DURATION])
     n = int(seconds * fs)
     shape = _MATRIX.search(user_types(requirement, signature).get(signal, ""))
     span = f"{fs} Hz, {seconds:g} s"
@@ -139,21 +152,31 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         what = f"a synthetic {'ECG' if ecg else 'pulse signal'} at 72 beats per minute ({span})"
         return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 0.0, {ecg})"), 72.0, 6.0,
                            "beats per minute")
+    if _CADENCE.search(said) and _PER_MINUTE.search(said) and (not shape or shape.group(1) == "3"):
+        what = f"a synthetic walk at 108 steps per minute ({span})"
+        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {3 if shape else 1})"), 108.0, 6.0,
+                           "steps per minute")
     if _STEPS.search(said) and (not shape or shape.group(1) == "3"):
         steps = 1.8 * seconds
         what = f"a synthetic walk at 108 steps per minute ({span}, {steps:g} steps)"
         return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {3 if shape else 1})"), steps,
                            round(0.1 * steps), "steps")
+    if vibration and not shape:
+        what = f"a synthetic vibration whose strongest line is at 12.5 Hz, beside a DC offset ({span})"
+        return KnownAnswer(what, inputs(f"_vibration_signal({n}, {fs}, 12.5)"), 12.5, 0.5, "Hz",
+                           "check the frequency axis (np.fft.rfftfreq(len(x), 1 / fs), not the bin index) and that "
+                           "the DC offset is removed or its bin skipped")
     return None
 
 
 def check_source(answer: KnownAnswer) -> str:
-    """A harness line that fails, saying by how much (and whether it is the rate in Hz), unless `_result` is
-    within the answer's tolerance."""
+    """A harness line that fails, saying by how much, unless `_result` is within the answer's tolerance; a
+    rate per minute that came out 60 times too small is named as the rate in Hz."""
     expected, tolerance = answer.expected, answer.tolerance
     scalar = "_np.ndim(_result) == 0 and _np.isreal(_result)"
+    in_hz = (f"{scalar} and abs(60 * float(_result) - {expected!r}) <= {tolerance!r}"
+             if "per minute" in answer.unit else "False")
     return (f"assert {scalar} and abs(float(_result) - {expected!r}) <= {tolerance!r}, "
             f"f'it returned {{_result!r}}, but the signal has {expected:g} {answer.unit} (within {tolerance:g})' + ("
-            f"': that is the rate in Hz, and 60 times it is the rate per minute' if {scalar} and "
-            f"abs(60 * float(_result) - {expected!r}) <= {tolerance!r} else "
-            f"': check the units, the band and how the beats, breaths or steps are counted')")
+            f"': that is the rate in Hz, and 60 times it is the rate per minute' if {in_hz} else "
+            f"{': ' + answer.hint!r})")

@@ -29,11 +29,15 @@ def _signal(source: str) -> np.ndarray:
      "_pulse_signal(3000, 50, 72.0, 15.0, False)"),
     ("Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and returns the number of steps as an int.",
      108.0, "_walk_signal(3000, 50, 108.0, 3)"),
+    ("Write cadence(acc, fs) where acc is an (N, 3) array; return the walking cadence in steps per minute (float).",
+     108.0, "_walk_signal(3000, 50, 108.0, 3)"),
+    ("Write dominant_frequency(signal, fs) that returns the frequency in Hz (float) of the strongest spectral "
+     "component.", 12.5, "_vibration_signal(2000, 200, 12.5)"),
 ])
 def test_rates_and_counts_the_user_asks_for_get_a_signal_with_a_known_answer(requirement, expected, source):
     answer = _answer(requirement)
     assert answer.expected == expected and answer.inputs[0][1] == source
-    assert answer.inputs[1][1] == ("250" if "ecg" in source or "True" in source else "50")
+    assert answer.inputs[1][1] == ("250" if "True" in source else "200" if "vibration" in source else "50")
 
 
 @pytest.mark.parametrize("requirement", [
@@ -74,6 +78,8 @@ def test_textbook_methods_recover_the_known_answer_from_each_signal():
                            distance=int(0.3 * 50), prominence=0.5)[0])
     assert acc.shape == (3000, 3) and abs(steps - 108) <= 3
     assert _signal("_walk_signal(3000, 50, 108.0, 1)").shape == (3000,)
+    vibration = _signal("_vibration_signal(2000, 200, 12.5)")
+    assert _per_minute_from_spectrum(vibration * np.hanning(2000), 200, 0.5, 100) / 60 == pytest.approx(12.5)
 
 
 def test_the_check_says_by_how_much_and_spots_a_rate_in_hz():
@@ -86,3 +92,7 @@ def test_the_check_says_by_how_much_and_spots_a_rate_in_hz():
             exec(check_source(answer), namespace)
     namespace["_result"] = np.float64(74.5)
     exec(check_source(answer), namespace)
+    vibration = KnownAnswer("a vibration", (), 12.5, 0.5, "Hz", "check the frequency axis")
+    namespace["_result"] = 12.5 / 60
+    with pytest.raises(AssertionError, match="check the frequency axis"):
+        exec(check_source(vibration), namespace)
