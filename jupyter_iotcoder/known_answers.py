@@ -34,6 +34,8 @@ class KnownAnswer:
     tolerance: float
     unit: str
     hint: str = "check the units, the band and how the beats, breaths or steps are counted"
+    # For an array result: Python source of an expression on `_result` that gives "" or what is wrong.
+    check: str = ""
 
 
 # Builders of the signals, run in the sandbox with numpy as `_np`. Each is deterministic (its own seed),
@@ -94,6 +96,42 @@ def _vibration_signal(n, fs, hz):
     rng = _np.random.default_rng(17)
     t = _np.arange(n) / fs
     return 1.5 + _np.sin(2 * _np.pi * hz * t) + 0.4 * _np.sin(2 * _np.pi * 2.6 * hz * t) + rng.normal(0, 0.2, n)
+
+
+def _two_tones(n, fs, f_pass, a_pass, f_stop, a_stop):
+    """A DC offset, a tone a filter must pass, one it must remove, and a little noise."""
+    rng = _np.random.default_rng(19)
+    t = _np.arange(n) / fs
+    return (2.0 + a_pass * _np.sin(2 * _np.pi * f_pass * t) + a_stop * _np.sin(2 * _np.pi * f_stop * t + 0.7)
+            + rng.normal(0, 0.02, n))
+
+
+def _filtered_wrongly(result, n, fs, f_pass, a_pass, f_stop, a_stop, zero_phase):
+    """What is wrong with `result` as `_two_tones` filtered: its shape, the tone to pass (amplitude within
+    20 %, and no phase shift when zero phase was asked for), the tone to remove (at most 30 % left)."""
+    y = _np.asarray(result, dtype=float)
+    if y.shape != (n,):
+        return f"it returned shape {y.shape}, not the signal's ({n},)"
+    if not _np.all(_np.isfinite(y)):
+        return "it returned NaN or infinite values for a clean signal"
+    t = _np.arange(n) / fs
+    middle = slice(n // 10, n - n // 10)
+
+    def tone(f):
+        z = y[middle] - _np.mean(y[middle])
+        return 2 * _np.mean(z * _np.exp(-2j * _np.pi * f * t[middle]))
+
+    kept, left = tone(f_pass), tone(f_stop)
+    problems = []
+    if not 0.8 <= abs(kept) / a_pass <= 1.2:
+        problems.append(f"the {f_pass:g} Hz tone it should pass came out at {abs(kept) / a_pass:.0%} of its amplitude")
+    if abs(left) / a_stop > 0.3:
+        problems.append(f"the {f_stop:g} Hz tone it should remove kept {abs(left) / a_stop:.0%} of its amplitude")
+    shift = (_np.angle(kept) + _np.pi / 2 + _np.pi) % (2 * _np.pi) - _np.pi
+    if zero_phase and abs(shift) > 0.1 and not problems:
+        problems.append(f"it delays the {f_pass:g} Hz tone by {-shift / (2 * _np.pi * f_pass):.3f} s, but the "
+                        f"requirement asks for zero phase (filter forwards and backwards, scipy.signal.filtfilt)")
+    return "; ".join(problems)
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
@@ -102,6 +140,13 @@ _BREATHING = re.compile(r"\b(?:breathing|respiration|respiratory) rate\b|\bbreat
 _PER_MINUTE = re.compile(r"\bper minute\b|\bbpm\b|\bbrpm\b|\b/\s?min\b", re.I)
 _DOMINANT = re.compile(r"\b(?:dominant|strongest|peak|fundamental|main)\b[^.;]*\bfrequency\b"
                        r"|\bfrequency\b[^.;]*\b(?:dominant|strongest|largest)\b", re.I)
+_LOW_PASS = re.compile(r"\blow[- ]?pass\b", re.I)
+_HIGH_PASS = re.compile(r"\bhigh[- ]?pass\b", re.I)
+_ZERO_PHASE = re.compile(r"\bzero[- ]phase\b|\bfiltfilt\b|\bforward[- ]backward\b|\bno (?:phase )?lag\b", re.I)
+# a filter inside a longer computation: its output is not the filtered signal
+_MORE_THAN_A_FILTER = re.compile(r"integrat|velocity|displacement|derivative|envelope|decimat|downsampl|resampl"
+                                 r"|detrend|rectif|spectrum|\bpeaks?\b", re.I)
+_CUTOFF_NAME = re.compile(r"cut|corner|^f_?c(?:_hz)?$", re.I)
 _CADENCE = re.compile(r"\b(?:cadence|step rate|steps per minute)\b", re.I)
 _STEPS = re.compile(r"\b(?:number of steps|step count|steps taken)\b", re.I)
 _ECG_NAME = re.compile(r"ecg|ekg", re.I)
@@ -116,12 +161,16 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     within 6 (an ECG, named so, at 250 Hz); "the breathing rate in breaths per minute" from a 1-D signal or
     an (n_samples, n_subcarriers) array: 15 per minute, within 2 (from a PPG or ECG: pulses that breathing
     modulates); "the number of steps as an int" from an (N, 3) or 1-D accelerometer signal: 108 steps a
-    minute, within 10 % (a cadence in steps per minute: 108, within 6); "the frequency in Hz of the strongest spectral component": a vibration at 12.5 Hz
-    (200 Hz, 10 s), within 0.5.
+    minute, within 10 % (a cadence in steps per minute: 108, within 6); "the frequency in Hz of the
+    strongest spectral component": a vibration at 12.5 Hz (200 Hz, 10 s), within 0.5. A filtered array:
+    see `_filter_answer`.
     """
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
-    if not phrases or described_return(requirement, signature) not in ("float", "int"):
+    returned = described_return(requirement, signature)
+    if phrases and returned == "np.ndarray":
+        return _filter_answer(requirement, signature)
+    if not phrases or returned not in ("float", "int"):
         return None
     said = phrases[0]
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
@@ -130,48 +179,93 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     if len(rates) != 1 or len(signals) != 1:
         return None
     signal, rate = signals[0], rates[0]
-    ecg = bool(_ECG_NAME.search(signal))
-    vibration = bool(_DOMINANT.search(said) and re.search(r"\bHz\b", said))
-    fs = 250 if ecg else 200 if vibration else RATE_HZ
-    seconds = max([10.0 if vibration else SECONDS] + [1.5 * bound for _, op, bound in
-                                                      stated_refusals(requirement, signature) if op == DURATION])
-    n = int(seconds * fs)
     shape = _MATRIX.search(user_types(requirement, signature).get(signal, ""))
+    tri_axial = not shape or shape.group(1) == "3"
+    per_minute = bool(_PER_MINUTE.search(said))
+    kind = ("breathing" if _BREATHING.search(said) and per_minute
+            else "heart" if _HEART.search(said) and per_minute and not shape
+            else "cadence" if _CADENCE.search(said) and per_minute and tri_axial
+            else "steps" if _STEPS.search(said) and tri_axial
+            else "vibration" if _DOMINANT.search(said) and re.search(r"\bHz\b", said) and not shape
+            else None)
+    if kind is None:
+        return None
+    ecg = bool(_ECG_NAME.search(signal))
+    fs = 250 if ecg else 200 if kind == "vibration" else RATE_HZ
+    seconds = max([10.0 if kind == "vibration" else SECONDS] + [
+        1.5 * bound for _, op, bound in stated_refusals(requirement, signature) if op == DURATION])
+    n = int(seconds * fs)
     span = f"{fs} Hz, {seconds:g} s"
     inputs = lambda source: ((signal, source), (rate, str(fs)))  # noqa: E731 - the two inputs every answer sets
-    if _BREATHING.search(said) and _PER_MINUTE.search(said):
-        if ecg or _PULSE_NAME.search(signal):
-            what = f"synthetic {'ECG' if ecg else 'pulse'} beats that breathing at 15 per minute modulates ({span})"
-            return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 15.0, {ecg})"), 15.0, 2.0,
-                               "breaths per minute")
+    axes = 3 if shape else 1
+    if kind == "breathing" and (ecg or _PULSE_NAME.search(signal)):
+        what = f"synthetic {'ECG' if ecg else 'pulse'} beats that breathing at 15 per minute modulates ({span})"
+        return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 15.0, {ecg})"), 15.0, 2.0,
+                           "breaths per minute")
+    if kind == "breathing":
         columns = 0 if not shape else (3 if shape.group(1) == "3" else 12)
         what = f"a synthetic breathing signal at 15 breaths per minute ({span}{', 12 channels' if columns else ''})"
         return KnownAnswer(what, inputs(f"_breath_signal({n}, {fs}, 15.0, {columns})"), 15.0, 2.0,
                            "breaths per minute")
-    if _HEART.search(said) and _PER_MINUTE.search(said) and not shape:
+    if kind == "heart":
         what = f"a synthetic {'ECG' if ecg else 'pulse signal'} at 72 beats per minute ({span})"
         return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 0.0, {ecg})"), 72.0, 6.0,
                            "beats per minute")
-    if _CADENCE.search(said) and _PER_MINUTE.search(said) and (not shape or shape.group(1) == "3"):
+    if kind == "cadence":
         what = f"a synthetic walk at 108 steps per minute ({span})"
-        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {3 if shape else 1})"), 108.0, 6.0,
-                           "steps per minute")
-    if _STEPS.search(said) and (not shape or shape.group(1) == "3"):
+        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {axes})"), 108.0, 6.0, "steps per minute")
+    if kind == "steps":
         steps = 1.8 * seconds
         what = f"a synthetic walk at 108 steps per minute ({span}, {steps:g} steps)"
-        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {3 if shape else 1})"), steps,
-                           round(0.1 * steps), "steps")
-    if vibration and not shape:
-        what = f"a synthetic vibration whose strongest line is at 12.5 Hz, beside a DC offset ({span})"
-        return KnownAnswer(what, inputs(f"_vibration_signal({n}, {fs}, 12.5)"), 12.5, 0.5, "Hz",
-                           "check the frequency axis (np.fft.rfftfreq(len(x), 1 / fs), not the bin index) and that "
-                           "the DC offset is removed or its bin skipped")
-    return None
+        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {axes})"), steps, round(0.1 * steps),
+                           "steps")
+    what = f"a synthetic vibration whose strongest line is at 12.5 Hz, beside a DC offset ({span})"
+    return KnownAnswer(what, inputs(f"_vibration_signal({n}, {fs}, 12.5)"), 12.5, 0.5, "Hz",
+                       "check the frequency axis (np.fft.rfftfreq(len(x), 1 / fs), not the bin index) and that "
+                       "the DC offset is removed or its bin skipped")
+
+
+def _filter_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
+    """Two tones for a low-pass or high-pass filter of one signal with a cut-off parameter: one a sixth of
+    the cut-off below it (low-pass) or six times above, which must keep its amplitude, and one eight times
+    beyond the cut-off on the other side, which must lose most of it; no delay where zero phase is asked."""
+    low, high = bool(_LOW_PASS.search(requirement)), bool(_HIGH_PASS.search(requirement))
+    if low == high or not re.search(r"\bfilter", requirement, re.I) or _MORE_THAN_A_FILTER.search(requirement):
+        return None
+    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    rates = [name for name, default in parts if not default and _RATE_NAME.search(name)]
+    cutoffs = [(name, default) for name, default in parts if _CUTOFF_NAME.search(name)]
+    signals = [name for name, default in parts if not default and name not in rates + [c for c, _ in cutoffs]]
+    if len(rates) != 1 or len(cutoffs) != 1 or len(signals) != 1 or \
+            _MATRIX.search(user_types(requirement, signature).get(signals[0], "")):
+        return None
+    (cutoff_name, default), signal, rate = cutoffs[0], signals[0], rates[0]
+    try:
+        cutoff = float(default) if default else 3.0
+    except ValueError:
+        return None
+    if cutoff <= 0:
+        return None
+    fs = int(max(100, 20 * cutoff))
+    f_pass, f_stop = (cutoff / 6, cutoff * 8) if low else (cutoff * 6, cutoff / 8)
+    a_pass, a_stop = (1.0, 0.5) if low else (0.5, 1.0)
+    seconds = min(600.0, max(20.0, 10 / min(f_pass, f_stop)))
+    n = int(seconds * fs)
+    zero_phase = bool(_ZERO_PHASE.search(requirement))
+    inputs = ((signal, f"_two_tones({n}, {fs}, {f_pass!r}, {a_pass}, {f_stop!r}, {a_stop})"), (rate, str(fs)))
+    if not default:
+        inputs += ((cutoff_name, repr(cutoff)),)
+    what = (f"a {f_pass:g} Hz tone to pass and a {f_stop:g} Hz tone to remove, cut-off {cutoff:g} Hz "
+            f"({fs} Hz, {seconds:g} s)")
+    check = f"_filtered_wrongly(_result, {n}, {fs}, {f_pass!r}, {a_pass}, {f_stop!r}, {a_stop}, {zero_phase})"
+    return KnownAnswer(what, inputs, 0.0, 0.0, "", check=check)
 
 
 def check_source(answer: KnownAnswer) -> str:
     """A harness line that fails, saying by how much, unless `_result` is within the answer's tolerance; a
     rate per minute that came out 60 times too small is named as the rate in Hz."""
+    if answer.check:
+        return f"_wrong = {answer.check}\nassert not _wrong, _wrong"
     expected, tolerance = answer.expected, answer.tolerance
     scalar = "_np.ndim(_result) == 0 and _np.isreal(_result)"
     in_hz = (f"{scalar} and abs(60 * float(_result) - {expected!r}) <= {tolerance!r}"

@@ -96,3 +96,55 @@ def test_the_check_says_by_how_much_and_spots_a_rate_in_hz():
     namespace["_result"] = 12.5 / 60
     with pytest.raises(AssertionError, match="check the frequency axis"):
         exec(check_source(vibration), namespace)
+
+
+LOW_PASS = ("Write lowpass_filter(x, fs, cutoff_hz, order=4) that takes a 1-D NumPy array and returns a float NumPy "
+            "array of the same length, filtered with a zero-phase Butterworth low-pass filter.")
+
+
+@pytest.mark.parametrize("requirement,inputs", [
+    (LOW_PASS, (("x", "_two_tones(2000, 100, 0.5, 1.0, 24.0, 0.5)"), ("fs", "100"), ("cutoff_hz", "3.0"))),
+    ("Write smooth(x, fs, fc=10.0) returning the low-pass filtered signal as a NumPy array.",
+     (("x", "_two_tones(4000, 200, 1.6666666666666667, 1.0, 80.0, 0.5)"), ("fs", "200"))),
+    ("Write drift_free(x, fs, cutoff_hz=0.5) that returns the high-pass filtered signal as a float array.",
+     (("x", "_two_tones(16000, 100, 3.0, 0.5, 0.0625, 1.0)"), ("fs", "100"))),
+])
+def test_a_filter_with_a_cut_off_gets_a_tone_to_pass_and_one_to_remove(requirement, inputs):
+    assert _answer(requirement).inputs == inputs
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write velocity(acc, fs, cutoff_hz) that high-pass filters and integrates acc, returning the velocity array.",
+    "Write band(x, fs, low_hz, high_hz) that returns the band-pass filtered signal as an array.",
+    "Write smooth(x, fs) that returns the low-pass filtered signal as an array (cut-off 5 Hz).",
+    "Write lp(x, fs, cutoff_hz) that returns the low-pass filtered signal as an array; x has shape (n, 3).",
+])
+def test_no_filter_answer_without_one_cut_off_one_signal_and_the_filtered_signal_as_the_result(requirement):
+    assert _answer(requirement) is None
+
+
+def _filter_problem(requirement: str, filtered) -> str:
+    answer = _answer(requirement)
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    arguments = {name: eval(source, namespace) for name, source in answer.inputs}
+    namespace["_result"] = filtered(arguments["x"], arguments["fs"], arguments.get("cutoff_hz", 3.0))
+    return eval(answer.check, namespace)
+
+
+def test_the_filter_check_wants_the_pass_tone_kept_the_stop_tone_gone_and_no_delay_where_zero_phase_is_asked():
+    from scipy.signal import lfilter
+
+    assert _filter_problem(LOW_PASS, lambda x, fs, fc: filtfilt(*butter(4, fc, fs=fs), x)) == ""
+    delayed = _filter_problem(LOW_PASS, lambda x, fs, fc: lfilter(*butter(4, fc, fs=fs), x))
+    assert "delays the 0.5 Hz tone by 0.1" in delayed and "filtfilt" in delayed
+    causal_allowed = LOW_PASS.replace("zero-phase ", "")
+    assert _filter_problem(causal_allowed, lambda x, fs, fc: lfilter(*butter(4, fc, fs=fs), x)) == ""
+    assert "the 24 Hz tone it should remove kept 100%" in _filter_problem(LOW_PASS, lambda x, fs, fc: x)
+    assert "shape (1999,)" in _filter_problem(LOW_PASS, lambda x, fs, fc: x[1:])
+    assert _filter_problem(LOW_PASS, lambda x, fs, fc: filtfilt(*butter(4, fc / (fs / 2)), x)) == "", \
+        "a cut-off normalised by the Nyquist frequency is the same filter"
+    wrong_band = _filter_problem(LOW_PASS, lambda x, fs, fc: filtfilt(*butter(4, fc / 10, fs=fs), x))
+    assert "the 0.5 Hz tone it should pass came out at" in wrong_band
+    high_pass = "Write drift_free(x, fs, cutoff_hz=0.5) that returns the high-pass filtered signal as a float array."
+    assert _filter_problem(high_pass, lambda x, fs, fc: filtfilt(*butter(2, 0.5, "highpass", fs=fs), x)) == ""
