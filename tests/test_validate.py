@@ -434,13 +434,18 @@ def test_inputs_that_break_a_relation_the_user_states_must_be_refused():
                 hysteresis).status == "passed"
 
 
-def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
+def _spec_from_words(requirement: str) -> TaskSpec:
+    """The spec of the function `requirement` names, from the user's words alone (no model)."""
     from jupyter_iotcoder.transform import USERS_WORDS_ONLY, users_function_spec
 
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    return users_function_spec(requirement, required, USERS_WORDS_ONLY)
+
+
+def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
     requirement = ("Write quantize_int8(weights: np.ndarray) -> tuple[np.ndarray, float] with scale = max(|w|) / 127, "
                    "returned as an int8 array together with the float scale.")
-    required = find_required_signature(requirement).model_copy(update={"required": True})
-    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    spec = _spec_from_words(requirement)
     rounded = ("import numpy as np\n\ndef quantize_int8(weights):\n    scale = np.max(np.abs(weights)) / 127\n"
                "    return np.clip(np.round(weights / scale), -127, 127), float(scale)\n")
     floats = _run(spec, rounded, requirement)
@@ -449,20 +454,16 @@ def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
     assert _run(spec, typed, requirement).status == "passed"
 
     requirement = "Write flag(x, k) that returns a boolean mask of the readings more than k above the mean."
-    required = find_required_signature(requirement).model_copy(update={"required": True})
-    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    spec = _spec_from_words(requirement)
     ones = "import numpy as np\n\ndef flag(x, k):\n    return (np.asarray(x) > np.mean(x) + k).astype(int)\n"
     assert "asks for a bool array, but the result is int64" in _run(spec, ones, requirement).problem
     assert _run(spec, ones.replace(".astype(int)", ""), requirement).status == "passed"
 
 
 def test_a_heart_rate_must_come_out_right_on_a_pulse_signal_with_a_known_rate():
-    from jupyter_iotcoder.transform import USERS_WORDS_ONLY, users_function_spec
-
     requirement = ("Write heart_rate(ppg, fs) that takes a 1-D PPG array and the sampling rate in Hz and returns the "
                    "heart rate in beats per minute (float).")
-    required = find_required_signature(requirement).model_copy(update={"required": True})
-    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    spec = _spec_from_words(requirement)
     per_minute = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef heart_rate(ppg, fs):\n"
                   "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
                   "    peaks, _ = find_peaks(x, distance=int(0.33 * fs), prominence=np.std(x))\n"
