@@ -857,10 +857,10 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                                                     call_last)
             if passed.status == "passed":
                 passed = _validate_refusals(steps, passed, base, timeout, memory_mb, call_last, requirement)
-            known = known_answer(requirement, last.signature)
-            if passed.status == "passed" and known:
-                passed = _validate_second_input_set(steps, passed, replace(base, known=known), timeout, memory_mb,
-                                                    call_last)
+        known = known_answer(requirement, last.signature) if last.signature.required else None
+        if passed.status == "passed" and known:  # its inputs are all the function needs: call it directly
+            passed = _validate_second_input_set(steps, passed, replace(base, known=known), timeout, memory_mb,
+                                                call_last=True)
         return passed, False
     broken = next((i for i, cell in enumerate(result.cells[: len(steps) - 1], start=1) if not cell.ok), None)
     if broken is not None and harness.error.startswith("NameError"):

@@ -473,6 +473,10 @@ def test_a_heart_rate_must_come_out_right_on_a_pulse_signal_with_a_known_rate():
     in_hz = _run(spec, per_minute.replace("60.0 * fs", "fs"), requirement)
     assert in_hz.status == "failed" and "a synthetic pulse signal at 72 beats per minute" in in_hz.problem
     assert "that is the rate in Hz" in in_hz.problem, in_hz.problem
+    guessed = spec.model_copy(update={"inputs": [p.model_copy(update={"from_requirement": False})
+                                                 for p in spec.inputs]})
+    assert "that is the rate in Hz" in _run(guessed, per_minute.replace("60.0 * fs", "fs"), requirement).problem, \
+        "the signal and its rate are all the function needs, whoever typed them"
 
 
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
