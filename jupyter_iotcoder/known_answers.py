@@ -3,7 +3,8 @@
 Random sample inputs show that a function runs and what shape it returns, not whether its number is
 right. For the rates that IoT requirements most often ask for, a signal built with a known rate is an
 oracle: a heart rate from a pulse signal, a breathing rate from a chest or Wi-Fi CSI signal, a step
-count from an accelerometer. A function that returns the rate in Hz instead of per minute, counts each
+count from an accelerometer, the strongest line of a vibration; and for functions that return a signal,
+two tones for a low-pass or high-pass filter, isolated spikes for a despiker. A function that returns the rate in Hz instead of per minute, counts each
 pulse twice, or reads the wrong band misses the known answer, and the repair model is told by how much.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .requirement import (DURATION, described_return, parameter_parts, return_phrases, stated_refusals,
-                          user_types)
+                          stated_result_dtype, user_types)
 from .schema import Signature
 
 RATE_HZ = 50  # the sampling rate of every known-answer signal
@@ -106,6 +107,40 @@ def _two_tones(n, fs, f_pass, a_pass, f_stop, a_stop):
             + rng.normal(0, 0.02, n))
 
 
+def _spiky(n, columns=0):
+    """A slow wave with noise and isolated spikes of 15 (a fifth of a percent of the samples, none near the
+    ends or near each other); with `columns`, that many channels (CSI subcarriers) at other phases."""
+    rng = _np.random.default_rng(23)
+    t = _np.arange(n)[:, None]
+    phases = rng.uniform(0, 2 * _np.pi, max(columns, 1))[None, :]
+    smooth = 20.0 + 4.0 * _np.sin(2 * _np.pi * t / 80.0 + phases)
+    x = smooth + 0.2 * rng.normal(size=smooth.shape)
+    spikes = _np.zeros(smooth.shape, bool)
+    for column in range(spikes.shape[1]):
+        spikes[rng.choice(_np.arange(12, n - 12, 12), n // 60, replace=False) + column % 5, column] = True
+    x[spikes] += _np.where(rng.random(spikes.sum()) < 0.5, -15.0, 15.0)
+    if not columns:
+        return x[:, 0], smooth[:, 0], spikes[:, 0]
+    return x, smooth, spikes
+
+
+def _despiked_wrongly(result, n, columns):
+    """What is wrong with `result` (or the array of its shape among a tuple's) as `_spiky` despiked."""
+    x, smooth, spikes = _spiky(n, columns)
+    if isinstance(result, tuple):
+        result = next((item for item in result if _np.shape(item) == x.shape), result)
+    y = _np.asarray(result, dtype=float) if _np.shape(result) == x.shape else None
+    if y is None:
+        return f"it returned shape {_np.shape(result)}, not the signal's {x.shape}"
+    left = _np.abs(y[spikes] - smooth[spikes]) > 1.5
+    if left.any():
+        return f"{left.sum()} of the {spikes.sum()} spikes of 15 are still there (first at sample {_np.argwhere(spikes)[left.argmax()][0]})"
+    error = float(_np.sqrt(_np.mean((y - smooth) ** 2)))
+    if error > 0.5:
+        return f"it strays from the clean signal (RMS {error:.2f}) though only the spikes should change"
+    return ""
+
+
 def _filtered_wrongly(result, n, fs, f_pass, a_pass, f_stop, a_stop, zero_phase):
     """What is wrong with `result` as `_two_tones` filtered: its shape, the tone to pass (amplitude within
     20 %, and no phase shift when zero phase was asked for), the tone to remove (at most 30 % left)."""
@@ -146,6 +181,7 @@ _ZERO_PHASE = re.compile(r"\bzero[- ]phase\b|\bfiltfilt\b|\bforward[- ]backward\
 # a filter inside a longer computation: its output is not the filtered signal
 _MORE_THAN_A_FILTER = re.compile(r"integrat|velocity|displacement|derivative|envelope|decimat|downsampl|resampl"
                                  r"|detrend|rectif|spectrum|\bpeaks?\b", re.I)
+_DESPIKE = re.compile(r"hampel|\bdespik|\bspikes?\b|\bglitch|\boutliers?\b", re.I)
 _CUTOFF_NAME = re.compile(r"cut|corner|^f_?c(?:_hz)?$", re.I)
 _CADENCE = re.compile(r"\b(?:cadence|step rate|steps per minute)\b", re.I)
 _STEPS = re.compile(r"\b(?:number of steps|step count|steps taken)\b", re.I)
@@ -169,7 +205,9 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     returned = described_return(requirement, signature)
     if phrases and returned == "np.ndarray":
-        return _filter_answer(requirement, signature)
+        return _filter_answer(requirement, signature) or _despike_answer(requirement, signature)
+    if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
+        return _despike_answer(requirement, signature)
     if not phrases or returned not in ("float", "int"):
         return None
     said = phrases[0]
@@ -259,6 +297,26 @@ def _filter_answer(requirement: str, signature: Signature) -> KnownAnswer | None
             f"({fs} Hz, {seconds:g} s)")
     check = f"_filtered_wrongly(_result, {n}, {fs}, {f_pass!r}, {a_pass}, {f_stop!r}, {a_stop}, {zero_phase})"
     return KnownAnswer(what, inputs, 0.0, 0.0, "", check=check)
+
+
+def _despike_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
+    """Isolated spikes on a slow wave, for a function that replaces spikes or outliers by a median (a Hampel
+    filter, a median despiker) in one signal or one array of channels: the spikes must go, the wave stay."""
+    if not (_DESPIKE.search(requirement) and re.search(r"\bmedian", requirement, re.I)
+            and re.search(r"\breplac", requirement, re.I)) or stated_result_dtype(requirement, signature) in (
+            "bool", "integer"):
+        return None  # a detector that returns a mask or indices of spikes is no despiker
+    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    rates = [name for name in needed if _RATE_NAME.search(name)]
+    signals = [name for name in needed if name not in rates]
+    if len(signals) != 1 or len(rates) > 1:
+        return None
+    shape = _MATRIX.search(user_types(requirement, signature).get(signals[0], ""))
+    columns = 8 if shape and shape.group(1) != "3" else 0
+    n = 1200
+    inputs = ((signals[0], f"_spiky({n}, {columns})[0]"),) + tuple((rate, str(RATE_HZ)) for rate in rates)
+    what = f"a slow wave with {n // 60} isolated spikes of 15{f' in each of {columns} channels' if columns else ''}"
+    return KnownAnswer(what, inputs, 0.0, 0.0, "", check=f"_despiked_wrongly(_result, {n}, {columns})")
 
 
 def check_source(answer: KnownAnswer) -> str:

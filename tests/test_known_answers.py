@@ -148,3 +148,43 @@ def test_the_filter_check_wants_the_pass_tone_kept_the_stop_tone_gone_and_no_del
     assert "the 0.5 Hz tone it should pass came out at" in wrong_band
     high_pass = "Write drift_free(x, fs, cutoff_hz=0.5) that returns the high-pass filtered signal as a float array."
     assert _filter_problem(high_pass, lambda x, fs, fc: filtfilt(*butter(2, 0.5, "highpass", fs=fs), x)) == ""
+
+
+HAMPEL = ("Write hampel_filter(x, half_window=5, n_sigmas=3.0) that returns a tuple (cleaned, is_outlier): cleaned is "
+          "a float array where each outlier is replaced by the median of its window.")
+
+
+def _despike_problem(requirement: str, despike) -> str:
+    answer = _answer(requirement)
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    namespace["_result"] = despike(eval(answer.inputs[0][1], namespace))
+    return eval(answer.check, namespace)
+
+
+def _rolling_median_replacement(x: np.ndarray, half_window: int = 5, k: float = 3.0) -> np.ndarray:
+    y = x.copy()
+    for i in range(len(x)):
+        window = x[max(0, i - half_window): i + half_window + 1]
+        median = np.median(window, axis=0)
+        mad = 1.4826 * np.median(np.abs(window - median), axis=0)
+        y[i] = np.where(np.abs(x[i] - median) > k * mad, median, x[i])
+    return y
+
+
+def test_a_despiker_must_remove_isolated_spikes_and_leave_the_wave():
+    assert _despike_problem(HAMPEL, lambda x: (_rolling_median_replacement(x), x != x)) == ""
+    assert "spikes of 15 are still there" in _despike_problem(HAMPEL, lambda x: (x.copy(), x != x))
+    shifted = _despike_problem(HAMPEL, lambda x: _rolling_median_replacement(x) + 1.0)
+    assert "strays from the clean signal (RMS 1.0" in shifted
+    csi = ("Write hampel_csi(csi_amp, half_window=5) where csi_amp has shape (n_packets, n_subcarriers); replace "
+           "each spike by the median of its window and return a new float array.")
+    assert _answer(csi).what.endswith("in each of 8 channels")
+    assert _despike_problem(csi, _rolling_median_replacement) == ""
+    assert "shape (1200,)" in _despike_problem(csi, lambda x: x[:, 0])
+
+
+def test_a_spike_detector_that_returns_a_mask_is_not_judged_as_a_despiker():
+    detector = ("Write spikes(x, half_window=5) that returns a boolean mask of the samples that differ from the "
+                "median of their window by more than 3 MADs, which are replaced later.")
+    assert _answer(detector) is None
