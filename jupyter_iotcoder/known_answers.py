@@ -183,6 +183,8 @@ _MORE_THAN_A_FILTER = re.compile(r"integrat|velocity|displacement|derivative|env
                                  r"|detrend|rectif|spectrum|\bpeaks?\b", re.I)
 _DESPIKE = re.compile(r"hampel|\bdespik|\bspikes?\b|\bglitch|\boutliers?\b", re.I)
 _CUTOFF_NAME = re.compile(r"cut|corner|^f_?c(?:_hz)?$", re.I)
+_SEVERAL = re.compile(r"\b(?:arrays?|lists?|series|tuple|dict|each|every|per (?:window|frame|segment|epoch))\b",
+                      re.I)
 _CADENCE = re.compile(r"\b(?:cadence|step rate|steps per minute)\b", re.I)
 _STEPS = re.compile(r"\b(?:number of steps|step count|steps taken)\b", re.I)
 _ECG_NAME = re.compile(r"ecg|ekg", re.I)
@@ -208,8 +210,8 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return _filter_answer(requirement, signature) or _despike_answer(requirement, signature)
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature)
-    if not phrases or returned not in ("float", "int"):
-        return None
+    if not phrases or returned not in ("float", "int", None) or returned is None and _SEVERAL.search(phrases[0]):
+        return None  # one number: typed, or "the number of steps" with no word of arrays or windows
     said = phrases[0]
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
     rates = [name for name in needed if _RATE_NAME.search(name)]

@@ -188,3 +188,8 @@ def test_a_spike_detector_that_returns_a_mask_is_not_judged_as_a_despiker():
     detector = ("Write spikes(x, half_window=5) that returns a boolean mask of the samples that differ from the "
                 "median of their window by more than 3 MADs, which are replaced later.")
     assert _answer(detector) is None
+
+
+def test_a_rate_or_count_with_no_type_word_is_one_number_unless_the_words_say_several():
+    assert _answer("Write count_steps(acc, fs) that returns the number of steps.").expected == 108.0
+    assert _answer("Write hr(ppg, fs) that returns the heart rate in BPM for each 10 s window.") is None
