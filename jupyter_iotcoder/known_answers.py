@@ -4,12 +4,14 @@ Random sample inputs show that a function runs and what shape it returns, not wh
 right. For the rates that IoT requirements most often ask for, a signal built with a known rate is an
 oracle: a heart rate from a pulse signal, a breathing rate from a chest or Wi-Fi CSI signal, a step
 count from an accelerometer, the strongest line of a vibration; and for functions that return a signal,
-two tones for a low-pass or high-pass filter, isolated spikes for a despiker. A function that returns the rate in Hz instead of per minute, counts each
-pulse twice, or reads the wrong band misses the known answer, and the repair model is told by how much.
+two tones for a low-pass or high-pass filter, isolated spikes for a despiker. A function that returns
+the rate in Hz instead of per minute, counts each pulse twice, or reads the wrong band misses the known
+answer, and the repair model is told by how much.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
-rate or count, and take the signal and its sampling rate (any other parameter needs a default). The
-signals are Python source run inside the validation sandbox (`SIGNALS` defines their builders).
+rate or count (or the filtered signal), and take the signal and its sampling rate (any other parameter
+needs a default, except a filter's cut-off). The signals are Python source run inside the validation
+sandbox (`SIGNALS` defines their builders).
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _two_tones(n, fs, f_pass, a_pass, f_stop, a_stop):
 
 
 def _spiky(n, columns=0):
-    """A slow wave with noise and isolated spikes of 15 (a fifth of a percent of the samples, none near the
+    """A slow wave with noise and isolated spikes of 15 (one in 60 samples, none near the
     ends or near each other); with `columns`, that many channels (CSI subcarriers) at other phases."""
     rng = _np.random.default_rng(23)
     t = _np.arange(n)[:, None]
@@ -134,7 +136,8 @@ def _despiked_wrongly(result, n, columns):
         return f"it returned shape {_np.shape(result)}, not the signal's {x.shape}"
     left = _np.abs(y[spikes] - smooth[spikes]) > 1.5
     if left.any():
-        return f"{left.sum()} of the {spikes.sum()} spikes of 15 are still there (first at sample {_np.argwhere(spikes)[left.argmax()][0]})"
+        first = _np.argwhere(spikes)[left.argmax()][0]
+        return f"{left.sum()} of the {spikes.sum()} spikes of 15 are still there (the first at sample {first})"
     error = float(_np.sqrt(_np.mean((y - smooth) ** 2)))
     if error > 0.5:
         return f"it strays from the clean signal (RMS {error:.2f}) though only the spikes should change"
