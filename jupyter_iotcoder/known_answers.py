@@ -83,14 +83,16 @@ def _breath_signal(n, fs, per_minute, columns=0):
     return 10.0 + rng.uniform(0, 5, columns) + _np.outer(chest, gains) + rng.normal(0, 0.05, (n, columns))
 
 
-def _walk_signal(n, fs, per_minute, axes=3):
-    """A phone in a pocket, walking: gravity along a tilted axis and a bounce at the step rate (m/s^2)."""
+def _walk_signal(n, fs, per_minute, axes=3, unit=1.0):
+    """A phone in a pocket, walking: gravity along a tilted axis and a bounce at the step rate (m/s^2, or g
+    with `unit` 9.81)."""
     rng = _np.random.default_rng(13)
     t = _np.arange(n) / fs
     f = per_minute / 60.0
     bounce = 2.5 * _np.sin(2 * _np.pi * f * t) + 0.8 * _np.sin(4 * _np.pi * f * t + 1.0)
     down = _np.array([0.3, 0.5, 0.81]) / _np.linalg.norm([0.3, 0.5, 0.81])
     acc = _np.outer(9.81 + bounce, down) + rng.normal(0, 0.2, (n, 3))
+    acc = acc / unit
     return acc if axes == 3 else _np.linalg.norm(acc, axis=1)
 
 
@@ -191,6 +193,9 @@ _SEVERAL = re.compile(r"\b(?:arrays?|lists?|series|tuple|dict|each|every|per (?:
 _CADENCE = re.compile(r"\b(?:cadence|step rate|steps per minute)\b", re.I)
 _STEPS = re.compile(r"\b(?:number of steps|step count|steps taken)\b", re.I)
 _ECG_NAME = re.compile(r"ecg|ekg", re.I)
+_ECG_WORDS = re.compile(r"\b(?:ECG|EKG|electrocardiogram|R[- ]peaks?|QRS)\b")
+_IN_G = re.compile(r"\bin g\b|\(g\)|\bg units\b|\bunits of g\b")  # acceleration in g, not m/s^2
+_CHANNELS_FIRST = re.compile(r"subcarrier|channel|antenna|sensor|ax[ie]s", re.I)
 _PULSE_NAME = re.compile(r"ppg|pulse|bvp|pleth", re.I)
 _MATRIX = re.compile(r"shape\s*\(\s*\w+\s*,\s*(\w+)\s*\)")
 
@@ -223,6 +228,8 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return None
     signal, rate = signals[0], rates[0]
     shape = _MATRIX.search(user_types(requirement, signature).get(signal, ""))
+    if shape and _CHANNELS_FIRST.search(shape.group(0).split(",")[0]):
+        return None  # channels by samples: the signals here are samples by channels
     tri_axial = not shape or shape.group(1) == "3"
     per_minute = bool(_PER_MINUTE.search(said))
     kind = ("breathing" if _BREATHING.search(said) and per_minute
@@ -233,8 +240,9 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
             else None)
     if kind is None:
         return None
-    ecg = bool(_ECG_NAME.search(signal))
+    ecg = bool(_ECG_NAME.search(signal) or _ECG_WORDS.search(requirement) and not _PULSE_NAME.search(requirement))
     fs = 250 if ecg else 200 if kind == "vibration" else RATE_HZ
+    unit = 9.81 if _IN_G.search(requirement) else 1.0
     seconds = max([10.0 if kind == "vibration" else SECONDS] + [
         1.5 * bound for _, op, bound in stated_refusals(requirement, signature) if op == DURATION])
     n = int(seconds * fs)
@@ -256,12 +264,13 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                            "beats per minute")
     if kind == "cadence":
         what = f"a synthetic walk at 108 steps per minute ({span})"
-        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {axes})"), 108.0, 6.0, "steps per minute")
+        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {axes}, {unit})"), 108.0, 6.0,
+                           "steps per minute")
     if kind == "steps":
         steps = 1.8 * seconds
         what = f"a synthetic walk at 108 steps per minute ({span}, {steps:g} steps)"
-        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {axes})"), steps, round(0.1 * steps),
-                           "steps")
+        return KnownAnswer(what, inputs(f"_walk_signal({n}, {fs}, 108.0, {axes}, {unit})"), steps,
+                           round(0.1 * steps), "steps")
     what = f"a synthetic vibration whose strongest line is at 12.5 Hz, beside a DC offset ({span})"
     return KnownAnswer(what, inputs(f"_vibration_signal({n}, {fs}, 12.5)"), 12.5, 0.5, "Hz",
                        "check the frequency axis (np.fft.rfftfreq(len(x), 1 / fs), not the bin index) and that "
@@ -317,6 +326,8 @@ def _despike_answer(requirement: str, signature: Signature) -> KnownAnswer | Non
     if len(signals) != 1 or len(rates) > 1:
         return None
     shape = _MATRIX.search(user_types(requirement, signature).get(signals[0], ""))
+    if shape and _CHANNELS_FIRST.search(shape.group(0).split(",")[0]):
+        return None
     columns = 8 if shape and shape.group(1) != "3" else 0
     n = 1200
     inputs = ((signals[0], f"_spiky({n}, {columns})[0]"),) + tuple((rate, str(RATE_HZ)) for rate in rates)

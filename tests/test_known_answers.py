@@ -28,9 +28,9 @@ def _signal(source: str) -> np.ndarray:
     ("Write ppg_resp(ppg, fs) that returns the respiratory rate in breaths per minute (float).", 15.0,
      "_pulse_signal(3000, 50, 72.0, 15.0, False)"),
     ("Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and returns the number of steps as an int.",
-     108.0, "_walk_signal(3000, 50, 108.0, 3)"),
+     108.0, "_walk_signal(3000, 50, 108.0, 3, 1.0)"),
     ("Write cadence(acc, fs) where acc is an (N, 3) array; return the walking cadence in steps per minute (float).",
-     108.0, "_walk_signal(3000, 50, 108.0, 3)"),
+     108.0, "_walk_signal(3000, 50, 108.0, 3, 1.0)"),
     ("Write dominant_frequency(signal, fs) that returns the frequency in Hz (float) of the strongest spectral "
      "component.", 12.5, "_vibration_signal(2000, 200, 12.5)"),
 ])
@@ -193,3 +193,14 @@ def test_a_spike_detector_that_returns_a_mask_is_not_judged_as_a_despiker():
 def test_a_rate_or_count_with_no_type_word_is_one_number_unless_the_words_say_several():
     assert _answer("Write count_steps(acc, fs) that returns the number of steps.").expected == 108.0
     assert _answer("Write hr(ppg, fs) that returns the heart rate in BPM for each 10 s window.") is None
+
+
+def test_the_signals_follow_the_users_words_on_units_layout_and_kind_of_heart_signal():
+    in_g = _answer("Write count_steps(acc, fs) where acc is an (N, 3) array in g; return the number of steps.")
+    assert in_g.inputs[0][1] == "_walk_signal(3000, 50, 108.0, 3, 9.81)"
+    assert abs(float(np.median(np.linalg.norm(_signal(in_g.inputs[0][1]), axis=1))) - 1.0) < 0.1
+    ecg = _answer("Write heart_rate(signal, fs) that finds the R-peaks of a single-lead ECG and returns the heart "
+                  "rate in beats per minute (float).")
+    assert ecg.inputs == (("signal", "_pulse_signal(15000, 250, 72.0, 0.0, True)"), ("fs", "250"))
+    assert _answer("Write breathing(csi, fs) where csi has shape (n_subcarriers, n_samples); return the breathing "
+                   "rate in breaths per minute (float).") is None, "channels by samples is not the layout built here"
