@@ -254,8 +254,9 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return KnownAnswer(what, inputs(f"_pulse_signal({n}, {fs}, 72.0, 15.0, {ecg})"), 15.0, 2.0,
                            "breaths per minute")
     if kind == "breathing":
-        columns = 0 if not shape else (3 if shape.group(1) == "3" else 12)
-        what = f"a synthetic breathing signal at 15 breaths per minute ({span}{', 12 channels' if columns else ''})"
+        columns = _columns(shape, 12)
+        what = (f"a synthetic breathing signal at 15 breaths per minute ({span}"
+                f"{f', {columns} channels' if columns else ''})")
         return KnownAnswer(what, inputs(f"_breath_signal({n}, {fs}, 15.0, {columns})"), 15.0, 2.0,
                            "breaths per minute")
     if kind == "heart":
@@ -275,6 +276,13 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     return KnownAnswer(what, inputs(f"_vibration_signal({n}, {fs}, 12.5)"), 12.5, 0.5, "Hz",
                        "check the frequency axis (np.fft.rfftfreq(len(x), 1 / fs), not the bin index) and that "
                        "the DC offset is removed or its bin skipped")
+
+
+def _columns(shape: re.Match | None, otherwise: int) -> int:
+    """The channel count of a (samples, channels) input: the number the user gave, else `otherwise`; 0 for 1-D."""
+    if not shape:
+        return 0
+    return int(shape.group(1)) if shape.group(1).isdigit() else otherwise
 
 
 def _filter_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
@@ -328,7 +336,7 @@ def _despike_answer(requirement: str, signature: Signature) -> KnownAnswer | Non
     shape = _MATRIX.search(user_types(requirement, signature).get(signals[0], ""))
     if shape and _CHANNELS_FIRST.search(shape.group(0).split(",")[0]):
         return None
-    columns = 8 if shape and shape.group(1) != "3" else 0
+    columns = _columns(shape, 8)
     n = 1200
     inputs = ((signals[0], f"_spiky({n}, {columns})[0]"),) + tuple((rate, str(RATE_HZ)) for rate in rates)
     what = f"a slow wave with {n // 60} isolated spikes of 15{f' in each of {columns} channels' if columns else ''}"

@@ -204,3 +204,9 @@ def test_the_signals_follow_the_users_words_on_units_layout_and_kind_of_heart_si
     assert ecg.inputs == (("signal", "_pulse_signal(15000, 250, 72.0, 0.0, True)"), ("fs", "250"))
     assert _answer("Write breathing(csi, fs) where csi has shape (n_subcarriers, n_samples); return the breathing "
                    "rate in breaths per minute (float).") is None, "channels by samples is not the layout built here"
+
+
+def test_a_channel_count_the_user_gave_is_the_one_built():
+    tri_axial = _answer("Write despike(acc, half_window=5) where acc is an (N, 3) array; replace each spike by the "
+                        "median of its window and return a new float array.")
+    assert tri_axial.inputs[0][1] == "_spiky(1200, 3)[0]" and _signal(tri_axial.inputs[0][1]).shape == (1200, 3)
