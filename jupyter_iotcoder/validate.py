@@ -920,6 +920,9 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
     if variant.example and (not all(cell.ok for cell in result.cells[:-1])
                             or earlier and int(earlier.group(1)) < len(steps)):
         return passed
+    if variant.known and harness.error.startswith("AssertionError: "):  # a wrong answer, not a crash
+        said = re.sub(r" \(line \d+\)$", "", harness.error.removeprefix("AssertionError: "))
+        return Validation("failed", f"on {variant.known.what}, `{steps[-1][1].function_name}`: {said}")
     return Validation("failed", f"{where} `{steps[-1][1].function_name}` raised {harness.error}"
                                 f"{_failing_line(harness.error, cells[-2], len(steps))}")
 
