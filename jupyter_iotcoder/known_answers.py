@@ -17,10 +17,10 @@ sandbox (`SIGNALS` defines their builders).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .requirement import (DURATION, described_return, parameter_parts, return_phrases, stated_refusals,
-                          stated_result_dtype, user_types)
+from .requirement import (DURATION, FEWER, described_return, parameter_parts, refusal_clauses, return_phrases,
+                          stated_refusals, stated_result_dtype, user_types)
 from .schema import Signature
 
 RATE_HZ = 50  # the sampling rate of every known-answer signal
@@ -39,6 +39,9 @@ class KnownAnswer:
     hint: str = "check the units, the band and how the beats, breaths or steps are counted"
     # For an array result: Python source of an expression on `_result` that gives "" or what is wrong.
     check: str = ""
+    # Whether the function's own ValueError on these inputs is a bug: they are valid, and the user's words
+    # say nothing about refusing the values set here (`known_answer` decides).
+    refusal_is_a_bug: bool = False
 
 
 # Builders of the signals, run in the sandbox with numpy as `_np`. Each is deterministic (its own seed),
@@ -201,6 +204,31 @@ _MATRIX = re.compile(r"shape\s*\(\s*\w+\s*,\s*(\w+)\s*\)")
 
 
 def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
+    """The known-answer inputs for the user's function (`_known_answer`), unless the user says to refuse them.
+
+    Inputs that a simple condition the user states refuses ("raise ValueError if fs < 100") give no answer.
+    When no refusal the user states names a setting given here (the rate, a cut-off), a ValueError of the
+    function's own on these clean, long, valid inputs is a bug (`refusal_is_a_bug`); the signal is the first
+    input, long enough for any minimum the user states.
+    """
+    answer = _known_answer(requirement, signature)
+    if answer is None:
+        return None
+    values = dict(answer.inputs)
+    samples = int(re.match(r"\w+\((\d+)", answer.inputs[0][1]).group(1))  # every builder takes the count first
+    compare = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+    for name, op, bound in stated_refusals(requirement, signature):
+        number = re.fullmatch(r"-?\d+(?:\.\d+)?", values.get(name, ""))
+        if number and op in compare and compare[op](float(number.group(0)), bound) or op == FEWER and samples < bound:
+            return None
+    # the signal is long and clean: only the values set beside it (a rate, a cut-off) may be what a refusal meant
+    settings = [name for name, _ in answer.inputs[1:]]
+    named = [name for name in settings if any(re.search(rf"\b{re.escape(name)}\b", clause)
+                                              for clause in refusal_clauses(requirement))]
+    return replace(answer, refusal_is_a_bug=not named)
+
+
+def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     """The known-answer inputs for the user's function, or None when the requirement asks for none of them.
 
     "returns the heart rate in beats per minute (float)" from (ppg, fs): a pulse signal at 72 per minute,

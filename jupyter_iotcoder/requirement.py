@@ -554,7 +554,7 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 
 SHORTER, EMPTY, FEWER, FEWER_VALID, DURATION = "shorter", "empty", "fewer", "fewer valid", "seconds"
 
 
-def _refusal_clauses(requirement: str) -> list[str]:
+def refusal_clauses(requirement: str) -> list[str]:
     """The words after each "raise ValueError", to the end of its sentence or a "return"."""
     clauses = []
     for sentence in re.split(r"(?<!\be\.g)(?<!\bi\.e)[.;](?:\s|$)", requirement):
@@ -577,7 +577,7 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
     """
     names = set(signature_parameter_names(signature))
     found: list[tuple[str, str, float]] = []
-    for clause in _refusal_clauses(requirement):
+    for clause in refusal_clauses(requirement):
         conditions = [(m.start(), m.group(1), m.group(2), float(m.group(3))) for m in _COMPARISON.finditer(clause)]
         conditions += [(m.start(), m.group(1), "<" if m.group(2) == "negative" else "<=", 0.0)
                        for m in _SIGN.finditer(clause)]
@@ -608,7 +608,7 @@ def stated_relations(requirement: str, signature: Signature) -> list[tuple[str, 
     """
     names = set(signature_parameter_names(signature))
     found = [(m.group(2), m.group(3), m.group(4), bool(m.group(1)))
-             for clause in _refusal_clauses(requirement) for m in _RELATION.finditer(clause)
+             for clause in refusal_clauses(requirement) for m in _RELATION.finditer(clause)
              if m.group(2) in names and m.group(4) in names and m.group(2) != m.group(4)]
     return list(dict.fromkeys(found))
 

@@ -778,7 +778,8 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
     it treats an input that the model's spec (not the user) made a scalar as a sequence, that input
     is tried as an array of the same quantity (the ones the failing line names, a line at a time), and
     a failure there for another reason is the verdict. Inputs the user says must compare one way (`a < b`
-    raises) are sampled that way.
+    raises) are sampled that way. A function that refused the sample inputs is judged on known-answer
+    inputs where there are some (`known_answers`).
     """
     base = InputVariant(relations=tuple(stated_relations(requirement, steps[-1][1].signature)))
     verdict, refused = _judge(steps, base, timeout, memory_mb, call_last, requirement)
@@ -787,6 +788,10 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
             again = _retried(steps, verdict, base, retry, timeout, memory_mb, call_last, requirement)
             if again is not verdict:  # `_retried` keeps the first verdict unless the retry tells more
                 return again
+        known = known_answer(requirement, steps[-1][1].signature) if steps[-1][1].signature.required else None
+        if known and verdict.status == "inconclusive":  # clean inputs whose answer is known judge it instead
+            return _validate_second_input_set(steps, verdict, replace(base, known=known), timeout, memory_mb,
+                                              call_last=True)
         return verdict
     arrays: tuple[str, ...] = ()
     problem = verdict.problem
@@ -914,8 +919,13 @@ def _validate_second_input_set(steps: list[tuple[Task, TaskSpec, CodeModule]], p
         vacuous = not informative(passed.fingerprint) and not informative(second)
         return Validation("passed", fingerprint=(EMPTY_OUTPUTS if vacuous else "") + both)
     refuses_gaps = variant.gaps and re.search(r"nan|finite|missing|invalid", harness.error, re.I)
-    if _own_value_error(harness.error) and not refuses_gaps and not variant.example and not variant.empty:
+    refuses_valid = variant.example or variant.empty or variant.known and variant.known.refusal_is_a_bug
+    if _own_value_error(harness.error) and not refuses_gaps and not refuses_valid:
         return passed
+    if variant.known and _own_value_error(harness.error):
+        return Validation("failed", f"on {variant.known.what}, `{steps[-1][1].function_name}` raised "
+                                    f"{harness.error}{_failing_line(harness.error, cells[-2], len(steps))}: these "
+                                    f"inputs are clean and valid, so the condition that raised is wrong")
     earlier = re.search(r" in <cell (\d+)> line", harness.error)
     if variant.example and (not all(cell.ok for cell in result.cells[:-1])
                             or earlier and int(earlier.group(1)) < len(steps)):

@@ -51,6 +51,10 @@ def count_steps(acc, fs):
     return len(kept)
 ```'''
 
+# Step 2 without step 1: the zero-mean magnitude computed in place (a step counter that gets the known answer).
+SELF_CONTAINED_MAGNITUDE = ("magnitude = np.linalg.norm(np.asarray(acc, dtype=float).reshape(len(acc), -1), axis=1)\n"
+                            "    magnitude = magnitude - magnitude.mean()")
+
 REQUIREMENT = ("Count steps from a wrist-worn 3-axis accelerometer at 50 Hz; "
                "write count_steps(acc, fs) for acc of shape (n_samples, 3) in m/s^2, returning the number of steps.")
 

@@ -29,7 +29,7 @@ from jupyter_iotcoder.codegen import (
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
 from jupyter_iotcoder.validate import Validation
-from scripted_answers import CODE_1, CODE_2, PLAN, REQUIREMENT
+from scripted_answers import CODE_1, CODE_2, PLAN, REQUIREMENT, SELF_CONTAINED_MAGNITUDE
 
 from conftest import ScriptedRuntime
 
@@ -493,7 +493,7 @@ def test_arrays_preallocated_with_dtype_str_become_object_arrays_that_keep_whole
 
 def test_a_one_task_plan_for_the_users_own_function_is_prompted_with_the_requirement_itself():
     one = TaskList(requirement=REQUIREMENT, tasks=[TASKS.tasks[1].model_copy(update={"id": 1})])
-    runtime = ScriptedRuntime([CODE_2.replace("magnitude = acceleration_magnitude(acc)", "magnitude = np.asarray(acc)")])
+    runtime = ScriptedRuntime([CODE_2.replace("magnitude = acceleration_magnitude(acc)", SELF_CONTAINED_MAGNITUDE)])
     codegen(one, [SPEC_2.model_copy(update={"task_id": 1})], caller_for(runtime), GenerationConfig(alternatives=0))
     prompt = runtime.history[0].messages[-1]["content"]
     assert prompt.startswith(f"Application: {REQUIREMENT}") and "`def count_steps(acc, fs)`" in prompt
@@ -719,11 +719,12 @@ ALTERNATIVE_STEPS = '''import numpy as np
 
 
 def count_steps(acc, fs):
-    """Count peaks of the zero-mean magnitude."""
+    """Count peaks of the zero-mean magnitude at least 0.3 s apart."""
+    from scipy.signal import find_peaks
+
     acc = np.asarray(acc, dtype=float)
     m = np.linalg.norm(acc.reshape(len(acc), -1), axis=1)
-    m = m - m.mean()
-    return int(np.sum((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:]) & (m[1:-1] > 0.5)))
+    return int(len(find_peaks(m - m.mean(), height=0.5, distance=max(1, int(0.3 * fs)))[0]))
 '''
 
 

@@ -210,3 +210,12 @@ def test_a_channel_count_the_user_gave_is_the_one_built():
     tri_axial = _answer("Write despike(acc, half_window=5) where acc is an (N, 3) array; replace each spike by the "
                         "median of its window and return a new float array.")
     assert tri_axial.inputs[0][1] == "_spiky(1200, 3)[0]" and _signal(tri_axial.inputs[0][1]).shape == (1200, 3)
+
+
+def test_inputs_the_user_says_to_refuse_give_no_answer_and_a_refusal_of_valid_ones_is_a_bug():
+    plain = "Write hr(ppg, fs) that returns the heart rate in beats per minute (float)."
+    assert _answer(plain).refusal_is_a_bug
+    assert _answer(plain + " Raise ValueError if ppg is empty or has fewer than 8 samples.").refusal_is_a_bug
+    assert _answer(plain + " Raise ValueError if fs < 100.") is None, "the 50 Hz signal is one the user refuses"
+    assert _answer(plain + " Raise ValueError if ppg has fewer than 5000 samples.") is None
+    assert not _answer(plain + " Raise ValueError unless fs is one of the supported rates.").refusal_is_a_bug

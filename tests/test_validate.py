@@ -11,7 +11,7 @@ from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
 from jupyter_iotcoder.validate import (InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
                                       harness_source, says_readings_can_be_nan, says_what_empty_input_gives,
                                       refusal_variants, sample_expression, validate_steps)
-from scripted_answers import CODE_1, CODE_2, REQUIREMENT, full_run
+from scripted_answers import CODE_1, CODE_2, REQUIREMENT, SELF_CONTAINED_MAGNITUDE, full_run
 
 from conftest import ScriptedRuntime
 
@@ -474,6 +474,15 @@ def test_a_heart_rate_must_come_out_right_on_a_pulse_signal_with_a_known_rate():
     assert in_hz.status == "failed" and in_hz.problem.startswith(
         "on a synthetic pulse signal at 72 beats per minute (50 Hz, 60 s), `heart_rate`: it returned 1.2")
     assert "that is the rate in Hz" in in_hz.problem, in_hz.problem
+    inverted = per_minute.replace("    if len(peaks) < 2:", "    if len(x) > 10 * fs:\n        raise ValueError('too short')\n"
+                                                              "    if len(peaks) < 2:")
+    refused = _run(spec, inverted, requirement + " Raise ValueError if ppg is empty.")
+    assert refused.status == "failed" and "ValueError: too short" in refused.problem
+    assert "clean and valid, so the condition that raised is wrong" in refused.problem
+    assert _run(spec, per_minute.replace("    if len(peaks) < 2:", "    if len(x) < 10 * fs:\n        raise "
+                                         "ValueError('too short')\n    if len(peaks) < 2:"),
+                requirement + " Raise ValueError if ppg is shorter than 10 seconds.").status == "passed", \
+        "a duration check the user asked for, and the right rate on the long pulse signal"
     guessed = spec.model_copy(update={"inputs": [p.model_copy(update={"from_requirement": False})
                                                  for p in spec.inputs]})
     assert "that is the rate in Hz" in _run(guessed, per_minute.replace("60.0 * fs", "fs"), requirement).problem, \
@@ -584,8 +593,7 @@ def test_the_repair_prompt_tells_how_to_fix_a_known_library_error():
 
 def test_code_that_fails_on_sample_inputs_is_kept_over_attempts_that_fail_a_static_check():
     answers = full_run()
-    self_contained = CODE_2.replace("    magnitude = acceleration_magnitude(acc)\n",
-                                    "    magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)\n")
+    self_contained = CODE_2.replace("magnitude = acceleration_magnitude(acc)", SELF_CONTAINED_MAGNITUDE)
     imports_a_missing_name = BROKEN_1.replace("import numpy as np", "from scipy.signal import dwt\nimport numpy as np")
     answers[5:7] = [imports_a_missing_name, BROKEN_1, imports_a_missing_name, self_contained]
     result = generate(REQUIREMENT, ScriptedRuntime(answers), GenerationConfig(repair_attempts=2, alternatives=0))
@@ -596,8 +604,7 @@ def test_code_that_fails_on_sample_inputs_is_kept_over_attempts_that_fail_a_stat
 
 def test_repair_loop_stops_at_its_budget_and_marks_the_step():
     answers = full_run()
-    self_contained = CODE_2.replace("    magnitude = acceleration_magnitude(acc)\n",
-                                    "    magnitude = np.abs(np.asarray(acc, dtype=float)).reshape(len(acc), -1).sum(1)\n")
+    self_contained = CODE_2.replace("magnitude = acceleration_magnitude(acc)", SELF_CONTAINED_MAGNITUDE)
     answers[5:7] = [BROKEN_1] * 3 + [self_contained]
     runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2, alternatives=0))
