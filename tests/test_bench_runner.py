@@ -17,9 +17,9 @@ STEP_TASK = BenchTask(
           "    acc = np.zeros((500, 3))\n    acc[:, 2] = 9.81 + 3.0 * np.sin(2 * np.pi * 2.0 * t)\n"
           "    assert 15 <= candidate(acc, fs) <= 25\n"),
 )
-RIGHT = "```python\nimport numpy as np\n\ndef count_steps(acc, fs):\n" \
+RIGHT = "```python\nimport numpy as np\nfrom scipy.signal import find_peaks\n\ndef count_steps(acc, fs):\n" \
         "    m = np.linalg.norm(acc, axis=1)\n    m = m - m.mean()\n" \
-        "    return int(np.sum((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:]) & (m[1:-1] > 1.0)))\n```"
+        "    return int(len(find_peaks(m, height=1.0, distance=max(1, int(0.3 * fs)))[0]))\n```"
 WRONG = "```python\ndef count_steps(acc, fs):\n    return len(acc)\n```"
 
 
@@ -79,7 +79,8 @@ def test_the_repair_config_records_how_the_users_function_was_chosen(tmp_path):
 
 
 def test_each_compared_version_is_tested_in_the_chosen_ones_cell(tmp_path):
-    wrong_alternative = WRONG.replace("count_steps(acc, fs)", "count_steps(acc, fs)")
+    # wrong, yet right on validation's synthetic walk (108 steps): validation passes it, the task's test does not
+    wrong_alternative = WRONG.replace("return len(acc)", "return 108")
     runtime = ScriptedRuntime(full_run()[:-2] + [RIGHT, wrong_alternative])
     _run(tmp_path, runtime, ["pipeline+repair"]).run(progress=False)
     (row,) = load_samples(tmp_path / "samples.jsonl")
