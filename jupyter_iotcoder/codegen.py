@@ -887,7 +887,8 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
             caller.notify(f"validating step {task.id}{label}")
             validation = Validation("skipped", f"it needs {', '.join(needs)}") if needs else validator(module)
             if validation.status == "failed":
-                problems = [f"on sample inputs, {validation.problem}"]
+                said = validation.problem  # "on a synthetic walk ...", "on the notebook's example data ...": as is
+                problems = [said if said.startswith("on ") else f"on sample inputs, {said}"]
         log.append({"attempt": attempt, "problems": problems + missing, "validation": validation and validation.status,
                     "note": validation.problem if validation else "", "fixed": fixed, "tokens": answer.tokens,
                     "seconds": round(answer.seconds, 2)})
