@@ -788,7 +788,7 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
             again = _retried(steps, verdict, base, retry, timeout, memory_mb, call_last, requirement)
             if again is not verdict:  # `_retried` keeps the first verdict unless the retry tells more
                 return again
-        known = known_answer(requirement, steps[-1][1].signature) if steps[-1][1].signature.required else None
+        known = _users_known_answer(steps, requirement)
         if known and verdict.status == "inconclusive":  # clean inputs whose answer is known judge it instead
             return _validate_second_input_set(steps, verdict, replace(base, known=known), timeout, memory_mb,
                                               call_last=True)
@@ -813,6 +813,12 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
 
 
 _SEQUENCE_ROUNDS = 3
+
+
+def _users_known_answer(steps: list[tuple[Task, TaskSpec, CodeModule]], requirement: str) -> KnownAnswer | None:
+    """The known-answer inputs for the last step when it is the user's own function."""
+    last = steps[-1][1]
+    return known_answer(requirement, last.signature) if last.signature.required else None
 
 
 def _retried(steps: list[tuple[Task, TaskSpec, CodeModule]], verdict: Validation, base: InputVariant,
@@ -862,7 +868,7 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                                                     call_last)
             if passed.status == "passed":
                 passed = _validate_refusals(steps, passed, base, timeout, memory_mb, call_last, requirement)
-        known = known_answer(requirement, last.signature) if last.signature.required else None
+        known = _users_known_answer(steps, requirement)
         if passed.status == "passed" and known:  # its inputs are all the function needs: call it directly
             passed = _validate_second_input_set(steps, passed, replace(base, known=known), timeout, memory_mb,
                                                 call_last=True)
