@@ -6,7 +6,9 @@ oracle: a heart rate from a pulse signal, a breathing rate from a chest or Wi-Fi
 count from an accelerometer, the strongest line of a vibration; and for functions that return a signal,
 two tones for a low-pass or high-pass filter, isolated spikes for a despiker. A function that returns
 the rate in Hz instead of per minute, counts each pulse twice, or reads the wrong band misses the known
-answer, and the repair model is told by how much.
+answer, and the repair model is told by how much. Where a formula fixes the answer, that formula is the
+oracle: a CRC the user names gives the catalogue's check value on b"123456789"; a great-circle distance, an
+RSSI path-loss distance and a dew point are known for fixed inputs.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
 rate or count (or the filtered signal), and take the signal and its sampling rate (any other parameter
@@ -16,6 +18,7 @@ sandbox (`SIGNALS` defines their builders).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -175,6 +178,17 @@ def _filtered_wrongly(result, n, fs, f_pass, a_pass, f_stop, a_stop, zero_phase)
         problems.append(f"it delays the {f_pass:g} Hz tone by {-shift / (2 * _np.pi * f_pass):.3f} s, but the "
                         f"requirement asks for zero phase (filter forwards and backwards, scipy.signal.filtfilt)")
     return "; ".join(problems)
+
+
+def _not_the_number(result, expected, tolerance, truth, hint, as_hex=False):
+    """What is wrong with `result` as one number that must be `expected` (within `tolerance`): "" when right."""
+    number = (isinstance(result, (int, float, _np.integer, _np.floating)) and not isinstance(result, bool)
+              or isinstance(result, _np.ndarray) and result.ndim == 0 and result.dtype.kind in "iuf")
+    if number and abs(float(result) - expected) <= tolerance:
+        return ""
+    plain = result.item() if number and hasattr(result, "item") else result  # 935.2, not np.float64(935.2)
+    shown = f"{plain!r} (0x{int(result):X})" if as_hex and number and float(result).is_integer() else repr(plain)
+    return f"it returned {shown}, but {truth}: {hint}"
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
@@ -215,11 +229,13 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     if answer is None:
         return None
     values = dict(answer.inputs)
-    samples = int(re.match(r"\w+\((\d+)", answer.inputs[0][1]).group(1))  # every builder takes the count first
+    built = re.match(r"_\w+\((\d+)", answer.inputs[0][1])  # every signal builder takes the count first
+    samples = int(built.group(1)) if built else None
     compare = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
     for name, op, bound in stated_refusals(requirement, signature):
         number = re.fullmatch(r"-?\d+(?:\.\d+)?", values.get(name, ""))
-        if number and op in compare and compare[op](float(number.group(0)), bound) or op == FEWER and samples < bound:
+        too_few = op == FEWER and samples is not None and samples < bound
+        if number and op in compare and compare[op](float(number.group(0)), bound) or too_few:
             return None
     # the signal is long and clean: only the values set beside it (a rate, a cut-off) may be what a refusal meant
     settings = [name for name, _ in answer.inputs[1:]]
@@ -246,6 +262,11 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return _filter_answer(requirement, signature) or _despike_answer(requirement, signature)
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature)
+    # what the result is: the first "returns ..." after the signature, else its own sentence ("-> int that computes")
+    said = phrases[0] if phrases else re.split(r"[.;](?:\s|$)", requirement[call.end():] if call else "")[0]
+    formula = _formula_answer(requirement, signature, said, returned)
+    if formula:
+        return formula
     if not phrases or returned not in ("float", "int", None) or returned is None and _SEVERAL.search(phrases[0]):
         return None  # one number: typed, or "the number of steps" with no word of arrays or windows
     said = phrases[0]
@@ -369,6 +390,216 @@ def _despike_answer(requirement: str, signature: Signature) -> KnownAnswer | Non
     inputs = ((signals[0], f"_spiky({n}, {columns})[0]"),) + tuple((rate, str(RATE_HZ)) for rate in rates)
     what = f"a slow wave with {n // 60} isolated spikes of 15{f' in each of {columns} channels' if columns else ''}"
     return KnownAnswer(what, inputs, 0.0, 0.0, "", check=f"_despiked_wrongly(_result, {n}, {columns})")
+
+
+# ------------------------------------------------------------------ answers that a formula fixes
+
+# (width, polynomial, initial value, reflected, final XOR) of the CRCs IoT protocols and sensors use, by
+# catalogue name (reveng.sourceforge.io/crc-catalogue), and the words that name each one.
+CRCS = {
+    "CRC-8/SMBUS": (8, 0x07, 0x00, False, 0x00),
+    "CRC-8/NRSC-5": (8, 0x31, 0xFF, False, 0x00),  # Sensirion SHT3x/SHT4x/SCD4x, SGP
+    "CRC-8/MAXIM-DOW": (8, 0x31, 0x00, True, 0x00),  # Dallas/Maxim 1-Wire, DS18B20
+    "CRC-16/ARC": (16, 0x8005, 0x0000, True, 0x0000),
+    "CRC-16/MODBUS": (16, 0x8005, 0xFFFF, True, 0x0000),
+    "CRC-16/IBM-3740": (16, 0x1021, 0xFFFF, False, 0x0000),  # "CCITT-FALSE"
+    "CRC-16/XMODEM": (16, 0x1021, 0x0000, False, 0x0000),
+    "CRC-16/KERMIT": (16, 0x1021, 0x0000, True, 0x0000),
+    "CRC-16/IBM-SDLC": (16, 0x1021, 0xFFFF, True, 0xFFFF),  # X.25, HDLC
+    "CRC-32/ISO-HDLC": (32, 0x04C11DB7, 0xFFFFFFFF, True, 0xFFFFFFFF),  # zlib, Ethernet
+    "CRC-32/ISCSI": (32, 0x1EDC6F41, 0xFFFFFFFF, True, 0xFFFFFFFF),  # CRC-32C
+}
+_CRC_WORDS = (
+    (r"\bSMBus\b|\bPEC\b|CRC-?8/SMBUS", "CRC-8/SMBUS"),
+    (r"sensirion|\bSHT(?:[234]\d|C\d)|\bSCD[34]\d|\bSGP[34]\d|\bSTS3\d|NRSC-5", "CRC-8/NRSC-5"),
+    (r"\bdallas\b|\bmaxim\b|1-wire|one-wire|\bDS18B20\b|MAXIM-DOW", "CRC-8/MAXIM-DOW"),
+    (r"CRC-?16/ARC\b|\bCRC-16-IBM\b", "CRC-16/ARC"),
+    (r"\bmodbus\b", "CRC-16/MODBUS"),
+    (r"CCITT[-_ ]?FALSE|IBM-3740", "CRC-16/IBM-3740"),
+    (r"\b[XZ]MODEM\b", "CRC-16/XMODEM"),
+    (r"\bkermit\b", "CRC-16/KERMIT"),
+    (r"\bX\.?25\b|IBM-SDLC", "CRC-16/IBM-SDLC"),
+    (r"\bCRC[-_ ]?32(?![-_ ]?C\b)|\bzlib\.crc32\b", "CRC-32/ISO-HDLC"),
+    (r"\bCRC[-_ ]?32[-_ ]?C\b|castagnoli|\biSCSI\b", "CRC-32/ISCSI"),
+)
+_CHECK_DATA = b"123456789"  # the catalogue's check input
+_CRC_NAME = re.compile(r"\bCRC|checksum", re.I)
+
+
+def crc(data: bytes, name: str) -> int:
+    """The catalogue CRC `name` of `data`, bit by bit (the definition, not a fast table)."""
+    width, poly, value, reflected, xor_out = CRCS[name]
+    top, mask = 1 << (width - 1), (1 << width) - 1
+    for byte in data:
+        byte = int(f"{byte:08b}"[::-1], 2) if reflected else byte
+        value ^= byte << (width - 8)
+        for _ in range(8):
+            value = ((value << 1) ^ poly if value & top else value << 1) & mask
+    if reflected:
+        value = int(f"{value:0{width}b}"[::-1], 2)
+    return value ^ xor_out
+
+
+def _named_crc(requirement: str) -> str | None:
+    """The one catalogue CRC the requirement names: by name or device ("CRC-16/MODBUS", "the SHT31's CRC-8"),
+    or by its polynomial and initial value ("CRC-8, polynomial 0x31, initialisation 0xFF"); None if none or several."""
+    named = {name for pattern, name in _CRC_WORDS if re.search(pattern, requirement, re.I)}
+    hexes = {int(h, 16) for h in re.findall(r"\b0x([0-9A-Fa-f]+)\b", requirement)}
+    if re.search(r"\bCCITT\b", requirement) and not named:  # CCITT alone does not say which initial value
+        named = {"CRC-16/IBM-3740"} if 0xFFFF in hexes else {"CRC-16/XMODEM"} if re.search(
+            r"\binit\w*\s+(?:value\s+)?(?:of\s+)?(?:0x0+|0)\b", requirement, re.I) else set()
+    if not named and re.search(r"\bCRC-?8\b", requirement) and 0x31 in hexes and 0xFF in hexes:
+        named = {"CRC-8/NRSC-5"}
+    if not named and re.search(r"\bCRC-?16\b", requirement) and hexes & {0x8005, 0xA001} and 0xFFFF in hexes:
+        named = {"CRC-16/MODBUS"}
+    return named.pop() if len(named) == 1 else None
+
+
+def _crc_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
+    """The catalogue check value for a function that returns a named CRC of its one input: the CRC of b"123456789"."""
+    name = _named_crc(requirement)
+    if not name or len(needed) != 1 or not _CRC_NAME.search(said):
+        return None
+    kind = user_types(requirement, signature).get(needed[0], "").lower()
+    data = ("list(b'123456789')" if re.search(r"\blist\b", kind) else "'123456789'" if re.search(r"\bstr\b", kind)
+            else "_np.frombuffer(b'123456789', dtype=_np.uint8)" if re.search(r"ndarray|array", kind)
+            else "b'123456789'")
+    expected = crc(_CHECK_DATA, name)
+    truth = f"the {name} of b'123456789' is {expected} (0x{expected:X}), the catalogue's check value"
+    hint = "check the polynomial, the initial value, bit reflection of input and output, and the final XOR"
+    return KnownAnswer("the bytes b'123456789' (the CRC catalogue's check input)", ((needed[0], data),),
+                       float(expected), 0.0, "", check=_number_check(float(expected), 0.0, truth, hint, as_hex=True))
+
+
+EARTH_RADIUS_M = 6371000.0
+# a cycle ride through Zurich: latitudes and longitudes in degrees
+_TRACK = ((47.3769, 8.5417), (47.3780, 8.5480), (47.3722, 8.5520), (47.3650, 8.5455), (47.3700, 8.5380))
+_LAT, _LON = re.compile(r"lat", re.I), re.compile(r"lon|lng", re.I)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance in metres between two fixes in degrees, on a sphere of the mean Earth radius."""
+    p1, p2, dp, dl = map(math.radians, (lat1, lat2, lat2 - lat1, lon2 - lon1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def _distance_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
+    """A known distance for a function that returns the great-circle distance between two fixes in metres or km
+    (four scalars lat1, lon1, lat2, lon2) or the length of a track (a latitude and a longitude array); within
+    0.5 %, which any Earth radius in use (6371 km, 6378.137 km, an ellipsoid) meets and degrees taken as
+    radians, a radius in the wrong unit or a missing segment do not."""
+    if not re.search(r"haversine|great[- ]circle|geodesic|\bGPS\b|latitude|\blat\b", requirement, re.I) or \
+            not re.search(r"\bdistance|\blength\b", said, re.I):
+        return None
+    scale = 1000.0 if re.search(r"\bkm\b|kilomet", said, re.I) else 1.0 if re.search(
+        r"\bmet(?:re|er)s?\b|\bin m\b|\(m\)", said, re.I) else None
+    lats, lons = [n for n in needed if _LAT.search(n)], [n for n in needed if _LON.search(n) and not _LAT.search(n)]
+    if scale is None or len(lats) + len(lons) != len(needed):
+        return None
+    unit = "km" if scale == 1000.0 else "m"
+    (a_lat, a_lon), (b_lat, b_lon) = _TRACK[0], _TRACK[2]
+    if len(lats) == 2 and len(lons) == 2:
+        inputs = tuple(zip(lats + lons, map(repr, (a_lat, b_lat, a_lon, b_lon))))
+        metres = haversine_m(a_lat, a_lon, b_lat, b_lon)
+        what = f"two fixes, ({a_lat}, {a_lon}) and ({b_lat}, {b_lon}) in degrees"
+    elif len(lats) == 1 and len(lons) == 1 and re.search(r"track|path|route|total|trip", said, re.I) and (
+            re.search(r"\b(?:arrays|lists|sequences)\b", requirement, re.I) or all(
+                re.search(r"array|list|sequence|series", user_types(requirement, signature).get(name, ""), re.I)
+                for name in lats + lons)):
+        inputs = ((lats[0], f"_np.array({[lat for lat, _ in _TRACK]})"),
+                  (lons[0], f"_np.array({[lon for _, lon in _TRACK]})"))
+        metres = sum(haversine_m(*a, *b) for a, b in zip(_TRACK, _TRACK[1:]))
+        what = f"a track of {len(_TRACK)} fixes (latitude {inputs[0][1]}, longitude {inputs[1][1]}, degrees)"
+    else:
+        return None
+    expected = metres / scale
+    truth = f"its great-circle length is {expected:.4g} {unit}"
+    hint = "convert degrees to radians before the trigonometry and keep the Earth radius in the unit returned"
+    return KnownAnswer(what, inputs, expected, 0.005 * expected, unit,
+                       check=_number_check(expected, 0.005 * expected, truth, hint))
+
+
+_RSSI = re.compile(r"rssi", re.I)
+_REFERENCE_POWER = re.compile(r"tx_?power|measured_?power|ref\w*_?(?:rssi|power)|rssi_?(?:at_?)?(?:1|one)_?m|rssi_?0"
+                              r"|^p_?0$|^a$|power_?1m|^rssi_?d0$", re.I)
+_EXPONENT = re.compile(r"^n$|exponent|^gamma$|^eta$|^path_?loss_?n$", re.I)
+_REFERENCE_DISTANCE = re.compile(r"^d_?0$|ref\w*_?dist", re.I)
+
+
+def _rssi_distance_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """10 m for a log-distance path-loss model: RSSI 20 dB below the power at the reference distance (1 m) with
+    exponent 2, i.e. d = d0 * 10 ** ((P0 - rssi) / (10 * n)); every one of these must be a parameter."""
+    if not re.search(r"path[- ]loss|log[- ]distance|\bRSSI\b", requirement, re.I) or \
+            not re.search(r"\bdistance", said, re.I) or re.search(r"\bkm\b|kilomet|\bcm\b", said, re.I):
+        return None
+    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    roles = {"rssi": [n for n, _ in parts if _RSSI.search(n) and not _REFERENCE_POWER.search(n)],
+             "power": [n for n, _ in parts if _REFERENCE_POWER.search(n)],
+             "exponent": [n for n, _ in parts if _EXPONENT.search(n)]}
+    distances = [n for n, _ in parts if _REFERENCE_DISTANCE.search(n)]
+    known = {n for names in roles.values() for n in names} | set(distances)
+    if any(len(names) != 1 for names in roles.values()) or len(distances) > 1 or \
+            any(not default and name not in known for name, default in parts):
+        return None
+    inputs = ((roles["rssi"][0], "-79.0"), (roles["power"][0], "-59.0"), (roles["exponent"][0], "2.0"))
+    inputs += tuple((name, "1.0") for name in distances)
+    truth = ("RSSI 20 dB below the 1 m reference power with path-loss exponent 2 is 10 m "
+             "(d = 10 ** ((P0 - rssi) / (10 n)))")
+    return KnownAnswer("RSSI -79 dBm, reference power -59 dBm at 1 m, exponent 2", inputs, 10.0, 0.1, "m",
+                       check=_number_check(10.0, 0.1, truth, "check the sign of (P0 - rssi) and the factor 10 * n"))
+
+
+_TEMPERATURE = re.compile(r"temp|^t$|^t_?c$|celsius", re.I)
+_HUMIDITY = re.compile(r"^rh|_rh$|humid", re.I)
+
+
+def dew_point_c(temp_c: float, rh_percent: float) -> float:
+    """The Magnus-formula dew point in degrees Celsius (Sonntag's coefficients 17.62 and 243.12 C)."""
+    gamma = math.log(rh_percent / 100.0) + 17.62 * temp_c / (243.12 + temp_c)
+    return 243.12 * gamma / (17.62 - gamma)
+
+
+def _dew_point_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
+    """The dew point at 25 C and 60 % relative humidity (16.7 C, within 0.5 C, which every Magnus variant and the
+    simple T - (100 - RH) / 5 rule meet) for a function of the temperature in Celsius and the humidity, in per
+    cent or as a fraction as the user says."""
+    if not re.search(r"dew[- ]?point", said, re.I) or re.search(r"fahrenheit|kelvin|°F|\bdeg ?F\b", requirement, re.I):
+        return None
+    temps, hums = [n for n in needed if _TEMPERATURE.search(n)], [n for n in needed if _HUMIDITY.search(n)]
+    if len(temps) != 1 or len(hums) != 1 or len(needed) != 2:
+        return None
+    fraction = re.search(r"\bfraction\b|\b0(?:\.0)?\s*(?:-|–|to|\.\.)\s*1(?:\.0)?\b", requirement)
+    if not fraction and not re.search(r"%|per ?cent", requirement, re.I):
+        return None
+    expected = dew_point_c(25.0, 60.0)
+    truth = f"the dew point at 25 C and 60 % relative humidity is {expected:.1f} C"
+    inputs = ((temps[0], "25.0"), (hums[0], "0.6" if fraction else "60.0"))
+    hint = "check the Magnus formula and the humidity's scale"
+    return KnownAnswer("25 C and 60 % relative humidity", inputs, expected, 0.5, "C",
+                       check=_number_check(expected, 0.5, truth, hint))
+
+
+def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
+    """A known answer that a formula fixes for a function that returns one number (`said` is what the user says it
+    returns, `returned` its type): a named CRC (an int), a great-circle distance or track length, an RSSI
+    path-loss distance, a dew point."""
+    if returned not in ("float", "int", None) or returned is None and _SEVERAL_RESULTS.search(said):
+        return None
+    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    if returned == "int":
+        return _crc_answer(requirement, signature, said, needed)
+    return (_distance_answer(requirement, signature, said, needed)
+            or _rssi_distance_answer(requirement, signature, said)
+            or _dew_point_answer(requirement, signature, said, needed))
+
+
+_SEVERAL_RESULTS = re.compile(r"\b(?:tuple|dict\w*|arrays?|lists?|pairs?|and|both|bytes|frame)\b", re.I)
+
+
+def _number_check(expected: float, tolerance: float, truth: str, hint: str, as_hex: bool = False) -> str:
+    """Harness source of the check that `_result` is `expected`, saying what the right answer is and why."""
+    return f"_not_the_number(_result, {expected!r}, {tolerance!r}, {truth!r}, {hint!r}, {as_hex})"
 
 
 def check_source(answer: KnownAnswer) -> str:

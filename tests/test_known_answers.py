@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.signal import butter, filtfilt, find_peaks
 
-from jupyter_iotcoder.known_answers import SIGNALS, KnownAnswer, check_source, known_answer
+from jupyter_iotcoder.known_answers import CRCS, SIGNALS, KnownAnswer, check_source, crc, known_answer
 from jupyter_iotcoder.requirement import find_required_signature
 
 
@@ -219,3 +219,128 @@ def test_inputs_the_user_says_to_refuse_give_no_answer_and_a_refusal_of_valid_on
     assert _answer(plain + " Raise ValueError if fs < 100.") is None, "the 50 Hz signal is one the user refuses"
     assert _answer(plain + " Raise ValueError if ppg has fewer than 5000 samples.") is None
     assert not _answer(plain + " Raise ValueError unless fs is one of the supported rates.").refusal_is_a_bug
+
+
+def test_the_crc_engine_gives_every_catalogue_check_value_and_agrees_with_the_standard_library():
+    import binascii
+    import zlib
+
+    checks = {"CRC-8/SMBUS": 0xF4, "CRC-8/NRSC-5": 0xF7, "CRC-8/MAXIM-DOW": 0xA1, "CRC-16/ARC": 0xBB3D,
+              "CRC-16/MODBUS": 0x4B37, "CRC-16/IBM-3740": 0x29B1, "CRC-16/XMODEM": 0x31C3, "CRC-16/KERMIT": 0x2189,
+              "CRC-16/IBM-SDLC": 0x906E, "CRC-32/ISO-HDLC": 0xCBF43926, "CRC-32/ISCSI": 0xE3069283}
+    assert set(checks) == set(CRCS)
+    assert {name: crc(b"123456789", name) for name in CRCS} == checks
+    payload = bytes(range(0, 256, 7))
+    assert crc(payload, "CRC-32/ISO-HDLC") == zlib.crc32(payload)
+    assert crc(payload, "CRC-16/XMODEM") == binascii.crc_hqx(payload, 0)
+    assert crc(payload, "CRC-16/IBM-3740") == binascii.crc_hqx(payload, 0xFFFF)
+
+
+@pytest.mark.parametrize("requirement,data,expected", [
+    ("Write crc16_modbus(frame: bytes) -> int that computes the Modbus RTU CRC-16 of a frame.", "b'123456789'",
+     0x4B37),
+    ("Write sht_crc(data) that returns the CRC-8 checksum (int) of the two data bytes of an SHT31 reading.",
+     "b'123456789'", 0xF7),
+    ("Write crc8(data: list[int]) -> int returning the CRC-8 with polynomial 0x31 and initial value 0xFF.",
+     "list(b'123456789')", 0xF7),
+    ("Write crc(payload: bytes) -> int returning the CRC-16/CCITT of the payload with initial value 0xFFFF.",
+     "b'123456789'", 0x29B1),
+    ("Write onewire_crc(rom: bytes) -> int that returns the Dallas/Maxim 1-Wire CRC of the ROM code.", "b'123456789'",
+     0xA1),
+    ("Write checksum(buf: bytes) -> int returning the CRC-32 (as zlib computes it) of buf.", "b'123456789'",
+     0xCBF43926),
+])
+def test_a_crc_the_user_names_is_checked_on_the_catalogue_check_input(requirement, data, expected):
+    answer = _answer(requirement)
+    assert answer.inputs[0][1] == data and answer.expected == expected
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write frame_crc(data: bytes) -> int returning the CRC-16-CCITT of the payload.",  # which initial value?
+    "Write crc_ok(frame: bytes) -> bool that returns True when the Modbus CRC-16 of the frame matches its last bytes.",
+    "Write add_crc(frame: bytes) that returns the frame with its Modbus CRC-16 appended (low byte first).",
+    "Write register(reply: bytes) -> int that checks the Modbus CRC-16 and returns the register value.",
+])
+def test_no_crc_answer_when_the_crc_is_ambiguous_or_not_the_one_number_returned(requirement):
+    assert _answer(requirement) is None
+
+
+def _number_problem(answer: KnownAnswer, result) -> str:
+    namespace = {"_np": np, "_result": result}
+    exec(SIGNALS, namespace)
+    return eval(answer.check, namespace)
+
+
+def test_a_wrong_crc_is_shown_in_hex_beside_the_check_value():
+    answer = _answer("Write crc16_modbus(frame: bytes) -> int that computes the Modbus RTU CRC-16 of a frame.")
+    assert _number_problem(answer, 0x4B37) == "" and _number_problem(answer, np.uint16(0x4B37)) == ""
+    wrong = _number_problem(answer, crc(b"123456789", "CRC-16/ARC"))
+    assert wrong.startswith("it returned 47933 (0xBB3D), but the CRC-16/MODBUS of b'123456789' is 19255 (0x4B37)")
+    assert "initial value" in wrong
+    assert _number_problem(answer, b"\x37\x4b").startswith("it returned b'7K', but")
+    assert _number_problem(answer, None).startswith("it returned None, but")
+
+
+def _haversine_m(lat1, lon1, lat2, lon2, radius=6371000.0):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 2 * radius * np.arcsin(np.sqrt(a))
+
+
+def test_a_great_circle_distance_is_known_between_two_fixes_and_along_a_track():
+    pair = _answer("Write haversine(lat1, lon1, lat2, lon2) that returns the great-circle distance in metres (float) "
+                   "between two GPS fixes given in degrees.")
+    args = {name: float(value) for name, value in pair.inputs}
+    right = _haversine_m(args["lat1"], args["lon1"], args["lat2"], args["lon2"])
+    assert _number_problem(pair, right) == ""
+    assert _number_problem(pair, _haversine_m(args["lat1"], args["lon1"], args["lat2"], args["lon2"], 6378137.0)) == ""
+    in_radians = 2 * 6371000.0 * np.arcsin(np.sqrt(np.sin((args["lat2"] - args["lat1"]) / 2) ** 2 + np.cos(
+        args["lat1"]) * np.cos(args["lat2"]) * np.sin((args["lon2"] - args["lon1"]) / 2) ** 2))
+    assert "convert degrees to radians" in _number_problem(pair, in_radians)
+    km = _answer("Write dist_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float returning the haversine "
+                 "distance in km.")
+    assert km.expected == pytest.approx(right / 1000)
+    assert "935.2496067890928, but its great-circle length is 0.9352 km" in _number_problem(km, right)
+
+    track = _answer("Write track_length(lats, lons) that takes NumPy arrays of GPS latitudes and longitudes in degrees "
+                    "and returns the total distance of the track in metres (float).")
+    namespace = {"_np": np}
+    lats, lons = (eval(source, namespace) for _, source in track.inputs)
+    assert _number_problem(track, float(np.sum(_haversine_m(lats[:-1], lons[:-1], lats[1:], lons[1:])))) == ""
+    assert _number_problem(track, float(_haversine_m(lats[0], lons[0], lats[-1], lons[-1]))) != "", "end to end"
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write haversine(lat1, lon1, lat2, lon2) that returns the great-circle distance (float) between two fixes.",
+    "Write leg(lat1, lon1, lat2, lon2) that returns the distance in metres and the bearing in degrees as a tuple.",
+    "Write nearest(lat, lon, stations) that returns the distance in metres to the nearest station (float).",
+])
+def test_no_distance_answer_without_a_unit_one_number_or_only_coordinates_as_inputs(requirement):
+    assert _answer(requirement) is None
+
+
+def test_an_rssi_path_loss_distance_and_a_dew_point_are_known():
+    rssi = _answer("Write rssi_to_distance(rssi: float, tx_power: float = -59.0, n: float = 2.0) -> float that returns "
+                   "the distance in metres from the log-distance path-loss model.")
+    assert dict(rssi.inputs) == {"rssi": "-79.0", "tx_power": "-59.0", "n": "2.0"}
+    assert _number_problem(rssi, 10 ** ((-59.0 - -79.0) / (10 * 2.0))) == ""
+    assert "sign of (P0 - rssi)" in _number_problem(rssi, 10 ** ((-79.0 - -59.0) / (10 * 2.0)))
+    assert _answer("Write rssi_to_distance(rssi, tx_power) that returns the distance in metres from the "
+                   "log-distance path-loss model with exponent 2.") is None, "the exponent is no parameter"
+
+    percent = _answer("Write dew_point(temp_c: float, rh: float) -> float that returns the dew point in Celsius from "
+                      "the temperature in °C and relative humidity in %.")
+    assert dict(percent.inputs) == {"temp_c": "25.0", "rh": "60.0"}
+    magnus = 237.7 * (np.log(0.6) + 17.27 * 25 / 262.7) / (17.27 - (np.log(0.6) + 17.27 * 25 / 262.7))
+    assert _number_problem(percent, magnus) == "" and _number_problem(percent, 25 - (100 - 60) / 5) == ""
+    assert _number_problem(percent, magnus + 273.15) != ""
+    fraction = _answer("Write dew_point(t, rh) returning the dew point (float, °C); rh is a fraction 0-1.")
+    assert dict(fraction.inputs) == {"t": "25.0", "rh": "0.6"}
+    assert _answer("Write dew_point(t, rh) returning the dew point in °F (float).") is None
+
+
+def test_a_track_length_needs_arrays_of_fixes_and_a_total_as_the_result():
+    assert _answer("Write home_distance(lat, lon) for a trip logger that returns the distance in metres (float) from "
+                   "the fix to the GPS home point at latitude 47.0, longitude 8.0.") is None
+    assert _answer("Write trip_m(lat: np.ndarray, lon: np.ndarray) -> float returning the total GPS distance of the "
+                   "trip in metres.").expected == pytest.approx(2932.64, abs=0.01)

@@ -489,6 +489,31 @@ def test_a_heart_rate_must_come_out_right_on_a_pulse_signal_with_a_known_rate():
         "the signal and its rate are all the function needs, whoever typed them"
 
 
+def test_a_named_crc_and_a_great_circle_distance_must_give_their_known_values():
+    requirement = "Write crc16_modbus(frame: bytes) -> int that computes the Modbus RTU CRC-16 of a frame."
+    spec = _spec_from_words(requirement)
+    modbus = ("def crc16_modbus(frame: bytes) -> int:\n    crc = 0xFFFF\n    for byte in frame:\n        crc ^= byte\n"
+              "        for _ in range(8):\n            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1\n"
+              "    return crc\n")
+    assert _run(spec, modbus, requirement).status == "passed"
+    wrong_init = _run(spec, modbus.replace("crc = 0xFFFF", "crc = 0x0000"), requirement)
+    assert wrong_init.status == "failed" and wrong_init.problem.startswith(
+        "on the bytes b'123456789' (the CRC catalogue's check input), `crc16_modbus`: it returned 47933 (0xBB3D), "
+        "but the CRC-16/MODBUS of b'123456789' is 19255 (0x4B37)"), wrong_init.problem
+
+    requirement = ("Write haversine_m(lat1, lon1, lat2, lon2) that returns the great-circle distance in metres (float) "
+                   "between two GPS fixes in decimal degrees.")
+    spec = _spec_from_words(requirement)
+    haversine = ("import math\n\ndef haversine_m(lat1, lon1, lat2, lon2):\n"
+                 "    p1, p2 = math.radians(lat1), math.radians(lat2)\n"
+                 "    dp, dl = math.radians(lat2 - lat1), math.radians(lon2 - lon1)\n"
+                 "    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2\n"
+                 "    return 2 * 6371.0 * math.asin(math.sqrt(a))\n")
+    in_km = _run(spec, haversine, requirement)
+    assert in_km.status == "failed" and "its great-circle length is 935.2 m" in in_km.problem, in_km.problem
+    assert _run(spec, haversine.replace("6371.0", "6371000.0"), requirement).status == "passed"
+
+
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
     spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
     requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."
