@@ -7,11 +7,25 @@ from a fixture.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, field_validator
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # The type of a parameter of the user's signature that neither the user's words nor the model describe.
 UNTYPED = "as in the requirement"
+_STATED_DTYPE = " as stated"
+
+
+def with_stated_dtype(type_text: str, dtype: str) -> str:
+    """A parameter type that carries the NumPy dtype the user gave it, for validation to check."""
+    return f"{type_text}, dtype {dtype}{_STATED_DTYPE}"
+
+
+def stated_dtype(type_text: str) -> str | None:
+    """The NumPy dtype the user gave a parameter (`with_stated_dtype`), or None."""
+    found = re.search(rf"\bdtype (\w+){_STATED_DTYPE}\b", type_text)
+    return found.group(1) if found else None
 
 
 class Task(BaseModel):

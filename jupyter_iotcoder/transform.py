@@ -19,7 +19,7 @@ from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
                           return_phrases, same_size_as, stated_result_dtype, user_types)
 from .runtime import ChatRequest
-from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec
+from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec, stated_dtype, with_stated_dtype
 from .sensors import is_example_loader
 
 
@@ -147,10 +147,10 @@ def with_output_dtype(spec: TaskSpec, dtype: str | None) -> TaskSpec:
         return spec
     index = next((i for i, p in enumerate(spec.outputs) if re.search(r"array|mask|list", p.type, re.I)), 0)
     marked = spec.outputs[index]
-    if f"dtype {dtype} as stated" in marked.type:
+    if stated_dtype(marked.type) == dtype:
         return spec
     outputs = list(spec.outputs)
-    outputs[index] = marked.model_copy(update={"type": f"{marked.type}, dtype {dtype} as stated",
+    outputs[index] = marked.model_copy(update={"type": with_stated_dtype(marked.type, dtype),
                                                "from_requirement": True})
     return spec.model_copy(update={"outputs": outputs})
 

@@ -45,7 +45,7 @@ from .known_answers import SIGNALS, KnownAnswer, check_source, known_answer
 from .requirement import (BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR, SHORTER,
                           parameter_parts, stated_refusals, stated_relations)
 from .sandbox import run_cells
-from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec
+from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec, stated_dtype
 from .sensors import ExampleArguments, example_arguments
 
 SAMPLES = 2048  # 41 s at 50 Hz: longer than the minimum recording length most requirements state
@@ -692,7 +692,7 @@ def output_checks(spec: TaskSpec) -> list[str]:
     returns a tuple), and correct code that contradicts a wrong spec must not be "repaired" into it. The NumPy
     type the user gave the returned array (`transform.with_output_dtype`) is checked in either case.
     """
-    dtypes = [m.group(1) for p in spec.outputs if (m := re.search(r"\bdtype (\w+) as stated\b", p.type))]
+    dtypes = [dtype for p in spec.outputs if (dtype := stated_dtype(p.type))]
     typed = [f"_check_dtype(_result, {dtypes[0]!r})"] if spec.signature.required and dtypes else []
     return _output_checks(spec) + typed
 
