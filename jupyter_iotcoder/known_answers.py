@@ -8,7 +8,8 @@ two tones for a low-pass or high-pass filter, isolated spikes for a despiker. A 
 the rate in Hz instead of per minute, counts each pulse twice, or reads the wrong band misses the known
 answer, and the repair model is told by how much. Where a formula fixes the answer, that formula is the
 oracle: a CRC the user names gives the catalogue's check value on b"123456789"; a great-circle distance, an
-RSSI path-loss distance and a dew point are known for fixed inputs.
+RSSI path-loss distance, a dew point, a barometric altitude and a thermistor's temperature are known for
+fixed inputs.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
 rate or count (or the filtered signal), and take the signal and its sampling rate (any other parameter
@@ -580,17 +581,108 @@ def _dew_point_answer(requirement: str, signature: Signature, said: str, needed:
                        check=_number_check(expected, 0.5, truth, hint))
 
 
+_PRESSURE = re.compile(r"press|^p$|hpa|mbar|baro", re.I)
+_SEA_LEVEL = re.compile(r"sea|^p_?0$|qnh|ref", re.I)
+
+
+def altitude_m(pressure: float, sea_level: float) -> float:
+    """The international barometric formula: altitude in metres at `pressure` below a sea-level pressure."""
+    return 44330.0 * (1.0 - (pressure / sea_level) ** (1 / 5.255))
+
+
+def _altitude_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """989 m at 900 hPa under 1013.25 hPa at sea level (within 2 %, which the hypsometric formula at 15 C meets and a
+    pressure in the wrong unit does not), in hPa, Pa or kPa as the parameter's name, default or the words say."""
+    if not re.search(r"\baltitude|\bheight|\belevation", said, re.I) or \
+            not re.search(r"pressure|barometr", requirement, re.I) or not re.search(r"\bmet(?:re|er)s?\b|\bm\b", said):
+        return None
+    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    pressures = [n for n, _ in parts if _PRESSURE.search(n) and not _SEA_LEVEL.search(n)]
+    levels = [(n, d) for n, d in parts if _SEA_LEVEL.search(n)]
+    if len(pressures) != 1 or len(levels) > 1 or any(not d and n not in pressures + [n for n, _ in levels]
+                                                     for n, d in parts):
+        return None
+    default = float(levels[0][1]) if levels and re.fullmatch(r"\d+(?:\.\d+)?", levels[0][1]) else None
+    scale = _pressure_scale(pressures[0], default, requirement)
+    if scale is None or not levels and _other_sea_level(requirement):
+        return None
+    inputs = ((pressures[0], repr(900.0 * scale)),) + tuple((n, repr(1013.25 * scale)) for n, _ in levels)
+    expected = altitude_m(900.0, 1013.25)
+    truth = f"900 hPa under 1013.25 hPa at sea level is {expected:.0f} m above it"
+    hint = "check the pressure's unit (hPa, Pa) and the barometric formula 44330 * (1 - (p / p0) ** (1 / 5.255))"
+    unit = {1.0: "hPa", 100.0: "Pa", 0.1: "kPa"}[scale]
+    return KnownAnswer(f"a pressure of {900.0 * scale:g} {unit}", inputs, expected, 0.02 * expected, "m",
+                       check=_number_check(expected, 0.02 * expected, truth, hint))
+
+
+_RESISTANCE = re.compile(r"^r$|resist|ohm|^r_?(?:ntc|t|therm)$", re.I)
+_NOMINAL_R = re.compile(r"^r_?(?:0|25|nom\w*|ref)$|nominal_?r|r_?nominal", re.I)
+_NOMINAL_T = re.compile(r"^t_?(?:0|25|nom\w*|ref)(?:_?[ck])?$|nominal_?t", re.I)
+_BETA = re.compile(r"beta|^b$|^b_?(?:25|value)$", re.I)
+
+
+_UNITS_OF_PRESSURE = ((r"\bhPa\b|\bmbar\b|millibar", 1.0), (r"\bkPa\b", 0.1), (r"\bPa\b|pascals?\b", 100.0))
+
+
+def _pressure_scale(name: str, sea_level: float | None, requirement: str) -> float | None:
+    """The pressure unit as units per hPa (Pa: 100): by the sea-level default's size, else the pressure's name
+    (`pressure_hpa`, `p_pa`), else the one unit the words use; None when nothing says."""
+    if sea_level:
+        return 100.0 if sea_level > 50000 else 1.0 if sea_level > 500 else 0.1 if sea_level > 50 else None
+    for pattern, scale in ((r"hpa|mbar", 1.0), (r"kpa", 0.1), (r"(?:^|_)pa(?:$|_)|pascal", 100.0)):
+        if re.search(pattern, name, re.I):
+            return scale
+    said = {scale for pattern, scale in _UNITS_OF_PRESSURE if re.search(pattern, requirement)}
+    return said.pop() if len(said) == 1 else None
+
+
+def _other_sea_level(requirement: str) -> bool:
+    """Whether the words give a sea-level pressure other than the standard 1013.25 hPa (a local QNH)."""
+    return any(900 <= float(number) <= 1100 and float(number) not in (1013.0, 1013.25) or
+               90000 <= float(number) <= 110000 and float(number) != 101325.0
+               for number in re.findall(r"\b\d{3,6}(?:\.\d+)?\b", requirement))
+
+
+def _thermistor_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """50 C for an NTC thermistor's resistance by the Beta equation (R0 10 kOhm at 25 C, B 3950): the resistance
+    exp(B (1/T - 1/T0)) times R0 at 50 C; the resistance, R0 and B must be parameters."""
+    if not re.search(r"\bNTC\b|thermistor", requirement, re.I) or not re.search(r"temperature", said, re.I) or \
+            re.search(r"kelvin|fahrenheit|°F", said, re.I):
+        return None
+    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    roles = {role: [n for n, _ in parts if pattern.search(n)] for role, pattern in
+             (("nominal_t", _NOMINAL_T), ("nominal_r", _NOMINAL_R), ("beta", _BETA))}
+    roles["resistance"] = [n for n, _ in parts if _RESISTANCE.search(n) and n not in roles["nominal_r"]]
+    if any(len(roles[role]) != 1 for role in ("resistance", "nominal_r", "beta")) or len(roles["nominal_t"]) > 1:
+        return None
+    named = {n for names in roles.values() for n in names}
+    if any(not default and name not in named for name, default in parts):
+        return None
+    defaults = dict(parts)
+    in_kelvin = [n for n in roles["nominal_t"] if re.fullmatch(r"\d+(?:\.\d+)?", defaults[n]) and
+                 float(defaults[n]) > 200 or re.search(r"_?k(?:elvin)?$", n, re.I)]
+    resistance = 10000.0 * math.exp(3950.0 * (1 / 323.15 - 1 / 298.15))
+    inputs = ((roles["resistance"][0], repr(round(resistance, 3))), (roles["nominal_r"][0], "10000.0"),
+              (roles["beta"][0], "3950.0"))
+    inputs += tuple((n, "298.15" if n in in_kelvin else "25.0") for n in roles["nominal_t"])
+    truth = "by the Beta equation 1/T = 1/T0 + ln(R/R0)/B (in kelvin) that is 50.0 C"
+    hint = "work in kelvin (T0 = 25 + 273.15) and convert the result back to degrees Celsius"
+    return KnownAnswer(f"R = {resistance:.1f} ohm with R0 = 10 kOhm at 25 C and B = 3950", inputs, 50.0, 0.3, "C",
+                       check=_number_check(50.0, 0.3, truth, hint))
+
+
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
     """A known answer that a formula fixes for a function that returns one number (`said` is what the user says it
     returns, `returned` its type): a named CRC (an int), a great-circle distance or track length, an RSSI
-    path-loss distance, a dew point."""
+    path-loss distance, a dew point, a barometric altitude, an NTC thermistor's temperature."""
     if returned not in ("float", "int", None) or returned is None and _SEVERAL_RESULTS.search(said):
         return None
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
     if returned == "int":
         return _crc_answer(requirement, signature, said, needed)
     return (_distance_answer(requirement, signature, said, needed)
-            or _rssi_distance_answer(requirement, signature, said)
+            or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
+            or _thermistor_answer(requirement, signature, said)
             or _dew_point_answer(requirement, signature, said, needed))
 
 

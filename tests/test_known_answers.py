@@ -344,3 +344,47 @@ def test_a_track_length_needs_arrays_of_fixes_and_a_total_as_the_result():
                    "the fix to the GPS home point at latitude 47.0, longitude 8.0.") is None
     assert _answer("Write trip_m(lat: np.ndarray, lon: np.ndarray) -> float returning the total GPS distance of the "
                    "trip in metres.").expected == pytest.approx(2932.64, abs=0.01)
+
+
+@pytest.mark.parametrize("requirement,inputs", [
+    ("Write pressure_to_altitude(pressure_hpa: float, sea_level_hpa: float = 1013.25) -> float that returns the "
+     "altitude in metres using the international barometric formula.",
+     {"pressure_hpa": "900.0", "sea_level_hpa": "1013.25"}),
+    ("Write altitude(p, p0=101325.0) returning the altitude in metres (float) from the BMP280 pressure.",
+     {"p": "90000.0", "p0": "101325.0"}),
+    ("Write altitude(pressure_pa) returning the height in m above sea level (float) from a barometric pressure.",
+     {"pressure_pa": "90000.0"}),
+    ("Write altitude(pressure) returning the height in m (float) from a barometric pressure in hPa.",
+     {"pressure": "900.0"}),
+])
+def test_a_barometric_altitude_is_known_in_the_pressure_unit_the_user_works_in(requirement, inputs):
+    answer = _answer(requirement)
+    assert dict(answer.inputs) == inputs
+    hypsometric = 287.05 * 288.15 / 9.80665 * np.log(1013.25 / 900.0)
+    assert _number_problem(answer, 44330 * (1 - (900 / 1013.25) ** (1 / 5.255))) == ""
+    assert _number_problem(answer, hypsometric) == "", "the hypsometric formula at 15 C is within the tolerance"
+    assert "check the pressure's unit" in _number_problem(answer, 44330 * (1 - (900 / 101325) ** (1 / 5.255)))
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write altitude(pressure) returning the height in m above sea level (float) from a barometric pressure.",
+    "Write altitude(pressure_hpa) that returns the altitude in metres (float) for a local sea-level pressure of "
+    "1021.5 hPa.",
+])
+def test_no_altitude_answer_without_the_pressure_unit_or_with_another_sea_level_pressure(requirement):
+    assert _answer(requirement) is None
+
+
+def test_an_ntc_thermistor_at_the_resistance_of_50_c_reads_50_c():
+    answer = _answer("Write ntc_temperature(resistance_ohm, r0=10000.0, t0_c=25.0, beta=3950.0) -> float returning "
+                     "the temperature in °C of an NTC thermistor using the Beta equation.")
+    values = {name: float(value) for name, value in answer.inputs}
+    r, r0, t0, beta = values["resistance_ohm"], values["r0"], values["t0_c"], values["beta"]
+    beta_equation = 1 / (1 / (t0 + 273.15) + np.log(r / r0) / beta) - 273.15
+    assert _number_problem(answer, beta_equation) == ""
+    assert "work in kelvin" in _number_problem(answer, 1 / (1 / t0 + np.log(r / r0) / beta))
+    kelvin = _answer("Write ntc(r_ntc, r0=10000.0, t0_k=298.15, beta=3950.0) -> float returning the NTC temperature in "
+                     "degrees Celsius.")
+    assert dict(kelvin.inputs)["t0_k"] == "298.15"
+    assert _answer("Write ntc_c(adc, r_fixed=10000.0, beta=3950.0) that returns the NTC temperature in degrees Celsius "
+                   "(float).") is None, "ADC counts through a divider are not the resistance"
