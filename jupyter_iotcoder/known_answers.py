@@ -8,8 +8,8 @@ two tones for a low-pass or high-pass filter, isolated spikes for a despiker. A 
 the rate in Hz instead of per minute, counts each pulse twice, or reads the wrong band misses the known
 answer, and the repair model is told by how much. Where a formula fixes the answer, that formula is the
 oracle: a CRC the user names gives the catalogue's check value on b"123456789"; a great-circle distance, an
-RSSI path-loss distance, a dew point, a barometric altitude and a thermistor's temperature are known for
-fixed inputs.
+RSSI path-loss distance, a dew point, a barometric altitude, a thermistor's temperature, an ultrasonic echo's
+distance and a free-space path loss are known for fixed inputs.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
 rate or count (or the filtered signal), and take the signal and its sampling rate (any other parameter
@@ -671,10 +671,88 @@ def _thermistor_answer(requirement: str, signature: Signature, said: str) -> Kno
                        check=_number_check(50.0, 0.3, truth, hint))
 
 
+_ECHO = re.compile(r"echo|pulse|duration|time|tof|^t(?:_\w+)?$|_us$|_ms$", re.I)
+_AIR_TEMPERATURE = re.compile(r"temp|celsius|^t_?c$", re.I)
+_TIME_UNITS = ((r"(?:^|_)us$|micro|µs", 1e-6), (r"(?:^|_)ms$|milli", 1e-3), (r"(?:^|_)s$|seconds?\b", 1.0))
+_TIME_NAMES = ((1e-6, "µs"), (1e-3, "ms"), (1.0, "s"))
+_LENGTH_UNITS = ((r"\bcm\b|centimet", 0.01), (r"\bmm\b|millimet", 0.001), (r"\bmet(?:re|er)s?\b|\bm\b", 1.0))
+
+
+def _unit_of(words: str, units: tuple[tuple[str, float], ...]) -> float | None:
+    """The one unit among `units` (pattern, size) that `words` use; None when none or several."""
+    said = {size for pattern, size in units if re.search(pattern, words, re.I)}
+    return said.pop() if len(said) == 1 else None
+
+
+def _echo_distance_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """An ultrasonic ranger (HC-SR04): a 5.83 ms round trip at 20 C is 1.0 m to the target (sound at 343 m/s,
+    331.3 + 0.606 T, or the speed the words give), within 1 %; the echo time's unit from its name or the words,
+    the distance's from `said`."""
+    if not re.search(r"ultrason|\becho\b|HC-SR04|sonar", requirement, re.I) or not re.search(r"\bdistance", said, re.I):
+        return None
+    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    echoes = [n for n, _ in parts if _ECHO.search(n) and not _AIR_TEMPERATURE.search(n)]
+    temperatures = [n for n, _ in parts if _AIR_TEMPERATURE.search(n)]
+    if len(echoes) != 1 or len(temperatures) > 1 or any(not d and n not in echoes + temperatures for n, d in parts):
+        return None
+    seconds = _unit_of(echoes[0], _TIME_UNITS) or _unit_of(_words_about(requirement, echoes[0]), _TIME_UNITS)
+    metres = _unit_of(said, _LENGTH_UNITS)
+    if seconds is None or metres is None:
+        return None
+    speed = re.search(r"\b(3[2-5]\d(?:\.\d+)?)\s*m/s\b", requirement)
+    if not temperatures and not speed and re.search(r"\d\s*(?:°\s*C|degC|degrees C)", requirement):
+        return None  # a temperature in the words, not as a parameter: its speed of sound is not known here
+    speed = float(speed.group(1)) if speed and not temperatures else 331.3 + 0.606 * 20.0
+    round_trip = 2.0 / speed
+    inputs = ((echoes[0], repr(round(round_trip / seconds, 9))),) + tuple((n, "20.0") for n in temperatures)
+    expected = 1.0 / metres
+    unit = {0.01: "cm", 0.001: "mm", 1.0: "m"}[metres]
+    truth = f"a {round_trip * 1e3:.2f} ms echo at {speed:.1f} m/s is {expected:g} {unit} away"
+    hint = "sound travels to the target and back (halve the round trip); check the time unit"
+    what = f"an echo of {inputs[0][1]} {dict(_TIME_NAMES)[seconds]} (round trip){' at 20 C' if temperatures else ''}"
+    return KnownAnswer(what, inputs, expected, 0.01 * expected, unit,
+                       check=_number_check(expected, 0.01 * expected, truth, hint))
+
+
+_FREQUENCY_UNITS = ((r"ghz", 1e9), (r"mhz", 1e6), (r"khz", 1e3), (r"(?:^|_)hz$|\bHz\b", 1.0))
+_DISTANCE_UNITS = ((r"km|kilomet", 1000.0), (r"(?:^|_)m$|\bmet(?:re|er)s?\b", 1.0))
+
+
+def _free_space_loss_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """Free-space path loss 20 log10(4 pi d f / c): 100.05 dB over 1 km at 2.4 GHz, within 0.1 dB, in the units of
+    distance and frequency the parameters' names (or the words) give."""
+    if not re.search(r"free[- ]space|\bFSPL\b|friis", requirement, re.I) or not re.search(r"\bdB\b|loss", said):
+        return None
+    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    distances = [n for n in needed if re.search(r"dist|^d(?:_\w+)?$|range", n, re.I)]
+    frequencies = [n for n in needed if re.search(r"freq|^f(?:_\w+)?$", n, re.I)]
+    if len(needed) != 2 or len(distances) != 1 or len(frequencies) != 1:
+        return None
+    metres = _unit_of(distances[0], _DISTANCE_UNITS) or _unit_of(_words_about(requirement, distances[0]),
+                                                                   _DISTANCE_UNITS)
+    hertz = _unit_of(frequencies[0], _FREQUENCY_UNITS) or _unit_of(_words_about(requirement, frequencies[0]),
+                                                                    _FREQUENCY_UNITS)
+    if metres is None or hertz is None:
+        return None
+    expected = 20 * math.log10(4 * math.pi * 1000.0 * 2.4e9 / 299792458.0)
+    inputs = ((distances[0], repr(1000.0 / metres)), (frequencies[0], repr(2.4e9 / hertz)))
+    truth = f"the free-space path loss over 1 km at 2.4 GHz is {expected:.2f} dB"
+    hint = "FSPL = 20 log10(d) + 20 log10(f) + 20 log10(4 pi / c) with d in m and f in Hz; check the units' constant"
+    return KnownAnswer("1 km at 2.4 GHz", inputs, expected, 0.1, "dB", check=_number_check(expected, 0.1, truth, hint))
+
+
+def _words_about(requirement: str, name: str) -> str:
+    """The sentence part that follows the first mention of `name` after the signature, up to the next comma."""
+    call = requirement.find(")")
+    mention = re.search(rf"\b{re.escape(name)}\b", requirement[call + 1:]) if call >= 0 else None
+    return re.split(r"[,.;](?:\s|$)", requirement[call + 1 + mention.start():])[0] if mention else ""
+
+
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
     """A known answer that a formula fixes for a function that returns one number (`said` is what the user says it
     returns, `returned` its type): a named CRC (an int), a great-circle distance or track length, an RSSI
-    path-loss distance, a dew point, a barometric altitude, an NTC thermistor's temperature."""
+    path-loss distance, a dew point, a barometric altitude, an NTC thermistor's temperature, an ultrasonic
+    echo's distance, a free-space path loss."""
     if returned not in ("float", "int", None) or returned is None and _SEVERAL_RESULTS.search(said):
         return None
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
@@ -682,7 +760,8 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
         return _crc_answer(requirement, signature, said, needed)
     return (_distance_answer(requirement, signature, said, needed)
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
-            or _thermistor_answer(requirement, signature, said)
+            or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
+            or _free_space_loss_answer(requirement, signature, said)
             or _dew_point_answer(requirement, signature, said, needed))
 
 

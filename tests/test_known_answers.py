@@ -388,3 +388,35 @@ def test_an_ntc_thermistor_at_the_resistance_of_50_c_reads_50_c():
     assert dict(kelvin.inputs)["t0_k"] == "298.15"
     assert _answer("Write ntc_c(adc, r_fixed=10000.0, beta=3950.0) that returns the NTC temperature in degrees Celsius "
                    "(float).") is None, "ADC counts through a divider are not the resistance"
+
+
+def test_an_ultrasonic_echo_is_known_in_the_time_and_distance_units_the_user_names():
+    corrected = _answer("Write echo_to_cm(echo_us: float, temp_c: float = 20.0) -> float that converts an HC-SR04 echo "
+                        "pulse width in microseconds to the distance in cm, correcting the speed of sound for the air "
+                        "temperature.")
+    echo_us = float(dict(corrected.inputs)["echo_us"])
+    assert dict(corrected.inputs)["temp_c"] == "20.0" and corrected.expected == 100.0
+    assert _number_problem(corrected, echo_us * 1e-6 * (331.3 + 0.606 * 20.0) / 2 * 100) == ""
+    assert _number_problem(corrected, echo_us / 58.0) == "", "the datasheet's 58 us per cm is close enough"
+    assert "halve the round trip" in _number_problem(corrected, echo_us * 1e-6 * 343.0 * 100)
+    seconds = _answer("Write ultrasonic_distance(duration) that returns the distance to the obstacle in metres "
+                      "(float); duration is the echo round-trip time in seconds.")
+    assert seconds.expected == 1.0 and float(seconds.inputs[0][1]) == pytest.approx(0.005824, abs=1e-6)
+    stated = _answer("Write sonar_m(echo_s) that returns the distance in metres (float), taking sound at 340 m/s.")
+    assert float(stated.inputs[0][1]) == pytest.approx(2 / 340)
+    assert _answer("Write ultrasonic_distance(duration) that returns the distance to the obstacle in metres "
+                   "(float).") is None, "no unit for the echo time"
+    assert _answer("Write sonar_m(echo_s) that returns the distance in metres (float) in air at 35 °C.") is None
+
+
+def test_free_space_path_loss_is_known_in_the_units_of_the_parameters():
+    answer = _answer("Write fspl_db(distance_km: float, freq_mhz: float) -> float returning the free-space path loss "
+                     "in dB.")
+    assert dict(answer.inputs) == {"distance_km": "1.0", "freq_mhz": "2400.0"}
+    assert _number_problem(answer, 20 * np.log10(1.0) + 20 * np.log10(2400.0) + 32.44) == ""
+    assert _number_problem(answer, 20 * np.log10(1.0) + 20 * np.log10(2400.0) - 147.55) != ""
+    worded = _answer("Write fspl(d, f) that returns the free-space path loss in dB (float), where d is the distance "
+                     "in metres and f the frequency in Hz.")
+    assert dict(worded.inputs) == {"d": "1000.0", "f": "2400000000.0"}
+    assert _answer("Write link_margin(d_m, f_hz, tx_dbm, sens_dbm) -> float returning the margin in dB after "
+                   "free-space path loss.") is None
