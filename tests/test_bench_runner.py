@@ -2,7 +2,9 @@
 
 import json
 
-from jupyter_iotcoder.bench.report import bar_chart, markdown, summarize
+import pytest
+
+from jupyter_iotcoder.bench.report import bar_chart, markdown, summarize, with_and_without_repair
 from jupyter_iotcoder.bench.runner import BenchRun, load_samples
 from jupyter_iotcoder.bench.tasks import BenchTask, interleave_categories, load_tasks, tasks_dir, validate_task
 from jupyter_iotcoder.config import GenerationConfig
@@ -128,6 +130,27 @@ def test_report_has_a_row_per_config_and_a_chart(tmp_path):
     assert "| direct | 1 | 1 | 0.00 |" in table and "| pipeline | 1 | 1 | 1.00 |" in table
     assert summary["direct"]["failure_reasons"] == {"error: cell 1": 1}
     assert bar_chart(summary, tmp_path / "chart.png").stat().st_size > 1000
+
+
+def test_repair_is_compared_with_the_same_configuration_without_it_on_the_same_samples():
+    def row(config: str, task: str, passed: bool, seconds: float, cells_ok: int = 2) -> dict:
+        return {"config": config, "task_id": task, "sample": 0, "category": "signal processing", "passed": passed,
+                "status": "passed" if passed else "failed", "reason": "", "plan_ok": True, "plan_score": 1.0,
+                "cells_total": 2, "cells_ok": cells_ok, "gen_seconds": seconds, "tokens": 10, "exec_peak_rss_mb": 1.0}
+
+    samples = [row("pipeline", "a", False, 10.0, 1), row("pipeline+repair", "a", True, 30.0),
+               row("pipeline", "b", True, 10.0), row("pipeline+repair", "b", True, 20.0),
+               row("pipeline", "c", True, 20.0), {**row("pipeline+repair", "c", False, 100.0), "status": "error"},
+               row("pipeline", "d", False, 10.0), row("direct", "a", True, 5.0),
+               row("pipeline+repair", "e", True, 50.0)]
+    (compared,) = with_and_without_repair(samples).values()
+    assert compared["without"] == "pipeline" and compared["pairs"] == 3, "d and e have no partner"
+    assert (compared["both_pass"], compared["only_with_repair"], compared["only_without_repair"]) == (1, 1, 1)
+    assert compared["steps_run_ok"] == [pytest.approx(5 / 6), 1.0]
+    assert compared["ran_through_test"] == [1.0, pytest.approx(2 / 3)], "c raised on the test's inputs"
+    assert compared["time_ratio_total"] == pytest.approx(150 / 40) and compared["time_ratio_median"] == 3.0
+    table = markdown(summarize(samples), with_and_without_repair(samples))
+    assert "| pipeline+repair | pipeline | 3 | 1 | 1 | 1 | 0.83 / 1.00 | 1.00 / 0.67 | 3.75 / 3.00 |" in table
 
 
 def test_example_task_is_sound():

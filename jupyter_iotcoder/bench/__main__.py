@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from ..config import GenerationConfig, RuntimeConfig
     from ..runtime import load_runtime
     from ..store import resolve_model
-    from .report import bar_chart, markdown, summarize
+    from .report import bar_chart, markdown, summarize, with_and_without_repair
     from .runner import CONFIGS, BenchRun, load_samples, shipped_adapters
     from .tasks import load_tasks
 
@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     wanted = bench.keys()  # only samples made with these adapters and this --max-tasks
     samples = [s for s in load_samples(args.out / "samples.jsonl") if s["key"] in wanted]
     summary = summarize(samples)
+    repair = with_and_without_repair(samples)
     results = {
         "command": " ".join(sys.argv),
         "model": {"name": resolved.name, "path": str(resolved.path),
@@ -105,10 +106,10 @@ def run(args: argparse.Namespace) -> int:
         "max_tasks": args.max_tasks, "alternatives": args.alternatives, "adapters": {stage: path.name for stage, path in adapters.items()},
         "adapters_id": bench.adapters_id, "machine": _machine(),
         "copilot_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "wall_seconds": time.perf_counter() - started, "summary": summary,
+        "wall_seconds": time.perf_counter() - started, "summary": summary, "with_and_without_repair": repair,
     }
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
-    table = markdown(summary)
+    table = markdown(summary, repair)
     (args.out / "results.md").write_text(table)
     bar_chart(summary, args.out / "pass_at_1.png")
     print(table)

@@ -56,6 +56,38 @@ def summarize(samples: list[dict]) -> dict:
     return summary
 
 
+def with_and_without_repair(samples: list[dict]) -> dict:
+    """Each `X+repair` configuration against `X` on the same (task, sample): how many pass in both, in only one,
+    the share of generated cells that run in each and of samples whose function runs through the task's test
+    without an exception (right or wrong), and the extra time as ratios (of the totals, and the median
+    of the per-sample ratios, which a machine paused or shared for a while skews less)."""
+    by_config: dict[str, dict[tuple, dict]] = defaultdict(dict)
+    for row in samples:
+        by_config[row["config"]][(row["task_id"], row.get("sample", 0))] = row
+    paired = {}
+    for config, rows in by_config.items():
+        base = by_config.get(config.removesuffix("+repair")) if config.endswith("+repair") else None
+        keys = sorted(set(rows) & set(base)) if base else []
+        if not keys:
+            continue
+        pairs = [(base[key], rows[key]) for key in keys]
+        paired[config] = {
+            "without": config.removesuffix("+repair"), "pairs": len(pairs),
+            "both_pass": sum(a["passed"] and b["passed"] for a, b in pairs),
+            "only_with_repair": sum(b["passed"] and not a["passed"] for a, b in pairs),
+            "only_without_repair": sum(a["passed"] and not b["passed"] for a, b in pairs),
+            "steps_run_ok": [_mean(r["cells_ok"] / r["cells_total"] for r in side if r["cells_total"])
+                             for side in zip(*pairs)],
+            # the user's function ran through the task's test to its verdict: no exception, hang or missing code
+            "ran_through_test": [_mean(float(r["status"] in ("passed", "failed")) for r in side)
+                                 for side in zip(*pairs)],
+            "time_ratio_total": sum(b["gen_seconds"] for _, b in pairs) / sum(a["gen_seconds"] for a, _ in pairs),
+            "time_ratio_median": float(np.median([b["gen_seconds"] / a["gen_seconds"] for a, b in pairs
+                                                  if a["gen_seconds"]])),
+        }
+    return paired
+
+
 def _versions(rows: list[dict]) -> dict | None:
     """For cross-checked samples: how often some compared version of the user's function passes the test,
     and how often the chosen one does (the gap is what a better choice would gain)."""
@@ -96,7 +128,7 @@ def _fmt(value, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def markdown(summary: dict) -> str:
+def markdown(summary: dict, repair: dict | None = None) -> str:
     lines = ["| configuration | tasks | samples | pass@1 | pass@5 | plan format ok | plan score | steps run ok "
              "| s/sample | tok/s |", "|" + " --- |" * 10]
     for config, s in summary.items():
@@ -114,6 +146,15 @@ def markdown(summary: dict) -> str:
                       "(k = 0: the pipeline's version, validated and repaired, alone):", ""]
         lines += [f"- {config}: " + ", ".join(f"k={k}: {n}" for k, n in v["chosen_passed_with_alternatives"].items())
                   for config, v in compared.items()]
+    if repair:
+        lines += ["", "With and without validation and repair, on the same tasks and samples:", "",
+                  "| configuration | without | pairs | both pass | only with repair | only without | steps run ok "
+                  "(without / with) | runs through the test (without / with) | time ratio (total / median) |",
+                  "|" + " --- |" * 9]
+        lines += [f"| {config} | {r['without']} | {r['pairs']} | {r['both_pass']} | {r['only_with_repair']} "
+                  f"| {r['only_without_repair']} | {_fmt(r['steps_run_ok'][0])} / {_fmt(r['steps_run_ok'][1])} "
+                  f"| {_fmt(r['ran_through_test'][0])} / {_fmt(r['ran_through_test'][1])} "
+                  f"| {r['time_ratio_total']:.2f} / {r['time_ratio_median']:.2f} |" for config, r in repair.items()]
     categories = [c for c in CATEGORIES if any(c in s["per_category_pass@1"] for s in summary.values())]
     lines += ["", "pass@1 per category:", "", "| category | " + " | ".join(summary) + " |",
               "|" + " --- |" * (len(summary) + 1)]
