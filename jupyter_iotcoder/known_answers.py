@@ -181,6 +181,23 @@ def _filtered_wrongly(result, n, fs, f_pass, a_pass, f_stop, a_stop, zero_phase)
     return "; ".join(problems)
 
 
+def _position_wrongly(result, truth, anchors):
+    """What is wrong with `result` as the position `truth` that exact ranges to `anchors` give: "" when right."""
+    truth = _np.asarray(truth, dtype=float)
+    try:
+        y = _np.asarray(result, dtype=float).ravel()
+    except (TypeError, ValueError):
+        y = None
+    if y is None or y.shape != truth.shape:
+        return f"it returned {result!r}, not a position of {truth.size} coordinates"
+    off = float(_np.linalg.norm(y - truth))
+    if off <= 0.05:
+        return ""
+    return (f"it returned {_np.round(y, 3).tolist()}, but exact ranges from the {len(anchors)} anchors put the tag at "
+            f"{truth.tolist()} ({off:.2f} m away): subtract the first anchor's range equation from the others and "
+            f"solve the linear system by least squares (np.linalg.lstsq), or minimise the range residuals")
+
+
 def _not_the_number(result, expected, tolerance, truth, hint, as_hex=False):
     """What is wrong with `result` as one number that must be `expected` (within `tolerance`): "" when right."""
     number = (isinstance(result, (int, float, _np.integer, _np.floating)) and not isinstance(result, bool)
@@ -260,9 +277,10 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     returned = described_return(requirement, signature)
     if phrases and returned == "np.ndarray":
-        return _filter_answer(requirement, signature) or _despike_answer(requirement, signature)
+        return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
+                or _position_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
-        return _despike_answer(requirement, signature)
+        return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
     # what the result is: the first "returns ..." after the signature, else its own sentence ("-> int that computes")
     said = phrases[0] if phrases else re.split(r"[.;](?:\s|$)", requirement[call.end():] if call else "")[0]
     formula = _formula_answer(requirement, signature, said, returned)
@@ -746,6 +764,38 @@ def _words_about(requirement: str, name: str) -> str:
     call = requirement.find(")")
     mention = re.search(rf"\b{re.escape(name)}\b", requirement[call + 1:]) if call >= 0 else None
     return re.split(r"[,.;](?:\s|$)", requirement[call + 1 + mention.start():])[0] if mention else ""
+
+
+_ANCHORS = re.compile(r"anchor|beacon|station|node|^aps?$|access_points?|towers?|positions|coords|points", re.I)
+_RANGES = re.compile(r"dist|range|radi|^r$|^d$", re.I)
+_AREA = (((0.0, 0.0), (10.0, 0.0), (10.0, 8.0), (0.0, 8.0)), (3.0, 5.0))
+_VOLUME = (((0.0, 0.0, 0.0), (10.0, 0.0, 1.0), (10.0, 8.0, 0.5), (0.0, 8.0, 2.0), (5.0, 4.0, 3.0)), (3.0, 5.0, 1.0))
+
+
+def _position_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """Trilateration from anchors and exact ranges: four anchors round a 10 x 8 m room and the tag at (3, 5) (five
+    anchors at several heights and (3, 5, 1) in 3-D); the position returned must be within 5 cm. The dimension is
+    the anchors' column count, else what the words allow (2-D where they allow both)."""
+    if not re.search(r"trilaterat|multilaterat|\banchors?\b|\bbeacons?\b", requirement, re.I) or \
+            not re.search(r"\bposition|\blocation|\bcoordinates|\bestimate", said, re.I):
+        return None
+    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    anchors = [n for n in needed if _ANCHORS.search(n)]
+    ranges = [n for n in needed if _RANGES.search(n) and n not in anchors]
+    if len(needed) != 2 or len(anchors) != 1 or len(ranges) != 1:
+        return None
+    shape = _MATRIX.search(user_types(requirement, signature).get(anchors[0], ""))
+    columns = shape.group(1) if shape else ""
+    flat = re.search(r"\b2-?D\b|\(x, y\)|\bD = 2\b|\bD in \{?2\b|\b2 or 3\b|\bplanar\b", requirement, re.I)
+    solid = re.search(r"\b3-?D\b|\(x, y, z\)|\bD = 3\b", requirement, re.I)
+    dimensions = (int(columns) if columns in ("2", "3") else 2 if flat else 3 if solid else None)
+    if dimensions is None:
+        return None
+    points, truth = _AREA if dimensions == 2 else _VOLUME
+    distances = [round(math.dist(point, truth), 12) for point in points]
+    inputs = ((anchors[0], f"_np.array({[list(point) for point in points]})"), (ranges[0], f"_np.array({distances})"))
+    what = f"{len(points)} anchors ({anchors[0]} = {inputs[0][1].removeprefix('_np.array(')[:-1]}) and exact ranges"
+    return KnownAnswer(what, inputs, 0.0, 0.05, "m", check=f"_position_wrongly(_result, {list(truth)}, {inputs[0][1]})")
 
 
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:

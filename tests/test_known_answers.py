@@ -420,3 +420,35 @@ def test_free_space_path_loss_is_known_in_the_units_of_the_parameters():
     assert dict(worded.inputs) == {"d": "1000.0", "f": "2400000000.0"}
     assert _answer("Write link_margin(d_m, f_hz, tx_dbm, sens_dbm) -> float returning the margin in dB after "
                    "free-space path loss.") is None
+
+
+def _least_squares_position(anchors: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    a, r = np.asarray(anchors, float), np.asarray(ranges, float)
+    b = r[0] ** 2 - r[1:] ** 2 + np.sum(a[1:] ** 2, axis=1) - np.sum(a[0] ** 2)
+    return np.linalg.lstsq(2 * (a[1:] - a[0]), b, rcond=None)[0]
+
+
+@pytest.mark.parametrize("requirement,dimensions", [
+    ("Write trilaterate(anchors, distances) that takes the anchor coordinates as an (N, D) NumPy array in metres "
+     "(D = 2 or 3) and the N measured ranges, and returns the least-squares tag position as a 1-D array of length D.",
+     2),
+    ("Write locate(beacons: np.ndarray, ranges: np.ndarray) -> np.ndarray that returns the estimated (x, y, z) "
+     "position of the tag by trilateration; beacons is (N, 3).", 3),
+    ("Write locate(anchors, d) that returns the position of the tag as a tuple (x, y) from the BLE anchors.", 2),
+])
+def test_trilateration_from_exact_ranges_must_find_the_tag(requirement, dimensions):
+    answer = _answer(requirement)
+    namespace = {"_np": np}
+    anchors, ranges = (eval(source, namespace) for _, source in answer.inputs)
+    assert anchors.shape[1] == dimensions and len(ranges) == len(anchors)
+    right = _least_squares_position(anchors, ranges)
+    assert _number_problem(answer, right) == "" and _number_problem(answer, tuple(right)) == ""
+    assert "least squares" in _number_problem(answer, anchors.mean(axis=0))
+    assert "not a position of" in _number_problem(answer, {"x": right[0]})
+
+
+def test_no_position_answer_without_anchors_and_ranges_alone_or_a_known_dimension():
+    assert _answer("Write locate(anchors, distances, weights) that returns the tag position as an array from the "
+                   "anchors; anchors is (N, 2).") is None
+    assert _answer("Write locate(anchors, distances) that returns the tag position as an array from the "
+                   "anchors.") is None, "2-D or 3-D: the words do not say"

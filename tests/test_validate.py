@@ -541,10 +541,17 @@ def test_a_shape_letter_the_user_allows_at_two_sizes_is_tried_at_both():
     three_d_only = ("import numpy as np\n\ndef trilaterate(anchors, distances):\n"
                     "    x, y, z = anchors[:, 0], anchors[:, 1], anchors[:, 2]\n"
                     "    return np.array([x.mean(), y.mean(), z.mean()])\n")
-    any_d = "import numpy as np\n\ndef trilaterate(anchors, distances):\n    return np.asarray(anchors).mean(axis=0)\n"
+    any_d = ("import numpy as np\n\ndef trilaterate(anchors, distances):\n"
+             "    a, r = np.asarray(anchors, float), np.asarray(distances, float)\n"
+             "    A = 2 * (a[1:] - a[0])\n"
+             "    b = r[0] ** 2 - r[1:] ** 2 + np.sum(a[1:] ** 2, axis=1) - np.sum(a[0] ** 2)\n"
+             "    return np.linalg.lstsq(A, b, rcond=None)[0]\n")
     failed = _run(spec, three_d_only, TRILATERATION)
     assert failed.status == "failed" and "d = 2, which the requirement allows" in failed.problem
     assert _run(spec, any_d, TRILATERATION).status == "passed"
+    centroid = _run(spec, "import numpy as np\n\ndef trilaterate(anchors, distances):\n"
+                          "    return np.asarray(anchors).mean(axis=0)\n", TRILATERATION)
+    assert centroid.status == "failed" and "put the tag at [3.0, 5.0]" in centroid.problem, centroid.problem
 
 
 def test_two_sampling_rates_differ_and_a_crash_in_the_order_the_function_accepts_is_its_verdict():
