@@ -9,7 +9,8 @@ the rate in Hz instead of per minute, counts each pulse twice, or reads the wron
 answer, and the repair model is told by how much. Where a formula fixes the answer, that formula is the
 oracle: a CRC the user names gives the catalogue's check value on b"123456789"; a great-circle distance, an
 RSSI path-loss distance, a dew point, a barometric altitude, a thermistor's temperature, an ultrasonic echo's
-distance and a free-space path loss are known for fixed inputs.
+distance and a free-space path loss are known for fixed inputs; so is the position that exact ranges from
+anchors give a trilateration.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
 rate or count (or the filtered signal), and take the signal and its sampling rate (any other parameter
