@@ -849,7 +849,9 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
     prompt (the whole-requirement alternatives use it); `label` is added to the progress messages.
 
     Fresh attempts are bounded by `config.code_attempts`; repairs (with a validator: code that fails on
-    sample inputs, or fails a static check in a complete answer) by `config.repair_attempts` and `config.repair_budget_s`. The best attempt wins; every attempt is logged in the module.
+    sample inputs, or fails a static check in a complete answer) by `config.repair_attempts` and
+    `config.repair_budget_s`, and end when a repair returns the code unchanged (the 1.5B, asked to fix a wrong
+    CRC, gave the same code back three times). The best attempt wins; every attempt is logged in the module.
     """
     best: tuple[int, CodeModule] | None = None
     problem, previous_code = "", ""
@@ -874,6 +876,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         earlier_names = frozenset(e.function_name for e in earlier)
         code, fixed = fix_automatically(extract_code(answer.text), spec, earlier_names, tasks.requirement)
         problems = check_module(code, spec, earlier_names)
+        unchanged = bool(previous_code) and code.strip() == previous_code.strip()  # a repair that changed nothing
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
         missing = [] if problems else technique_problems(
@@ -891,7 +894,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
                 problems = [said if said.startswith("on ") else f"on sample inputs, {said}"]
         log.append({"attempt": attempt, "problems": problems + missing, "validation": validation and validation.status,
                     "note": validation.problem if validation else "", "fixed": fixed, "tokens": answer.tokens,
-                    "seconds": round(answer.seconds, 2)})
+                    "seconds": round(answer.seconds, 2), **({"unchanged": True} if unchanged else {})})
         module = module.model_copy(update={"problems": problems, "validation": validation and validation.status})
         score = _score(problems, validation) + 5 * len(missing)
         if best is None or score < best[0]:
@@ -901,8 +904,8 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         if _repairable(answer.finish_reason, validator is not None):
             repairs += 1
             over_budget = time.perf_counter() - started > config.repair_budget_s
-            if repairs > config.repair_attempts or over_budget:
-                break
+            if repairs > config.repair_attempts or over_budget or unchanged:
+                break  # unchanged: asked to repair it, the model gave it back as it was; it cannot see the bug
             failed_run = validation is not None and validation.status == "failed"
             found = [validation.problem] if failed_run else problems
             problem, previous_code = "; ".join(found + missing), code

@@ -657,7 +657,7 @@ def test_a_module_lacking_the_named_technique_is_repaired_with_the_routine_named
 
 
 def test_a_module_still_lacking_the_technique_is_kept_runnable_and_marked_for_review():
-    runtime = ScriptedRuntime([fenced(ONE_WAY)] * 3)
+    runtime = ScriptedRuntime([fenced(ONE_WAY), fenced(ONE_WAY.replace("(4,", "(2,")), fenced(ONE_WAY)])
     module = generate_module(LOWPASS_TASKS.tasks[0], LOWPASS_TASKS, LOWPASS_SPEC, [], caller_for(runtime),
                              GenerationConfig(repair_attempts=2), validator=lambda m: Validation("passed", "", "f"))
     assert module.attempts == 3 and module.problems == [] and module.validation == "passed"

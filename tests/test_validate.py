@@ -637,7 +637,7 @@ def test_code_that_fails_on_sample_inputs_is_kept_over_attempts_that_fail_a_stat
 def test_repair_loop_stops_at_its_budget_and_marks_the_step():
     answers = full_run()
     self_contained = CODE_2.replace("magnitude = acceleration_magnitude(acc)", SELF_CONTAINED_MAGNITUDE)
-    answers[5:7] = [BROKEN_1] * 3 + [self_contained]
+    answers[5:7] = [BROKEN_1, BROKEN_1.replace("7]", "8]"), BROKEN_1.replace("7]", "9]"), self_contained]
     runtime = ScriptedRuntime(answers)
     result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2, alternatives=0))
     first = result.modules[0]
@@ -650,9 +650,21 @@ def test_repair_loop_stops_at_its_budget_and_marks_the_step():
     assert result.modules[1].validation == "passed" and result.modules[1].attempts == 1
 
 
+def test_a_repair_that_returns_the_code_unchanged_ends_the_repairs():
+    answers = full_run()
+    self_contained = CODE_2.replace("magnitude = acceleration_magnitude(acc)", SELF_CONTAINED_MAGNITUDE)
+    answers[5:7] = [BROKEN_1, BROKEN_1, self_contained]
+    runtime = ScriptedRuntime(answers)
+    result = generate(REQUIREMENT, runtime, GenerationConfig(repair_attempts=2, alternatives=0))
+    first = result.modules[0]
+    assert first.attempts == 2 and first.validation == "failed" and "IndexError" in first.problems[0]
+    assert first.attempt_log[1]["unchanged"] and "unchanged" not in first.attempt_log[0]
+    assert result.modules[1].validation == "passed", "the next answer went to step 2, not to a third repair"
+
+
 def test_a_step_that_still_calls_a_broken_earlier_step_is_asked_again():
     answers = full_run()
-    answers[5:7] = [BROKEN_1] * 3 + [CODE_2] * 3
+    answers[5:7] = [BROKEN_1] * 2 + [CODE_2] * 2  # each repair gives the code back unchanged, which ends it
     result = generate(REQUIREMENT, ScriptedRuntime(answers),
                       GenerationConfig(repair_attempts=2, code_attempts=1, alternatives=0))
     assert "it uses the undefined name `acceleration_magnitude`" in result.modules[1].problems
