@@ -47,6 +47,8 @@ class KnownAnswer:
     # Whether the function's own ValueError on these inputs is a bug: they are valid, and the user's words
     # say nothing about refusing the values set here (`known_answer` decides).
     refusal_is_a_bug: bool = False
+    # For a returned dict: the key whose value is checked.
+    key: str = ""
 
 
 # Builders of the signals, run in the sandbox with numpy as `_np`. Each is deterministic (its own seed),
@@ -282,14 +284,38 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                 or _position_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
+    if phrases and returned == "dict":
+        return _dict_answer(requirement, signature, phrases[0])
     # what the result is: the first "returns ..." after the signature, else its own sentence ("-> int that computes")
     said = phrases[0] if phrases else re.split(r"[.;](?:\s|$)", requirement[call.end():] if call else "")[0]
+    return _number_answer(requirement, signature, said, returned)
+
+
+def _dict_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """The known answer for one number in a returned dict, read from what the user says of its key: "a dict
+    with 'total_m' (float, total distance in metres), ..." or "the floats 'cadence_spm' = 120 * fs / stride lag
+    (steps per minute), ...". The first key with an answer is checked (`KnownAnswer.key`)."""
+    keys = list(re.finditer(r"['\"](\w+)['\"]", said))
+    for at, key in enumerate(keys):
+        end = keys[at + 1].start() if at + 1 < len(keys) else len(said)
+        words = re.sub(r"[,\s]*(?:\band\b)?[,\s]*$", "", said[key.end(): end])
+        if re.search(r"\b(?:arrays?|lists?|tuples?|dict\w*|mask)\b", words, re.I):
+            continue
+        kind = "int" if re.search(r"\bint(?:eger)?\b", words) else "float" if re.search(r"\bfloat", words) else None
+        answer = _number_answer(requirement, signature, f"{key.group(1).replace('_', ' ')} {words}", kind)
+        if answer:
+            return replace(answer, key=key.group(1), what=f"{answer.what}, its {key.group(1)!r}")
+    return None
+
+
+def _number_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
+    """The known answer for one number the user's function returns, which `said` describes (`returned`: its
+    type, if the words give one): a formula's (`_formula_answer`) or a rate's or count's from a signal."""
     formula = _formula_answer(requirement, signature, said, returned)
     if formula:
         return formula
-    if not phrases or returned not in ("float", "int", None) or returned is None and _SEVERAL.search(phrases[0]):
+    if not said or returned not in ("float", "int", None) or returned is None and _SEVERAL.search(said):
         return None  # one number: typed, or "the number of steps" with no word of arrays or windows
-    said = phrases[0]
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
     rates = [name for name in needed if _RATE_NAME.search(name)]
     signals = [name for name in needed if name not in rates]
@@ -826,7 +852,14 @@ def _number_check(expected: float, tolerance: float, truth: str, hint: str, as_h
 
 def check_source(answer: KnownAnswer) -> str:
     """A harness line that fails, saying by how much, unless `_result` is within the answer's tolerance; a
-    rate per minute that came out 60 times too small is named as the rate in Hz."""
+    rate per minute that came out 60 times too small is named as the rate in Hz. For a dict's key, `_result` is
+    that key's value during the check."""
+    if answer.key:
+        key = repr(answer.key)
+        return (f"assert isinstance(_result, dict) and {key} in _result, "
+                f"f'it returned {{type(_result).__name__}} {{_result!r:.200}}, not a dict with the key {answer.key}'\n"
+                f"_whole, _result = _result, _result[{key}]\n{check_source(replace(answer, key=''))}\n"
+                f"_result = _whole")
     if answer.check:
         return f"_wrong = {answer.check}\nassert not _wrong, _wrong"
     expected, tolerance = answer.expected, answer.tolerance

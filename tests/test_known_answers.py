@@ -452,3 +452,26 @@ def test_no_position_answer_without_anchors_and_ranges_alone_or_a_known_dimensio
                    "anchors; anchors is (N, 2).") is None
     assert _answer("Write locate(anchors, distances) that returns the tag position as an array from the "
                    "anchors.") is None, "2-D or 3-D: the words do not say"
+
+
+def test_a_number_in_a_returned_dict_is_checked_under_its_key():
+    answer = _answer("Write hr_summary(ppg, fs) that returns a dict with 'beats' (a list of beat indices) and "
+                     "'bpm' (float, the mean heart rate in beats per minute).")
+    assert answer.key == "bpm" and answer.expected == 72.0 and answer.what.endswith("its 'bpm'")
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    for result, problem in (({"beats": [1], "bpm": 71.0}, None), ({"beats": [1], "bpm": 1.2}, "rate in Hz"),
+                            ({"beats": [1]}, "not a dict with the key bpm"), (72.0, "not a dict with the key bpm")):
+        namespace["_result"] = result
+        if problem is None:
+            exec(check_source(answer), namespace)
+            assert namespace["_result"] is result, "the result is whole again for the lines after the check"
+        else:
+            with pytest.raises(AssertionError, match=problem):
+                exec(check_source(answer), namespace)
+    track = _answer("Write track(lat, lon) that takes NumPy arrays of GPS fixes in degrees and returns a dict with "
+                    "'legs_m' (NumPy array of the segment lengths in metres) and 'total_m' (float, the total distance "
+                    "of the track in metres).")
+    assert track.key == "total_m" and track.expected == pytest.approx(2932.64, abs=0.01)
+    assert _answer("Write stats(ppg, fs) that returns a dict with 'bpm' (a NumPy array of the heart rate in beats per "
+                   "minute, one per window).") is None

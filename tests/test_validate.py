@@ -514,6 +514,20 @@ def test_a_named_crc_and_a_great_circle_distance_must_give_their_known_values():
     assert _run(spec, haversine.replace("6371.0", "6371000.0"), requirement).status == "passed"
 
 
+def test_a_rate_inside_a_returned_dict_must_come_out_right_under_its_key():
+    requirement = ("Write pulse_summary(ppg, fs) that returns a dict with 'peaks' (a list of beat indices) and 'bpm' "
+                   "(float, the heart rate in beats per minute).")
+    spec = _spec_from_words(requirement)
+    code = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef pulse_summary(ppg, fs):\n"
+            "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
+            "    peaks, _ = find_peaks(x, distance=int(0.33 * fs), prominence=np.std(x))\n"
+            "    return {'peaks': peaks.tolist(), 'bpm': float(60.0 * fs / np.median(np.diff(peaks)))}\n")
+    assert _run(spec, code, requirement).status == "passed"
+    in_hz = _run(spec, code.replace("60.0 * fs", "fs"), requirement)
+    assert in_hz.status == "failed" and in_hz.problem.startswith(
+        "on a synthetic pulse signal at 72 beats per minute (50 Hz, 60 s), its 'bpm', `pulse_summary`: it returned 1.2")
+
+
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
     spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
     requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."
