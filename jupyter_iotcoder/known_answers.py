@@ -464,10 +464,12 @@ _CRC_WORDS = (
     (r"CCITT[-_ ]?FALSE|IBM-3740", "CRC-16/IBM-3740"),
     (r"\b[XZ]MODEM\b", "CRC-16/XMODEM"),
     (r"\bkermit\b", "CRC-16/KERMIT"),
-    (r"\bX\.?25\b|IBM-SDLC", "CRC-16/IBM-SDLC"),
+    (r"\bX[-.]?25\b|IBM-SDLC", "CRC-16/IBM-SDLC"),
     (r"\bCRC[-_ ]?32(?![-_ ]?C\b)|\bzlib\.crc32\b", "CRC-32/ISO-HDLC"),
     (r"\bCRC[-_ ]?32[-_ ]?C\b|castagnoli|\biSCSI\b", "CRC-32/ISCSI"),
 )
+_CRC_ALIASES = {"CRC-16/CCITT", "CRC-16/CCITT-FALSE", "CRC-16/X-25", "CRC-16/X25", "CRC-8/SENSIRION", "CRC-8/MAXIM",
+                "CRC-8/DALLAS", "CRC-16/ZMODEM", "CRC-32/ZLIB"}  # other names of catalogue CRCs, as users write them
 _CHECK_DATA = b"123456789"  # the catalogue's check input
 _CRC_NAME = re.compile(r"\bCRC|checksum", re.I)
 
@@ -489,16 +491,33 @@ def crc(data: bytes, name: str) -> int:
 def _named_crc(requirement: str) -> str | None:
     """The one catalogue CRC the requirement names: by name or device ("CRC-16/MODBUS", "the SHT31's CRC-8"),
     or by its polynomial and initial value ("CRC-8, polynomial 0x31, initialisation 0xFF"); None if none or several."""
+    written = {f"CRC-{width}/{alias}".upper() for width, alias in re.findall(r"\bCRC-?(\d+)/([\w-]+)", requirement)}
+    if written - {name.upper() for name in CRCS} - _CRC_ALIASES or \
+            re.search(r"\bSTM32\b|MPEG-?2|BZIP2|AUTOSAR", requirement, re.I):
+        return None  # a CRC from outside this catalogue (the STM32 unit computes CRC-32/MPEG-2)
     named = {name for pattern, name in _CRC_WORDS if re.search(pattern, requirement, re.I)}
     hexes = {int(h, 16) for h in re.findall(r"\b0x([0-9A-Fa-f]+)\b", requirement)}
     if re.search(r"\bCCITT\b", requirement) and not named:  # CCITT alone does not say which initial value
         named = {"CRC-16/IBM-3740"} if 0xFFFF in hexes else {"CRC-16/XMODEM"} if re.search(
-            r"\binit\w*\s+(?:value\s+)?(?:of\s+)?(?:0x0+|0)\b", requirement, re.I) else set()
+            r"\binit\w*\s*(?:value\s*)?(?:of\s+|to\s+|=\s*|:\s*)?(?:0x0+|0)\b", requirement, re.I) else set()
     if not named and re.search(r"\bCRC-?8\b", requirement) and 0x31 in hexes and 0xFF in hexes:
         named = {"CRC-8/NRSC-5"}
     if not named and re.search(r"\bCRC-?16\b", requirement) and hexes & {0x8005, 0xA001} and 0xFFFF in hexes:
         named = {"CRC-16/MODBUS"}
-    return named.pop() if len(named) == 1 else None
+    name = named.pop() if len(named) == 1 else None
+    return name if name and _consistent(name, requirement) else None
+
+
+def _consistent(name: str, requirement: str) -> bool:
+    """Whether the polynomial and initial value the words give (if any) are the catalogue CRC's: "the Sensirion
+    CRC-8 with initial value 0x00" is not CRC-8/NRSC-5."""
+    width, poly, init, _, _ = CRCS[name]
+    reflected_poly = int(f"{poly:0{width}b}"[::-1], 2)
+    given_poly = re.search(r"\bpoly(?:nomial)?\b\D{0,12}?0x([0-9A-Fa-f]+)\b", requirement, re.I)
+    given_init = re.search(r"\binit(?:ial(?:i[sz]ation|i[sz]ed?)?)?\b(?:\s+value)?\D{0,12}?(0x[0-9A-Fa-f]+|\b0\b)",
+                           requirement, re.I)
+    return (not given_poly or int(given_poly.group(1), 16) in (poly, reflected_poly)) and \
+        (not given_init or int(given_init.group(1), 0) == init)
 
 
 def _crc_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
@@ -576,7 +595,7 @@ _REFERENCE_DISTANCE = re.compile(r"^d_?0$|ref\w*_?dist", re.I)
 def _rssi_distance_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
     """10 m for a log-distance path-loss model: RSSI 20 dB below the power at the reference distance (1 m) with
     exponent 2, i.e. d = d0 * 10 ** ((P0 - rssi) / (10 * n)); every one of these must be a parameter."""
-    if not re.search(r"path[- ]loss|log[- ]distance|\bRSSI\b", requirement, re.I) or \
+    if not re.search(r"path[- ]loss|log[- ]distance|10\s*(?:\*\*|\^)", requirement, re.I) or \
             not re.search(r"\bdistance", said, re.I) or re.search(r"\bkm\b|kilomet|\bcm\b", said, re.I):
         return None
     parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
@@ -804,8 +823,9 @@ def _position_answer(requirement: str, signature: Signature, said: str) -> Known
     anchors at several heights and (3, 5, 1) in 3-D); the position returned must be within 5 cm. The dimension is
     the anchors' column count, else what the words allow (2-D where they allow both)."""
     if not re.search(r"trilaterat|multilaterat|\banchors?\b|\bbeacons?\b", requirement, re.I) or \
-            not re.search(r"\bposition|\blocation|\bcoordinates|\bestimate", said, re.I):
-        return None
+            not re.search(r"\bposition|\blocation|\bcoordinates|\bestimate", said, re.I) or \
+            re.search(r"latitude|longitude|\blat\b|\blon\b|\bGPS\b|WGS", requirement, re.I):
+        return None  # anchors in degrees: the room in metres built here is not what the function takes
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
     anchors = [n for n in needed if _ANCHORS.search(n)]
     ranges = [n for n in needed if _RANGES.search(n) and n not in anchors]

@@ -475,3 +475,21 @@ def test_a_number_in_a_returned_dict_is_checked_under_its_key():
     assert track.key == "total_m" and track.expected == pytest.approx(2932.64, abs=0.01)
     assert _answer("Write stats(ppg, fs) that returns a dict with 'bpm' (a NumPy array of the heart rate in beats per "
                    "minute, one per window).") is None
+
+
+@pytest.mark.parametrize("requirement,expected", [
+    ("Write crc(data: bytes) -> int returning the CRC-16/X-25 of the frame.", 0x906E),
+    ("Write crc(data: bytes) -> int returning the CRC-16/CCITT of the frame, initialised to 0.", 0x31C3),
+    ("Write crc(data: bytes) -> int returning the CRC-16/MODBUS (polynomial 0xA001 reflected, initial value 0xFFFF) "
+     "of the frame.", 0x4B37),
+    ("Write crc32(data: bytes) -> int returning the CRC-32/MPEG-2 of data as the STM32 CRC unit computes it.", None),
+    ("Write sht_crc(data: bytes) -> int returning the Sensirion CRC-8 (polynomial 0x31) with initial value 0x00.",
+     None),
+    ("Write rssi_to_distance(rssi: float, tx_power: float = -59.0, n: float = 2.0) -> float that returns the distance "
+     "in metres from the RSSI using the iBeacon accuracy formula.", None),
+    ("Write locate(anchors, d) that returns the position of the tag as a tuple (x, y) from anchors given as (lat, lon) "
+     "in degrees.", None),
+])
+def test_the_words_that_name_a_variant_or_contradict_the_catalogue_decide_the_answer(requirement, expected):
+    answer = _answer(requirement)
+    assert (answer.expected if answer else None) == expected
