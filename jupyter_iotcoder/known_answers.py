@@ -493,8 +493,8 @@ def _named_crc(requirement: str) -> str | None:
     or by its polynomial and initial value ("CRC-8, polynomial 0x31, initialisation 0xFF"); None if none or several."""
     written = {f"CRC-{width}/{alias}".upper() for width, alias in re.findall(r"\bCRC-?(\d+)/([\w-]+)", requirement)}
     if written - {name.upper() for name in CRCS} - _CRC_ALIASES or \
-            re.search(r"\bSTM32\b|MPEG-?2|BZIP2|AUTOSAR", requirement, re.I):
-        return None  # a CRC from outside this catalogue (the STM32 unit computes CRC-32/MPEG-2)
+            re.search(r"\bSTM32\b|MPEG-?2|BZIP2|AUTOSAR|\bLRC\b|Modbus ASCII|\bNMEA\b", requirement, re.I):
+        return None  # a CRC outside this catalogue (the STM32 unit's CRC-32/MPEG-2) or no CRC (Modbus ASCII's LRC)
     named = {name for pattern, name in _CRC_WORDS if re.search(pattern, requirement, re.I)}
     hexes = {int(h, 16) for h in re.findall(r"\b0x([0-9A-Fa-f]+)\b", requirement)}
     if re.search(r"\bCCITT\b", requirement) and not named:  # CCITT alone does not say which initial value

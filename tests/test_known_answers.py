@@ -485,6 +485,7 @@ def test_a_number_in_a_returned_dict_is_checked_under_its_key():
     ("Write crc32(data: bytes) -> int returning the CRC-32/MPEG-2 of data as the STM32 CRC unit computes it.", None),
     ("Write sht_crc(data: bytes) -> int returning the Sensirion CRC-8 (polynomial 0x31) with initial value 0x00.",
      None),
+    ("Write lrc(frame: bytes) -> int that returns the Modbus ASCII LRC checksum of the frame.", None),
     ("Write rssi_to_distance(rssi: float, tx_power: float = -59.0, n: float = 2.0) -> float that returns the distance "
      "in metres from the RSSI using the iBeacon accuracy formula.", None),
     ("Write locate(anchors, d) that returns the position of the tag as a tuple (x, y) from anchors given as (lat, lon) "
