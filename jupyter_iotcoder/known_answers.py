@@ -10,7 +10,7 @@ answer, and the repair model is told by how much. Where a formula fixes the answ
 oracle: a CRC the user names gives the catalogue's check value on b"123456789"; a great-circle distance, an
 RSSI path-loss distance, a dew point, a barometric altitude, a thermistor's temperature, an ultrasonic echo's
 distance and a free-space path loss are known for fixed inputs; so is the position that exact ranges from
-anchors give a trilateration.
+anchors give a trilateration, and which readings a point-wise z-score, IQR or MAD rule must flag.
 
 `known_answer` reads the requirement: the user's function must return one number described as such a
 rate or count (or the filtered signal), and take the signal and its sampling rate (any other parameter
@@ -184,6 +184,35 @@ def _filtered_wrongly(result, n, fs, f_pass, a_pass, f_stop, a_stop, zero_phase)
     return "; ".join(problems)
 
 
+_SPIKES_AT = (137, 402, 555, 731, 918)
+
+
+def _outlier_readings(n):
+    """A sensor's slow daily swing (21 +- 2) with a little bounded noise, no tail that a z-score, IQR or MAD
+    rule would flag, and five isolated glitches of 9 to 13 times the swing at `_SPIKES_AT`."""
+    rng = _np.random.default_rng(29)
+    x = 21.0 + 2.0 * _np.sin(2 * _np.pi * _np.arange(n) / 200.0) + rng.uniform(-0.1, 0.1, n)
+    x[list(_SPIKES_AT)] += _np.array([20.0, -18.0, 25.0, -22.0, 19.0])
+    return x
+
+
+def _flags_wrongly(result, n):
+    """What is wrong with `result` (a boolean mask of length n, or indices) as the glitches of `_outlier_readings`."""
+    flags = _np.asarray(result)
+    if flags.dtype == bool and flags.shape == (n,):
+        found = set(_np.flatnonzero(flags).tolist())
+    elif flags.ndim == 1 and (flags.size == 0 or _np.issubdtype(flags.dtype, _np.integer)):
+        found = set(flags.tolist())
+    else:
+        return f"it returned {result!r:.120}, not a boolean mask of the {n} readings or their indices"
+    missed, extra = sorted(set(_SPIKES_AT) - found), sorted(found - set(_SPIKES_AT))
+    if not missed and not extra:
+        return ""
+    return (f"of the 5 glitches (at {list(_SPIKES_AT)}) it missed {len(missed)}{f' {missed}' if missed else ''} and "
+            f"flagged {len(extra)} normal readings{f' (first {extra[:5]})' if extra else ''}: check the statistic, "
+            f"the threshold's direction (both tails) and that the flags index the readings")
+
+
 def _position_wrongly(result, truth, anchors):
     """What is wrong with `result` as the position `truth` that exact ranges to `anchors` give: "" when right."""
     truth = _np.asarray(truth, dtype=float)
@@ -279,13 +308,18 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     returned = described_return(requirement, signature)
-    if phrases and returned == "np.ndarray":
+    if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
-                or _position_answer(requirement, signature, phrases[0]))
+                or _position_answer(requirement, signature, phrases[0])
+                or _outlier_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
     if phrases and returned == "dict":
         return _dict_answer(requirement, signature, phrases[0])
+    if phrases and returned is None:  # "returning a boolean mask that is True below ... or above ...": no one type
+        flags = _outlier_answer(requirement, signature, phrases[0])
+        if flags:
+            return flags
     # what the result is: the first "returns ..." after the signature, else its own sentence ("-> int that computes")
     said = phrases[0] if phrases else re.split(r"[.;](?:\s|$)", requirement[call.end():] if call else "")[0]
     return _number_answer(requirement, signature, said, returned)
@@ -810,6 +844,32 @@ def _words_about(requirement: str, name: str) -> str:
     call = requirement.find(")")
     mention = re.search(rf"\b{re.escape(name)}\b", requirement[call + 1:]) if call >= 0 else None
     return re.split(r"[,.;](?:\s|$)", requirement[call + 1 + mention.start():])[0] if mention else ""
+
+
+_OUTLIER_RULE = re.compile(r"z-?scores?|\bIQR\b|interquartile|median absolute deviation|\bMAD\b", re.I)
+_NOT_POINTWISE = re.compile(r"rolling|moving|window|EWMA|CUSUM|season|hour|group|trend|drift|previous|neighbo|"
+                            r"rate of change|consecutive|persist", re.I)
+_THRESHOLD = re.compile(r"^k$|thresh|^z\w*|sigma|factor|^n_?std|cutoff|limit", re.I)
+
+
+def _outlier_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """Five isolated glitches on a slow bounded swing, for a point-wise z-score, IQR or MAD outlier rule that
+    returns a boolean mask or the flagged indices: exactly the glitches must be flagged."""
+    if not _OUTLIER_RULE.search(requirement) or _NOT_POINTWISE.search(requirement):
+        return None
+    mask = stated_result_dtype(requirement, signature) == "bool" or re.search(r"\bmask\b", said, re.I)
+    indices = re.search(r"\bind(?:ices|exes)\b|\bpositions\b", said, re.I) and not re.search(
+        r"\bvalues\b|\btuples?\b|\bdict", said, re.I)
+    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    thresholds = [name for name in needed if _THRESHOLD.search(name)]
+    data = [name for name in needed if name not in thresholds]
+    if not (mask or indices) or len(data) != 1 or len(thresholds) > 1 or \
+            _MATRIX.search(user_types(requirement, signature).get(data[0], "")):
+        return None
+    iqr = re.search(r"\bIQR\b|interquartile", requirement, re.I)
+    inputs = ((data[0], "_outlier_readings(1000)"),) + tuple((name, "1.5" if iqr else "3.0") for name in thresholds)
+    return KnownAnswer("1000 readings of a slow swing with 5 isolated glitches", inputs, 0.0, 0.0, "",
+                       check="_flags_wrongly(_result, 1000)")
 
 
 _ANCHORS = re.compile(r"anchor|beacon|station|node|^aps?$|access_points?|towers?|positions|coords|points", re.I)

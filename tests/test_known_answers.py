@@ -494,3 +494,44 @@ def test_a_number_in_a_returned_dict_is_checked_under_its_key():
 def test_the_words_that_name_a_variant_or_contradict_the_catalogue_decide_the_answer(requirement, expected):
     answer = _answer(requirement)
     assert (answer.expected if answer else None) == expected
+
+
+def _flags(answer: KnownAnswer, detect) -> str:
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    values = dict(answer.inputs)
+    x = eval(values.pop(answer.inputs[0][0]), namespace)
+    namespace["_result"] = detect(x, *(float(v) for v in values.values()))
+    return eval(answer.check, namespace)
+
+
+def test_a_point_wise_outlier_rule_must_flag_exactly_the_glitches():
+    zscore = _answer("Write zscore_outliers(x: np.ndarray, threshold: float = 3.0) -> np.ndarray that returns the "
+                     "indices of readings whose z-score exceeds the threshold in absolute value.")
+    assert _flags(zscore, lambda x: np.flatnonzero(np.abs(x - x.mean()) / x.std() > 3.0)) == ""
+    one_tailed = _flags(zscore, lambda x: np.flatnonzero((x - x.mean()) / x.std() > 3.0))
+    assert "missed 2 [402, 731]" in one_tailed and "both tails" in one_tailed
+    iqr = _answer("Write iqr_outliers(values, k) returning a boolean mask that is True below Q1 - k*IQR or above "
+                  "Q3 + k*IQR.")
+    assert dict(iqr.inputs)["k"] == "1.5"
+
+    def fences(x, k):
+        q1, q3 = np.percentile(x, [25, 75])
+        return (x < q1 - k * (q3 - q1)) | (x > q3 + k * (q3 - q1))
+    assert _flags(iqr, fences) == ""
+    assert "flagged 1" in _flags(iqr, lambda x, k: fences(x, k) | (np.arange(len(x)) == 3))
+    assert "not a boolean mask" in _flags(iqr, lambda x, k: x[fences(x, k)])
+    mad = _answer("Write mad_flags(x) that returns a boolean mask of readings whose modified z-score from the median "
+                  "absolute deviation exceeds 3.5.")
+    robust = lambda x: 0.6745 * np.abs(x - np.median(x)) / np.median(np.abs(x - np.median(x))) > 3.5  # noqa: E731
+    assert _flags(mad, robust) == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write rolling_z(x, window: int, threshold: float = 3.0) -> np.ndarray returning the indices whose z-score against "
+    "the previous window exceeds the threshold.",
+    "Write outliers(x) that returns the values whose z-score exceeds 3 as an array.",
+    "Write score(x) that returns the z-score of every reading as a float array.",
+])
+def test_no_outlier_answer_for_rules_over_windows_or_results_other_than_flags(requirement):
+    assert _answer(requirement) is None

@@ -528,6 +528,17 @@ def test_a_rate_inside_a_returned_dict_must_come_out_right_under_its_key():
         "on a synthetic pulse signal at 72 beats per minute (50 Hz, 60 s), its 'bpm', `pulse_summary`: it returned 1.2")
 
 
+def test_a_z_score_rule_must_flag_exactly_the_glitches_in_readings_with_known_glitches():
+    requirement = ("Write zscore_outliers(x: np.ndarray, threshold: float = 3.0) -> np.ndarray that returns the "
+                   "indices of the readings whose z-score exceeds the threshold in absolute value.")
+    spec = _spec_from_words(requirement)
+    both = ("import numpy as np\n\ndef zscore_outliers(x, threshold=3.0):\n    x = np.asarray(x, float)\n"
+            "    return np.flatnonzero(np.abs(x - x.mean()) / x.std() > threshold)\n")
+    assert _run(spec, both, requirement).status == "passed"
+    upper = _run(spec, both.replace("np.abs(x - x.mean())", "(x - x.mean())"), requirement)
+    assert upper.status == "failed" and "of the 5 glitches (at [137, 402, 555, 731, 918]) it missed 2" in upper.problem
+
+
 def test_fewer_valid_readings_than_the_user_allows_are_nan_readings_not_a_shorter_array():
     spec = _users_function([Param(name="iqr", type="float", from_requirement=True)], returns="float")
     requirement = "Write smooth(x, n). Raise ValueError if fewer than 4 finite values are present."
