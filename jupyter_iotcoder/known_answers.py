@@ -47,8 +47,10 @@ class KnownAnswer:
     # Whether the function's own ValueError on these inputs is a bug: they are valid, and the user's words
     # say nothing about refusing the values set here (`known_answer` decides).
     refusal_is_a_bug: bool = False
-    # For a returned dict: the key whose value is checked.
+    # For a returned dict: the key whose value is checked, and other keys checked on the same inputs
+    # (key, check source on `_result` as that key's value).
     key: str = ""
+    more_keys: tuple[tuple[str, str], ...] = ()
 
 
 # Builders of the signals, run in the sandbox with numpy as `_np`. Each is deterministic (its own seed),
@@ -330,6 +332,7 @@ def _dict_answer(requirement: str, signature: Signature, said: str) -> KnownAnsw
     with 'total_m' (float, total distance in metres), ..." or "the floats 'cadence_spm' = 120 * fs / stride lag
     (steps per minute), ...". The first key with an answer is checked (`KnownAnswer.key`)."""
     keys = list(re.finditer(r"['\"](\w+)['\"]", said))
+    found = []
     for at, key in enumerate(keys):
         end = keys[at + 1].start() if at + 1 < len(keys) else len(said)
         words = re.sub(r"[,\s]*(?:\band\b)?[,\s]*$", "", said[key.end(): end])
@@ -338,8 +341,13 @@ def _dict_answer(requirement: str, signature: Signature, said: str) -> KnownAnsw
         kind = "int" if re.search(r"\bint(?:eger)?\b", words) else "float" if re.search(r"\bfloat", words) else None
         answer = _number_answer(requirement, signature, f"{key.group(1).replace('_', ' ')} {words}", kind)
         if answer:
-            return replace(answer, key=key.group(1), what=f"{answer.what}, its {key.group(1)!r}")
-    return None
+            found.append((key.group(1), answer))
+    if not found:
+        return None
+    (key, first), rest = found[0], found[1:]
+    more = tuple((other, answer.check) for other, answer in rest if answer.inputs == first.inputs and answer.check)
+    named = ", ".join(repr(name) for name in [key] + [other for other, _ in more])
+    return replace(first, key=key, more_keys=more, what=f"{first.what}, its {named}")
 
 
 def _number_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
@@ -905,6 +913,51 @@ def _position_answer(requirement: str, signature: Signature, said: str) -> Known
     return KnownAnswer(what, inputs, 0.0, 0.05, "m", check=f"_position_wrongly(_result, {list(truth)}, {inputs[0][1]})")
 
 
+# RR intervals of a resting heart (ms): 800 ms with a breathing swing and a slower wave, no artefacts
+_RR_MS = tuple(round(800.0 + 40.0 * math.sin(2 * math.pi * i / 10) + 25.0 * math.sin(2 * math.pi * i / 3.7), 3)
+               for i in range(300))
+_RR_NAME = re.compile(r"rr|nn|ibi|interval", re.I)
+
+
+def _rr_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
+    """Heart-rate variability from one series of RR intervals: RMSSD, SDNN (within 1 %, so ddof 0 or 1), pNN50 (as a
+    per cent or a fraction, as the words say) or the mean heart rate in beats per minute; in ms or s as the
+    interval's name or the words say."""
+    if len(needed) != 1 or not _RR_NAME.search(needed[0]):
+        return None
+    seconds = re.search(r"(?:^|_)s(?:ec)?$", needed[0]) or not re.search(r"(?:^|_)ms$", needed[0]) and re.search(
+        r"\bin seconds\b|\(s\)", _words_about(requirement, needed[0]))
+    if not seconds and not re.search(r"ms$|millisecond|\bms\b", f"{needed[0]} {requirement}", re.I):
+        return None
+    diffs = [b - a for a, b in zip(_RR_MS, _RR_MS[1:])]
+    mean = sum(_RR_MS) / len(_RR_MS)
+    unit = 0.001 if seconds and not re.search(r"\bms\b|millisecond", said) else 1.0  # the result's time unit
+    if re.search(r"rmssd|successive differences", said, re.I) and not re.search(r"pnn|percent|fraction", said, re.I):
+        expected, name, unit_name = math.sqrt(sum(d * d for d in diffs) / len(diffs)) * unit, "RMSSD", "ms"
+    elif re.search(r"sdnn|standard deviation", said, re.I):
+        expected = math.sqrt(sum((x - mean) ** 2 for x in _RR_MS) / (len(_RR_MS) - 1)) * unit
+        name, unit_name = "SDNN", "ms"
+    elif re.search(r"pnn-?50", said, re.I) and re.search(r"percent|%|fraction|proportion|share", said, re.I):
+        share = sum(abs(d) > 50 for d in diffs) / len(diffs)
+        fraction = re.search(r"fraction|proportion|share", said, re.I) and not re.search(r"percent|%", said)
+        expected, name, unit_name, unit = (share if fraction else 100 * share), "pNN50", "", 1.0
+    elif re.search(r"\bbpm\b|beats per minute|heart rate|\bhr\b", said, re.I):
+        expected, name, unit_name, unit = 60000.0 / mean, "mean heart rate", "bpm", 1.0
+    else:
+        return None
+    if unit_name == "ms" and unit == 0.001:
+        unit_name = "s"
+    scale = 0.001 if seconds else 1.0
+    inputs = ((needed[0], f"_np.array({[round(x * scale, 6) for x in _RR_MS]})"),)
+    truth = f"the {name} of these intervals is {expected:.4g}{' ' + unit_name if unit_name else ''}"
+    hint = {"RMSSD": "RMSSD = sqrt(mean(diff(rr) ** 2))", "SDNN": "SDNN = std(rr, ddof=1)",
+            "pNN50": f"pNN50 is the share of |diff(rr)| > 50 ms, {'as a fraction' if expected < 1 else 'in per cent'}",
+            "mean heart rate": "mean HR = 60000 / mean(rr in ms)"}[name] + "; check the units"
+    what = f"{len(_RR_MS)} RR intervals of a resting heart (about 800 ms, in {'s' if seconds else 'ms'})"
+    return KnownAnswer(what, inputs, expected, 0.01 * abs(expected), unit_name,
+                       check=_number_check(expected, 0.01 * abs(expected), truth, hint))
+
+
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
     """A known answer that a formula fixes for a function that returns one number (`said` is what the user says it
     returns, `returned` its type): a named CRC (an int), a great-circle distance or track length, an RSSI
@@ -915,7 +968,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
     needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
     if returned == "int":
         return _crc_answer(requirement, signature, said, needed)
-    return (_distance_answer(requirement, signature, said, needed)
+    return (_distance_answer(requirement, signature, said, needed) or _rr_answer(requirement, signature, said, needed)
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
             or _free_space_loss_answer(requirement, signature, said)
@@ -935,11 +988,15 @@ def check_source(answer: KnownAnswer) -> str:
     rate per minute that came out 60 times too small is named as the rate in Hz. For a dict's key, `_result` is
     that key's value during the check."""
     if answer.key:
-        key = repr(answer.key)
-        return (f"assert isinstance(_result, dict) and {key} in _result, "
-                f"f'it returned {{type(_result).__name__}} {{_result!r:.200}}, not a dict with the key {answer.key}'\n"
-                f"_whole, _result = _result, _result[{key}]\n{check_source(replace(answer, key=''))}\n"
-                f"_result = _whole")
+        keys = [answer.key] + [key for key, _ in answer.more_keys]
+        lines = [f"assert isinstance(_result, dict) and all(_key in _result for _key in {keys!r}), "
+                 f"f'it returned {{type(_result).__name__}} {{_result!r:.200}}, not a dict with the keys "
+                 f"{', '.join(keys)}'",
+                 f"_whole, _result = _result, _result[{answer.key!r}]",
+                 check_source(replace(answer, key="", more_keys=()))]
+        for key, check in answer.more_keys:
+            lines += [f"_result = _whole[{key!r}]", f"_wrong = {check}", f"assert not _wrong, {key!r} + ': ' + _wrong"]
+        return "\n".join(lines + ["_result = _whole"])
     if answer.check:
         return f"_wrong = {answer.check}\nassert not _wrong, _wrong"
     expected, tolerance = answer.expected, answer.tolerance

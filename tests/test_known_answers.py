@@ -461,7 +461,7 @@ def test_a_number_in_a_returned_dict_is_checked_under_its_key():
     namespace = {"_np": np}
     exec(SIGNALS, namespace)
     for result, problem in (({"beats": [1], "bpm": 71.0}, None), ({"beats": [1], "bpm": 1.2}, "rate in Hz"),
-                            ({"beats": [1]}, "not a dict with the key bpm"), (72.0, "not a dict with the key bpm")):
+                            ({"beats": [1]}, "not a dict with the keys bpm"), (72.0, "not a dict with the keys bpm")):
         namespace["_result"] = result
         if problem is None:
             exec(check_source(answer), namespace)
@@ -535,3 +535,41 @@ def test_a_point_wise_outlier_rule_must_flag_exactly_the_glitches():
 ])
 def test_no_outlier_answer_for_rules_over_windows_or_results_other_than_flags(requirement):
     assert _answer(requirement) is None
+
+
+def test_heart_rate_variability_from_rr_intervals_is_known_in_the_users_units():
+    rmssd = _answer("Write rmssd(rr_ms) that returns the RMSSD in ms (float) of a series of RR intervals.")
+    rr = eval(rmssd.inputs[0][1], {"_np": np})
+    assert _number_problem(rmssd, float(np.sqrt(np.mean(np.diff(rr) ** 2)))) == ""
+    assert "RMSSD = sqrt(mean(diff(rr) ** 2))" in _number_problem(rmssd, float(np.std(np.diff(rr))) * 2)
+    sdnn = _answer("Write sdnn(rr) returning the SDNN (float) of RR intervals in milliseconds.")
+    assert _number_problem(sdnn, float(np.std(rr))) == "" and _number_problem(sdnn, float(np.std(rr, ddof=1))) == ""
+    fraction = _answer("Write pnn50(rr_s) that returns pNN50 as a fraction (float) of RR intervals given in seconds.")
+    in_seconds = eval(fraction.inputs[0][1], {"_np": np})
+    assert np.allclose(in_seconds, rr / 1000)
+    share = float(np.mean(np.abs(np.diff(in_seconds)) > 0.05))
+    assert _number_problem(fraction, share) == "" and _number_problem(fraction, 100 * share) != ""
+    hr = _answer("Write hrv(rr_ms) returning a dict with 'mean_hr' (bpm, 60000 / mean RR) and 'rmssd' (ms).")
+    assert hr.key == "mean_hr" and _number_problem(hr, 60000 / float(np.mean(rr))) == ""
+    assert _answer("Write sdnn(intervals) returning the standard deviation (float).") is None, "ms or s?"
+
+
+def test_every_number_of_a_returned_dict_with_an_answer_on_the_same_inputs_is_checked():
+    answer = _answer("Write hrv(rr_ms) that returns a dict with 'mean_hr' (bpm, 60000 / mean RR), 'sdnn' (ms, "
+                     "sample standard deviation), 'rmssd' (ms, root mean square of successive differences) and "
+                     "'pnn50' (percent of successive differences above 50 ms).")
+    assert answer.key == "mean_hr" and [key for key, _ in answer.more_keys] == ["sdnn", "rmssd", "pnn50"]
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    rr = eval(answer.inputs[0][1], namespace)
+    right = {"mean_hr": 60000 / rr.mean(), "sdnn": rr.std(ddof=1), "rmssd": np.sqrt(np.mean(np.diff(rr) ** 2)),
+             "pnn50": 100 * np.mean(np.abs(np.diff(rr)) > 50)}
+    namespace["_result"] = right
+    exec(check_source(answer), namespace)
+    assert namespace["_result"] is right
+    namespace["_result"] = {**right, "pnn50": right["pnn50"] / 100}
+    with pytest.raises(AssertionError, match=r"pnn50: it returned 0\.137.*the pNN50 of these intervals is 13\.71"):
+        exec(check_source(answer), namespace)
+    namespace["_result"] = {"mean_hr": 75.0}
+    with pytest.raises(AssertionError, match="not a dict with the keys mean_hr, sdnn, rmssd, pnn50"):
+        exec(check_source(answer), namespace)
