@@ -460,13 +460,17 @@ def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
     assert _run(spec, ones.replace(".astype(int)", ""), requirement).status == "passed"
 
 
+# the pulse peaks of `ppg` (at most 3 a second), as the start of a heart-rate function's body
+PULSE_PEAKS = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef {name}(ppg, fs):\n"
+               "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
+               "    peaks, _ = find_peaks(x, distance=int(0.33 * fs), prominence=np.std(x))\n")
+
+
 def test_a_heart_rate_must_come_out_right_on_a_pulse_signal_with_a_known_rate():
     requirement = ("Write heart_rate(ppg, fs) that takes a 1-D PPG array and the sampling rate in Hz and returns the "
                    "heart rate in beats per minute (float).")
     spec = _spec_from_words(requirement)
-    per_minute = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef heart_rate(ppg, fs):\n"
-                  "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
-                  "    peaks, _ = find_peaks(x, distance=int(0.33 * fs), prominence=np.std(x))\n"
+    per_minute = (PULSE_PEAKS.format(name="heart_rate") +
                   "    if len(peaks) < 2:\n        return float('nan')\n"
                   "    return float(60.0 * fs / np.median(np.diff(peaks)))\n")
     assert _run(spec, per_minute, requirement).status == "passed"
@@ -518,9 +522,7 @@ def test_a_rate_inside_a_returned_dict_must_come_out_right_under_its_key():
     requirement = ("Write pulse_summary(ppg, fs) that returns a dict with 'peaks' (a list of beat indices) and 'bpm' "
                    "(float, the heart rate in beats per minute).")
     spec = _spec_from_words(requirement)
-    code = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef pulse_summary(ppg, fs):\n"
-            "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
-            "    peaks, _ = find_peaks(x, distance=int(0.33 * fs), prominence=np.std(x))\n"
+    code = (PULSE_PEAKS.format(name="pulse_summary") +
             "    return {'peaks': peaks.tolist(), 'bpm': float(60.0 * fs / np.median(np.diff(peaks)))}\n")
     assert _run(spec, code, requirement).status == "passed"
     in_hz = _run(spec, code.replace("60.0 * fs", "fs"), requirement)
