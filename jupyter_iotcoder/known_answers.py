@@ -269,6 +269,16 @@ _PULSE_NAME = re.compile(r"ppg|pulse|bvp|pleth", re.I)
 _MATRIX = re.compile(r"shape\s*\(\s*\w+\s*,\s*(\w+)\s*\)")
 
 
+def _parameters(signature: Signature) -> list[tuple[str, str]]:
+    """(name, default source) of each parameter of the user's function; "" where it has no default."""
+    return [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+
+
+def _required(signature: Signature) -> list[str]:
+    """The parameters of the user's function that have no default: the inputs an answer must set."""
+    return [name for name, default in _parameters(signature) if not default]
+
+
 def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     """The known-answer inputs for the user's function (`_known_answer`), unless the user says to refuse them.
 
@@ -358,7 +368,7 @@ def _number_answer(requirement: str, signature: Signature, said: str, returned: 
         return formula
     if not said or returned not in ("float", "int", None) or returned is None and _SEVERAL.search(said):
         return None  # one number: typed, or "the number of steps" with no word of arrays or windows
-    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    needed = _required(signature)
     rates = [name for name in needed if _RATE_NAME.search(name)]
     signals = [name for name in needed if name not in rates]
     if len(rates) != 1 or len(signals) != 1:
@@ -429,7 +439,7 @@ def _filter_answer(requirement: str, signature: Signature) -> KnownAnswer | None
     low, high = bool(_LOW_PASS.search(requirement)), bool(_HIGH_PASS.search(requirement))
     if low == high or not re.search(r"\bfilter", requirement, re.I) or _MORE_THAN_A_FILTER.search(requirement):
         return None
-    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    parts = _parameters(signature)
     rates = [name for name, default in parts if not default and _RATE_NAME.search(name)]
     cutoffs = [(name, default) for name, default in parts if _CUTOFF_NAME.search(name)]
     signals = [name for name, default in parts if not default and name not in rates + [c for c, _ in cutoffs]]
@@ -465,7 +475,7 @@ def _despike_answer(requirement: str, signature: Signature) -> KnownAnswer | Non
             and re.search(r"\breplac", requirement, re.I)) or stated_result_dtype(requirement, signature) in (
             "bool", "integer"):
         return None  # a detector that returns a mask or indices of spikes is no despiker
-    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    needed = _required(signature)
     rates = [name for name in needed if _RATE_NAME.search(name)]
     signals = [name for name in needed if name not in rates]
     if len(signals) != 1 or len(rates) > 1:
@@ -640,7 +650,7 @@ def _rssi_distance_answer(requirement: str, signature: Signature, said: str) -> 
     if not re.search(r"path[- ]loss|log[- ]distance|10\s*(?:\*\*|\^)", requirement, re.I) or \
             not re.search(r"\bdistance", said, re.I) or re.search(r"\bkm\b|kilomet|\bcm\b", said, re.I):
         return None
-    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    parts = _parameters(signature)
     roles = {"rssi": [n for n, _ in parts if _RSSI.search(n) and not _REFERENCE_POWER.search(n)],
              "power": [n for n, _ in parts if _REFERENCE_POWER.search(n)],
              "exponent": [n for n, _ in parts if _EXPONENT.search(n)]}
@@ -702,7 +712,7 @@ def _altitude_answer(requirement: str, signature: Signature, said: str) -> Known
     if not re.search(r"\baltitude|\bheight|\belevation", said, re.I) or \
             not re.search(r"pressure|barometr", requirement, re.I) or not re.search(r"\bmet(?:re|er)s?\b|\bm\b", said):
         return None
-    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    parts = _parameters(signature)
     pressures = [n for n, _ in parts if _PRESSURE.search(n) and not _SEA_LEVEL.search(n)]
     levels = [(n, d) for n, d in parts if _SEA_LEVEL.search(n)]
     if len(pressures) != 1 or len(levels) > 1 or any(not d and n not in pressures + [n for n, _ in levels]
@@ -755,7 +765,7 @@ def _thermistor_answer(requirement: str, signature: Signature, said: str) -> Kno
     if not re.search(r"\bNTC\b|thermistor", requirement, re.I) or not re.search(r"temperature", said, re.I) or \
             re.search(r"kelvin|fahrenheit|°F", said, re.I):
         return None
-    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    parts = _parameters(signature)
     roles = {role: [n for n, _ in parts if pattern.search(n)] for role, pattern in
              (("nominal_t", _NOMINAL_T), ("nominal_r", _NOMINAL_R), ("beta", _BETA))}
     roles["resistance"] = [n for n, _ in parts if _RESISTANCE.search(n) and n not in roles["nominal_r"]]
@@ -796,7 +806,7 @@ def _echo_distance_answer(requirement: str, signature: Signature, said: str) -> 
     the distance's from `said`."""
     if not re.search(r"ultrason|\becho\b|HC-SR04|sonar", requirement, re.I) or not re.search(r"\bdistance", said, re.I):
         return None
-    parts = [(name, default) for name, _, default in map(parameter_parts, signature.parameters) if name]
+    parts = _parameters(signature)
     echoes = [n for n, _ in parts if _ECHO.search(n) and not _AIR_TEMPERATURE.search(n)]
     temperatures = [n for n, _ in parts if _AIR_TEMPERATURE.search(n)]
     if len(echoes) != 1 or len(temperatures) > 1 or any(not d and n not in echoes + temperatures for n, d in parts):
@@ -829,7 +839,7 @@ def _free_space_loss_answer(requirement: str, signature: Signature, said: str) -
     distance and frequency the parameters' names (or the words) give."""
     if not re.search(r"free[- ]space|\bFSPL\b|friis", requirement, re.I) or not re.search(r"\bdB\b|loss", said):
         return None
-    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    needed = _required(signature)
     distances = [n for n in needed if re.search(r"dist|^d(?:_\w+)?$|range", n, re.I)]
     frequencies = [n for n in needed if re.search(r"freq|^f(?:_\w+)?$", n, re.I)]
     if len(needed) != 2 or len(distances) != 1 or len(frequencies) != 1:
@@ -868,7 +878,7 @@ def _outlier_answer(requirement: str, signature: Signature, said: str) -> KnownA
     mask = stated_result_dtype(requirement, signature) == "bool" or re.search(r"\bmask\b", said, re.I)
     indices = re.search(r"\bind(?:ices|exes)\b|\bpositions\b", said, re.I) and not re.search(
         r"\bvalues\b|\btuples?\b|\bdict", said, re.I)
-    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    needed = _required(signature)
     thresholds = [name for name in needed if _THRESHOLD.search(name)]
     data = [name for name in needed if name not in thresholds]
     if not (mask or indices) or len(data) != 1 or len(thresholds) > 1 or \
@@ -894,7 +904,7 @@ def _position_answer(requirement: str, signature: Signature, said: str) -> Known
             not re.search(r"\bposition|\blocation|\bcoordinates|\bestimate", said, re.I) or \
             re.search(r"latitude|longitude|\blat\b|\blon\b|\bGPS\b|WGS", requirement, re.I):
         return None  # anchors in degrees: the room in metres built here is not what the function takes
-    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    needed = _required(signature)
     anchors = [n for n in needed if _ANCHORS.search(n)]
     ranges = [n for n in needed if _RANGES.search(n) and n not in anchors]
     if len(needed) != 2 or len(anchors) != 1 or len(ranges) != 1:
@@ -965,7 +975,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
     echo's distance, a free-space path loss."""
     if returned not in ("float", "int", None) or returned is None and _SEVERAL_RESULTS.search(said):
         return None
-    needed = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    needed = _required(signature)
     if returned == "int":
         return _crc_answer(requirement, signature, said, needed)
     return (_distance_answer(requirement, signature, said, needed) or _rr_answer(requirement, signature, said, needed)
