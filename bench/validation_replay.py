@@ -33,13 +33,13 @@ from jupyter_iotcoder.validate import validate_steps
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def candidates(references: bool, wanted: set[str]) -> list[tuple[dict, str, bool]]:
-    """(task, code, test passed) for each distinct recorded sample, or each task's reference."""
+def candidates(references: bool, wanted: set[str], runs: str = "*") -> list[tuple[dict, str, bool]]:
+    """(task, code, test passed) for each distinct recorded sample of the runs, or each task's reference."""
     tasks = {task.id: task.model_dump() for task in load_tasks() if not wanted or task.id in wanted}
     if references:
         return [(t, t["reference"], True) for t in tasks.values()]
     seen, found = set(), []
-    for path in sorted(glob.glob(str(RESULTS / "*" / "samples.jsonl"))):
+    for path in sorted(glob.glob(str(RESULTS / runs / "samples.jsonl"))):
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             task = tasks.get(row.get("task_id"))
@@ -84,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", help="write one JSON line per sample here")
     parser.add_argument("--tasks", nargs="*", default=[], help="only these task ids")
+    parser.add_argument("--runs", default="*", help="results folders to take samples from (a glob, e.g. iot-1.5b-full)")
     parser.add_argument("--references", action="store_true", help="replay each task's reference instead")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="compare two --out files")
     args = parser.parse_args()
@@ -93,7 +94,7 @@ def main() -> None:
     if not args.out:
         parser.error("--out or --compare is needed")
     with open(args.out, "w", encoding="utf-8") as out:
-        for task, code, passed in candidates(args.references, set(args.tasks)):
+        for task, code, passed in candidates(args.references, set(args.tasks), args.runs):
             status, problem = replay(task, code)
             out.write(json.dumps({"task": task["id"], "code": hashlib.sha1(code.encode()).hexdigest()[:12],
                                   "passed": passed, "status": status, "problem": problem[:300]}) + "\n")

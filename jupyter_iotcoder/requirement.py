@@ -505,6 +505,36 @@ def stated_result_dtype(requirement: str, signature: Signature) -> str | None:
     return _DTYPE_KIND.get(match.group(1).lower(), match.group(1).lower()) if match else None
 
 
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+# "clipped to [0, 100]", "(float, in [-90, 90])", "saturate to [-128, 127]": an interval of numbers, closed or half-open
+_STATED_RANGE = re.compile(rf"\b(?:in|to|into|within)\s+(?:the\s+range\s+)?\[\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]")
+
+
+def stated_result_range(requirement: str, signature: Signature) -> tuple[float, float] | None:
+    """The interval the user says every returned number lies in (issue 7's "units range where given").
+
+    "returns SpO2 in percent (float) ... with the calibration SpO2 = 110 - 25 * R clipped to [0, 100]" ->
+    (0, 100); "return the angle of arrival ... in degrees (float, in [-90, 90])" -> (-90, 90); "converts every
+    reading to pH, and clips the result to [0, 14]" -> (0, 14). Only the first interval after the signature in
+    a sentence about what is returned counts: "q = round(w / scale) clipped to [-127, 127], returned as ...
+    together with the float scale" names a part of the result, and "raise ValueError if p is not in [0, 1]"
+    is about an input. A result of several values (a tuple, a dict) has no one range.
+    """
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    start = call.end() if call else 0
+    phrases = return_phrases(requirement[start:])
+    several = bool(phrases) and re.match(r"\s*(?:the\s+tuple\s+)?\(\s*\w+\s*,", phrases[0])  # "returns (low, high)"
+    if several or re.match(r"\s*(?:tuple|Tuple|dict|typing\.)", signature.returns or "") or described_return(
+            requirement, signature) in ("tuple", "dict"):
+        return None
+    for match in _STATED_RANGE.finditer(requirement, start):
+        sentence = _SENTENCE_END.split(requirement[start: match.start()])[-1]
+        if _about_the_result(sentence) or re.search(r"\bthe (?:result|output)\w*\s+$", sentence, re.I):
+            low, high = float(match.group(1)), float(match.group(2))
+            return (low, high) if low < high else None
+    return None
+
+
 def _about_the_result(clause: str) -> bool:
     """Whether the end of `clause` is about what is returned: a "return" word and no condition after it."""
     returns = list(re.finditer(r"\breturn", clause, re.I))

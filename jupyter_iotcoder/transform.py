@@ -17,7 +17,8 @@ from .config import GenerationConfig
 from .errors import GenerationError
 from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
-                          return_phrases, same_size_as, stated_result_dtype, user_types)
+                          return_phrases, same_size_as, stated_result_dtype, stated_result_range,
+                          user_types)
 from .runtime import ChatRequest
 from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec, stated_dtype, with_stated_dtype
 from .sensors import is_example_loader
@@ -125,17 +126,21 @@ def _outputs_for_returns(outputs: list[Param], returns: str | None, requirement:
     return [best.model_copy(update={"type": kind, "from_requirement": True})]
 
 
-def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
-    """The spec with the size the user gave its first result ("same length as x"), which validation checks."""
-    if rule is None or not spec.outputs:
-        return spec
-    phrase = "same {} as {}".format(*rule)
+def _with_said_of_result(spec: TaskSpec, phrase: str) -> TaskSpec:
+    """The spec whose first output's type also carries `phrase`, something the user said of the result."""
     first = spec.outputs[0]
     if phrase in first.type:
         return spec
     outputs = [first.model_copy(update={"type": f"{first.type}, {phrase}", "from_requirement": True}),
                *spec.outputs[1:]]
     return spec.model_copy(update={"outputs": outputs})
+
+
+def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
+    """The spec with the size the user gave its first result ("same length as x"), which validation checks."""
+    if rule is None or not spec.outputs:
+        return spec
+    return _with_said_of_result(spec, "same {} as {}".format(*rule))
 
 
 def with_output_dtype(spec: TaskSpec, dtype: str | None) -> TaskSpec:
@@ -155,6 +160,13 @@ def with_output_dtype(spec: TaskSpec, dtype: str | None) -> TaskSpec:
     return spec.model_copy(update={"outputs": outputs})
 
 
+def with_output_range(spec: TaskSpec, interval: tuple[float, float] | None) -> TaskSpec:
+    """The spec with the interval the user gave every returned number ("clipped to [0, 100]"), which validation checks."""
+    if interval is None or not spec.outputs:
+        return spec
+    return _with_said_of_result(spec, "in [{:g}, {:g}]".format(*interval))
+
+
 # The I/O specification when the model gives none: the user's signature and words say the rest.
 USERS_WORDS_ONLY = {"inputs": [], "outputs": [{"name": "result", "type": UNTYPED,
                                               "description": "what the requirement says the function returns"}]}
@@ -169,6 +181,7 @@ def users_function_spec(requirement: str, required: Signature, io: dict, task_id
     spec = TaskSpec(task_id=task_id, target=target, signature=required, inputs=inputs, outputs=outputs)
     spec = with_output_size(spec, same_size_as(requirement, required))
     spec = with_output_dtype(spec, stated_result_dtype(requirement, required))
+    spec = with_output_range(spec, stated_result_range(requirement, required))
     return with_user_types(spec, user_types(requirement, required), requirement_examples(requirement, required))
 
 

@@ -340,7 +340,7 @@ def _is_probability(param: Param) -> bool:
         and not _POWER.search(words)
 
 
-_OUTPUT_CHECK = '''
+_OUTPUT_CHECK = r'''
 def _check_output(value, name, kind, inputs):
     import numbers
     import re
@@ -350,6 +350,17 @@ def _check_output(value, name, kind, inputs):
     assert value is not None or "none" in kind, f"output `{name}` is None"
     if value is None:
         return
+    interval = re.search(r"\bin \[\s*(-?[\d.]+(?:e[-+]?\d+)?)\s*,\s*(-?[\d.]+(?:e[-+]?\d+)?)\s*[\])]", kind)
+    if interval and not isinstance(value, (tuple, dict)):
+        try:
+            data = _np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            data = _np.zeros(0)
+        low, high = float(interval.group(1)), float(interval.group(2))
+        slack = 1e-9 * max(1.0, abs(low), abs(high))
+        outside = data[_np.isfinite(data) & ((data < low - slack) | (data > high + slack))]
+        assert outside.size == 0, (f"output `{name}` should lie in [{low:g}, {high:g}] (its Output Specification), "
+                                   f"got {outside.flat[0]!r}")
     if not kind:  # nothing known of its type: numbers that are all NaN are still no result
         try:
             data = _np.asarray(value, dtype=float)

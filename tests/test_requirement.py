@@ -305,6 +305,25 @@ def test_stated_result_dtype_reads_the_numpy_type_the_user_gave_the_returned_arr
     assert stated_result_dtype(requirement, find_required_signature(requirement)) == dtype
 
 
+@pytest.mark.parametrize("requirement,interval", [
+    ("Write ph(mv) that converts every reading to pH and clips the result to [0, 14].", (0.0, 14.0)),
+    ("Write spo2(red, ir, fs) that returns SpO2 in percent (float) using R, with SpO2 = 110 - 25 * R clipped to "
+     "[0, 100].", (0.0, 100.0)),
+    ("Write heading(acc, mag) returning an (N,) NumPy array of heading in degrees in [0, 360): the angle from north.",
+     (0.0, 360.0)),
+    ("Write aoa(iq, d) and return the angle of arrival in degrees (float, in [-90, 90]), e.g. 12.5.", (-90.0, 90.0)),
+    ("Write quantize(w) where q = round(w / scale) clipped to [-127, 127], returned as an int8 array together with "
+     "the float scale.", None),
+    ("Write update(p, x) that returns the new belief; raise ValueError if p is not in [0, 1].", None),
+    ("Write split(x) that returns (low, high), each clipped to [0, 1].", None),
+    ("Write level(x) -> dict that returns {'mean': the mean level in [0, 1]}.", None),
+])
+def test_stated_result_range_reads_the_interval_the_user_gives_the_result(requirement, interval):
+    from jupyter_iotcoder.requirement import stated_result_range
+
+    assert stated_result_range(requirement, find_required_signature(requirement)) == interval
+
+
 @pytest.mark.parametrize("requirement,kind", [
     ("Write hr(ppg, fs) that returns the heart rate in beats per minute (float).", "float"),
     ("Write steps(acc, fs) that returns the number of steps as an int: use the magnitude.", "int"),

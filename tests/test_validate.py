@@ -460,6 +460,30 @@ def test_the_returned_array_must_have_the_numpy_type_the_user_asked_for():
     assert _run(spec, ones.replace(".astype(int)", ""), requirement).status == "passed"
 
 
+def test_every_returned_number_must_lie_in_the_interval_the_user_gave_it():
+    requirement = ("Write calibrate_ph(mv: np.ndarray, mv_at_ph4: float, mv_at_ph7: float) -> np.ndarray that converts "
+                   "every reading to pH by a two-point linear calibration and clips the result to [0, 14].")
+    spec = _spec_from_words(requirement)
+    linear = ("import numpy as np\n\ndef calibrate_ph(mv, mv_at_ph4, mv_at_ph7):\n"
+              "    slope = (7.0 - 4.01) / (mv_at_ph7 - mv_at_ph4)\n"
+              "    return 7.0 + (np.asarray(mv, float) - mv_at_ph7) * slope\n")
+    unclipped = _run(spec, linear, requirement)
+    assert unclipped.status == "failed" and "should lie in [0, 14] (its Output Specification), got" in unclipped.problem, \
+        unclipped.problem
+    clipped = linear.replace("    return 7.0 + (np.asarray(mv, float) - mv_at_ph7) * slope",
+                             "    return np.clip(7.0 + (np.asarray(mv, float) - mv_at_ph7) * slope, 0.0, 14.0)")
+    assert _run(spec, clipped, requirement).status == "passed"
+
+    requirement = ("Write aoa_deg(phase_rad: float) that returns the angle of arrival in degrees (float, in [-90, 90]), "
+                   "or float('nan') when the phase is out of reach.")
+    spec = _spec_from_words(requirement)
+    nan_outside = ("import math\n\ndef aoa_deg(phase_rad):\n    s = phase_rad / math.pi\n"
+                   "    return math.degrees(math.asin(s)) if abs(s) <= 1 else float('nan')\n")
+    assert _run(spec, nan_outside, requirement).status == "passed", "NaN is no number outside the interval"
+    assert "should lie in [-90, 90]" in _run(spec, nan_outside.replace("math.degrees(math.asin(s))", "200.0"),
+                                             requirement).problem
+
+
 # the pulse peaks of `ppg` (at most 3 a second), as the start of a heart-rate function's body
 PULSE_PEAKS = ("import numpy as np\nfrom scipy.signal import find_peaks\n\ndef {name}(ppg, fs):\n"
                "    x = np.asarray(ppg, float) - np.mean(ppg)\n"
