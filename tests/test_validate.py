@@ -313,6 +313,24 @@ def test_where_readings_can_be_nan_the_users_function_must_survive_nan_gaps():
                                         timeout=5, requirement=GAPPY).problem
 
 
+def test_the_users_function_must_survive_the_spikes_that_real_readings_hold():
+    """Sample noise never crosses an impact threshold, so the code that handles an impact never ran."""
+    requirement = ("Write detect_impacts(acc, fs, impact_g=2.5, hold_s=0.5) that takes an (N, 3) accelerometer array "
+                   "in m/s^2 sampled at fs Hz and returns the times in seconds of samples whose magnitude exceeds "
+                   "impact_g * 9.81.")
+    spec = _spec_from_words(requirement)
+    code = ("import numpy as np\n\ndef detect_impacts(acc, fs, impact_g=2.5, hold_s=0.5):\n"
+            "    mag = np.linalg.norm(np.asarray(acc, float), axis=1)\n    times = []\n"
+            "    for i in np.flatnonzero(mag > impact_g * 9.81):\n        WINDOW\n        times.append(i / fs)\n"
+            "    return times\n")
+    float_slice = _run(spec, code.replace("WINDOW", "after = mag[i:i + hold_s * fs]"), requirement)
+    assert float_slice.status == "failed" and "a few spikes 5 to 50 standard deviations high" in float_slice.problem
+    assert "TypeError: slice indices must be integers" in float_slice.problem, float_slice.problem
+    assert _run(spec, code.replace("WINDOW", "after = mag[i:i + int(hold_s * fs)]"), requirement).status == "passed"
+    refuses = code.replace("WINDOW", "if mag[i] > 50:\n            raise ValueError('implausible impact')")
+    assert _run(spec, refuses, requirement).status == "passed", "its own ValueError on extreme readings is its call"
+
+
 def test_where_the_user_says_what_an_empty_input_gives_the_function_must_return_it_not_fail():
     spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
     requirement = "Write smooth(x, n) that doubles every reading; an empty input gives an empty array."
