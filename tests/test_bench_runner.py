@@ -1,6 +1,8 @@
 """The benchmark runner and report, with a scripted model: right code passes, wrong fails, runs resume."""
 
 import json
+import os
+import time
 
 import pytest
 
@@ -52,6 +54,24 @@ def test_an_interrupted_run_resumes_without_redoing_samples(tmp_path):
     again = ScriptedRuntime([])
     assert _run(tmp_path, again, ["direct"]).run(progress=False) == 0
     assert again.history == []
+
+
+def test_samples_land_in_the_results_file_even_when_it_is_replaced_during_a_run(tmp_path):
+    """A `git checkout` or `git stash pop` of committed samples replaces the file while a long run appends to it."""
+    samples = tmp_path / "samples.jsonl"
+
+    def replace_the_file_then_answer(request):
+        for _ in range(300):  # the first sample is scored on another thread
+            if samples.exists() and samples.read_text().count("\n") == 1:
+                break
+            time.sleep(0.1)
+        copy = tmp_path / "checked-out.jsonl"
+        copy.write_text(samples.read_text())
+        os.replace(copy, samples)
+        return RIGHT
+
+    _run(tmp_path, ScriptedRuntime([RIGHT, replace_the_file_then_answer]), ["direct"], samples=2).run(progress=False)
+    assert sorted(row["sample"] for row in load_samples(samples)) == [0, 1]
 
 
 def test_pipeline_config_runs_the_notebook_cells_and_scores_the_plan(tmp_path):

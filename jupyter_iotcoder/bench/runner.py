@@ -253,12 +253,14 @@ class BenchRun:
         todo = self.pending()
         bar = tqdm(total=len(todo), disable=not progress, unit="sample", desc="benchmark")
         scoring: list[Future] = []
-        with self.samples_file.open("a") as out, ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool:
             def score_and_write(*args) -> None:
                 # written by the one scoring thread, before its future completes: a done-callback could run
-                # after the main thread had already closed the file, losing the last sample
-                out.write(json.dumps(self._score(*args)) + "\n")
-                out.flush()
+                # after the main thread had already closed the file, losing the last sample. The file is opened
+                # for each sample, so one replaced meanwhile (a git checkout of committed samples) gets it too.
+                line = json.dumps(self._score(*args)) + "\n"
+                with self.samples_file.open("a") as out:
+                    out.write(line)
                 bar.update(1)
 
             for config, task, sample in todo:
