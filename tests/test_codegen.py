@@ -580,6 +580,8 @@ def test_each_known_library_error_gets_its_hint_and_others_none():
         "convert it once": lambda: list(range(2 * 2.5)),
         "as a length, shape, index": lambda: np.arange(10)[2.0],
         "dtype=float": lambda: np.array([1, 0, 0, 0]).__itruediv__(2.0),
+        "np.any(...)": lambda: bool(np.arange(3) > 1),
+        "v[:, None]": lambda: np.ones((4, 3)) - np.ones(4),
     }
     for words, call in errors.items():
         problem = _library_error(call)
