@@ -8,6 +8,7 @@ parameters ("acc is an (N, 3) array in m/s^2") beat any model's guess.
 from __future__ import annotations
 
 import ast
+import builtins
 import keyword
 import re
 import unicodedata
@@ -127,30 +128,49 @@ def _return_candidates(returns: str) -> list[str]:
     return [" ".join(words[:n]).rstrip(" ,.") for n in range(len(words), 0, -1)] + [""]
 
 
+# "Write wire_frequency(x, fs)", "Implement a function f(x)", "class RingBuffer(capacity)": the call is the one asked for
+_ASKED_FOR = re.compile(r"\b(?:write|implement|create|define|code|build|provide|add|function|method|class|def)\b"
+                        r"(?:(?![.;!?](?:\s|$)).){0,60}$", re.I)
+
+
 def find_required_signature(requirement: str) -> Signature | None:
-    """The first `name(params)` in the requirement that parses as a Python signature."""
-    for match in _CALL.finditer(requirement):
-        name, params = match.group(1), match.group(2)
-        if keyword.iskeyword(name):
+    """The `name(params)` that the requirement asks for and that parses as a Python signature.
+
+    The first one after "Write", "Implement a function", "class", ... wins; without such a word, the first
+    one that is neither a library call (`np.mean(x)`) nor a builtin. The context before it may hold
+    notation that also looks like a call ("the bin spacing fs / len(x)", "phi(f) = phi0 - 4 pi f d / c").
+    """
+    found = [signature for match in _CALL.finditer(requirement)
+             if (signature := _signature_at(requirement, match)) is not None]
+    own = [(s, start) for s, start in found if requirement[:start][-1:] != "." and s.function_name not in dir(builtins)]
+    asked = [s for s, start in own if _ASKED_FOR.search(requirement[:start])]
+    return (asked or [s for s, _ in own] or [None])[0]
+
+
+def _signature_at(requirement: str, match: re.Match) -> tuple[Signature, int] | None:
+    """The signature that `match` of `_CALL` spells, with where its name starts, or None if it is not one."""
+    name, params = match.group(1), match.group(2)
+    if keyword.iskeyword(name):
+        return None
+    for returns in _return_candidates(match.group(3) or ""):
+        try:
+            func = ast.parse(f"def {name}({params}) {returns}:\n    pass\n").body[0]
+            break
+        except SyntaxError:
             continue
-        for returns in _return_candidates(match.group(3) or ""):
-            try:
-                func = ast.parse(f"def {name}({params}) {returns}:\n    pass\n").body[0]
-                break
-            except SyntaxError:
-                continue
-        else:
-            continue
-        if not (func.args.args or func.args.posonlyargs or func.args.kwonlyargs or func.args.vararg):
-            continue
-        return Signature(
-            function_name=name,
-            parameters=_parameters(func.args),
-            returns=ast.unparse(func.returns) if func.returns is not None else None,
-            required=True,
-            is_class=bool(re.search(r"\bclass\s+$", requirement[: match.start(1)])),
-        )
-    return None
+    else:
+        return None
+    is_class = bool(re.search(r"\bclass\s+$", requirement[: match.start(1)]))
+    if not (is_class or func.args.args or func.args.posonlyargs or func.args.kwonlyargs or func.args.vararg):
+        return None  # "x()" in prose is no signature; "a class IsoTpReceiver()" is one
+    signature = Signature(
+        function_name=name,
+        parameters=_parameters(func.args),
+        returns=ast.unparse(func.returns) if func.returns is not None else None,
+        required=True,
+        is_class=is_class,
+    )
+    return signature, match.start(1)
 
 
 def parameter_parts(source: str) -> tuple[str, str, str]:

@@ -105,6 +105,20 @@ def test_find_required_signature_finds_a_call_in_prose():
     assert sig.required is True
 
 
+@pytest.mark.parametrize("requirement,name", [
+    ("The FFT bin spacing fs / len(x) is several Hz. Write wire_frequency(x, fs, f_min=400.0) that returns Hz.",
+     "wire_frequency"),
+    ("At distance d the phase is phi(f) = phi0 - 4 * pi * f * d / c. Write pbr_distance(freqs_hz, phases_rad).",
+     "pbr_distance"),
+    ("Smooth with np.convolve(x, w) first. Then implement a function detect(x, k) returning flags.", "detect"),
+    ("Write a notebook that filters with scipy.signal.butter(4, 0.1) and define peaks(x, fs).", "peaks"),
+    ("I need count_steps(acc, fs), which uses np.mean(acc), to return the steps.", "count_steps"),
+    ("Write a class IsoTpReceiver() with a method feed(frame: bytes) that returns the message.", "IsoTpReceiver"),
+])
+def test_find_required_signature_takes_the_function_asked_for_not_notation_or_library_calls(requirement, name):
+    assert find_required_signature(requirement).function_name == name
+
+
 def test_find_required_signature_finds_a_def_with_annotations_defaults_and_return():
     sig = find_required_signature("def f(x: np.ndarray, fs: float = 50.0) -> int")
     assert sig.function_name == "f"

@@ -55,6 +55,7 @@ def test_time_arrays_get_strictly_increasing_samples(name):
     ("rssi", "np.ndarray, shape (n_samples,)", "_rng.normal(-65.0, 6.0, size=(2048,))"),
     ("temps", "np.ndarray, shape (n_samples,), degC", "_rng.normal(22.0, 2.0, size=(2048,))"),
     ("gyro", "np.ndarray, shape (N, 3), rad/s", "_rng.normal(0.0, 0.01, size=(2048, 3))"),
+    ("current_ma", "np.ndarray, shape (n_samples,), mA", "_rng.normal(12.0, 3.0, size=(2048,))"),
     ("x", "np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(2048, 3))"),
 ])
 def test_arrays_of_a_physical_quantity_get_values_of_its_usual_size(name, param_type, expected):
