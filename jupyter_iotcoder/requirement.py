@@ -131,6 +131,7 @@ def _return_candidates(returns: str) -> list[str]:
 # "Write wire_frequency(x, fs)", "Implement a function f(x)", "class RingBuffer(capacity)": the call is the one asked for
 _ASKED_FOR = re.compile(r"\b(?:write|implement|create|define|code|build|provide|add|function|method|class|def)\b"
                         r"(?:(?![.;!?](?:\s|$)).){0,60}$", re.I)
+_BUILTIN_NAMES = frozenset(dir(builtins))  # len(x), max(a, b) in prose are no function to write
 
 
 def find_required_signature(requirement: str) -> Signature | None:
@@ -142,7 +143,7 @@ def find_required_signature(requirement: str) -> Signature | None:
     """
     found = [signature for match in _CALL.finditer(requirement)
              if (signature := _signature_at(requirement, match)) is not None]
-    own = [(s, start) for s, start in found if requirement[:start][-1:] != "." and s.function_name not in dir(builtins)]
+    own = [(s, start) for s, start in found if requirement[:start][-1:] != "." and s.function_name not in _BUILTIN_NAMES]
     asked = [s for s, start in own if _ASKED_FOR.search(requirement[:start])]
     return (asked or [s for s, _ in own] or [None])[0]
 
