@@ -34,7 +34,7 @@ from .config import GenerationConfig
 from .consensus import PLAIN_PROMPT, alternative_origin, choose_users_function
 from .prompts import load_text, render
 from .runtime import ChatRequest
-from .schema import CodeModule, Signature, StageStats, Task, TaskList, TaskSpec
+from .schema import CodeModule, Param, Signature, StageStats, Task, TaskList, TaskSpec
 from .requirement import signature_parameter_names
 from .validate import Validation, Validator, validate_steps
 
@@ -492,6 +492,108 @@ def bind_shape_letters(code: str, spec: TaskSpec) -> tuple[str, list[str]]:
     return "".join(lines), list(bindings.values())
 
 
+def take_pipeline_values(code: str, spec: TaskSpec, available: frozenset[str]) -> tuple[str, list[str]]:
+    """The code whose step function takes, after the spec's parameters, the pipeline values it reads but
+    never defines, and their names.
+
+    The planner often leaves a setting out of a step's inputs: "the median of the first 2 seconds of
+    mag_ut" was planned as `median_first_seconds(mag_ut)`, and the 1.5B read `fs` as a global that no cell
+    defines; asked to fix it, it cannot (the spec forbids the parameter), so every step of a door-sensor
+    notebook kept "undefined name `fs`". A value the pipeline already has (the user's inputs, an earlier
+    step's results: `available`) is simply passed in. Only names read inside the step function itself
+    qualify (a helper beside it cannot be given them), and never for the user's own function, whose
+    parameters the user fixed.
+    """
+    if spec.signature.required or spec.signature.is_class or not available:
+        return code, []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    func = _top_level_function(tree, spec.function_name)
+    wanted = signature_parameter_names(spec.signature)
+    if func is None:
+        return code, []
+    positional = func.args.posonlyargs + func.args.args
+    first_default = len(positional) - len(func.args.defaults)
+    if [a.arg for a in positional[: len(wanted)]] != wanted or len(wanted) > first_default:
+        return code, []  # another signature (check_module says so) or a default the new parameters cannot follow
+    inside = range(func.lineno, func.end_lineno + 1)
+    read_outside = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.lineno not in inside}
+    names = [name for name in undefined_names(tree)
+             if name in available and name not in wanted and name not in read_outside]
+    if not names:
+        return code, []
+    if wanted:
+        anchor = positional[len(wanted) - 1]
+        edit = (anchor.end_lineno, anchor.end_col_offset, anchor.end_lineno, anchor.end_col_offset,
+                "".join(f", {name}" for name in names))
+    else:
+        line, col = _after_opening_parenthesis(code, func)
+        has_parameters = bool(positional or func.args.vararg or func.args.kwonlyargs or func.args.kwarg)
+        edit = (line, col, line, col, ", ".join(names) + (", " if has_parameters else ""))
+    widened = _apply_edits(code, [edit])
+    try:
+        still_undefined = set(undefined_names(ast.parse(widened)))
+    except SyntaxError:
+        return code, []
+    return (widened, names) if not still_undefined & set(names) else (code, [])
+
+
+def _after_opening_parenthesis(code: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+    """(line, byte column) just after the `(` that opens `func`'s parameter list."""
+    lines = code.splitlines(keepends=True)
+    tokens = tokenize.generate_tokens(io.StringIO("".join(lines[func.lineno - 1:])).readline)
+    seen_name = False
+    for token in tokens:
+        seen_name = seen_name or (token.type == tokenize.NAME and token.string == func.name)
+        if seen_name and token.string == "(":
+            row, col = token.end
+            line = func.lineno + row - 1
+            return line, len(lines[line - 1][:col].encode())
+    raise ValueError(f"no parameter list for {func.name}")  # cannot happen for code that parses
+
+
+def spec_taking_pipeline_values(code: str, spec: TaskSpec, available: dict[str, Param]) -> TaskSpec:
+    """The step's spec with the extra parameters its function takes after the spec's own, when the pipeline
+    has every one of them (`available`: the user's inputs, an earlier step's results); else the spec.
+
+    The wiring cell and later steps pass a step's inputs by name and in order, so a step that also
+    needs the sampling rate the user passes can simply take it (see `take_pipeline_values`).
+    """
+    if spec.signature.required or spec.signature.is_class:
+        return spec
+    try:
+        func = _top_level_function(ast.parse(code), spec.function_name)
+    except SyntaxError:
+        return spec
+    if func is None:
+        return spec
+    wanted = signature_parameter_names(spec.signature)
+    positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+    extra = [name for name in _required_parameters(func.args) if name not in wanted]
+    if (not extra or positional[: len(wanted)] != wanted or positional[len(wanted): len(wanted) + len(extra)] != extra
+            or not all(name in available for name in extra)):
+        return spec
+    signature = spec.signature.model_copy(update={"parameters": [*spec.signature.parameters, *extra]})
+    return spec.model_copy(update={"signature": signature, "inputs": [*spec.inputs, *(available[n] for n in extra)]})
+
+
+def pipeline_values(specs: list[TaskSpec], index: int) -> dict[str, Param]:
+    """The values step `index` (0-based) can be passed: the inputs and results of the steps before it, and the
+    inputs of the user's own function (the wiring cell's parameters; their description, typed from the
+    user's words, wins)."""
+    values: dict[str, Param] = {}
+    if index < len(specs) - 1 and specs[-1].signature.required:
+        values.update((p.name, p) for p in specs[-1].inputs)
+    for spec in specs[:index]:
+        for param in [*spec.inputs, *spec.outputs]:
+            values.setdefault(param.name, param)
+    for param in specs[index].outputs if index < len(specs) else ():
+        values.pop(param.name, None)
+    return values
+
+
 def _globals_read_by_definitions(table: symtable.SymbolTable) -> set[str]:
     """Module-level names that the functions and classes in `table` (at any depth) read."""
     names: set[str] = set()
@@ -590,19 +692,23 @@ def _only_type_checks(node: ast.expr, names: set[str]) -> bool:
     return False
 
 
-def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], requirement: str
-                      ) -> tuple[str, list[str]]:
-    """The mechanical fixes every generated module gets before its checks, and what each changed."""
+def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], requirement: str,
+                      available: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """The mechanical fixes every generated module gets before its checks, and what each changed
+    (`available`: the values the pipeline can pass the step, see `take_pipeline_values`)."""
     code, removed = replace_removed_names(code)
     code, renamed = rename_to_spec(code, spec, earlier_names)
     code, redefined = drop_redefined_steps(code, spec.function_name, earlier_names)
     code, shapes = bind_shape_letters(code, spec)
+    code, taken = take_pipeline_values(code, spec, available)
     code, imports = add_missing_imports(code, earlier_names)
     code, unused = drop_unused_missing_imports(code)
     code, guards = drop_type_guards(code, spec.function_name, requirement)
     code, widened = widen_one_character_strings(code)
     code, demo = drop_demo_code(code)
     fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
+    fixed += [f"made `{spec.function_name}` take ({', '.join(taken)}), which it read but no cell defines, "
+              "from the pipeline"] if taken else []
     fixed += [f"removed the unused import of `{module}`, which is not installed" for module in unused]
     fixed += [f"removed its own version of `{name}`: the earlier step's function is used" for name in redefined]
     fixed += [f"removed {demo} statement(s) of demo code after the definitions"] if demo else []
@@ -841,12 +947,15 @@ Prompt = Callable[[str, str], tuple[dict, ...]]  # (problem, previous code) -> c
 
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
                     config: GenerationConfig, validator: Validator | None = None,
-                    broken: list[TaskSpec] = (), prompt: Prompt | None = None, label: str = "") -> CodeModule:
+                    broken: list[TaskSpec] = (), prompt: Prompt | None = None, label: str = "",
+                    available: dict[str, Param] | None = None) -> CodeModule:
     """Write a module; regenerate while static checks fail, repair while it fails on sample inputs.
 
     `earlier` are the working steps above it, which it may call; `broken` those whose module failed its
     checks, which it must not call (their names count as undefined). `prompt` replaces the step's code
-    prompt (the whole-requirement alternatives use it); `label` is added to the progress messages.
+    prompt (the whole-requirement alternatives use it); `label` is added to the progress messages;
+    `available` are the values the pipeline can pass the step beyond its spec's inputs (the module is
+    checked against `spec_taking_pipeline_values`).
 
     Fresh attempts are bounded by `config.code_attempts`; repairs (with a validator: code that fails on
     sample inputs, or fails a static check in a complete answer) by `config.repair_attempts` and
@@ -858,6 +967,8 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
     log: list[dict] = []
     static_tries = repairs = 0
     started = time.perf_counter()
+    available = available or {}
+    prompt_spec = spec  # a repair is shown the signature its code was checked against
     while True:
         attempt = len(log) + 1
         if previous_code:
@@ -865,7 +976,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         else:
             caller.notify(f"writing code for step {task.id}{label}" + (f" (attempt {attempt})" if attempt > 1 else ""))
         messages = (prompt(problem, previous_code) if prompt
-                    else codegen_messages(task, tasks, spec, earlier, problem, previous_code, broken))
+                    else codegen_messages(task, tasks, prompt_spec, earlier, problem, previous_code, broken))
         request = ChatRequest(
             messages=messages,
             max_tokens=config.limits.code_tokens,
@@ -874,16 +985,18 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         )
         answer = caller.call(request, until=closed_code_block)
         earlier_names = frozenset(e.function_name for e in earlier)
-        code, fixed = fix_automatically(extract_code(answer.text), spec, earlier_names, tasks.requirement)
-        problems = check_module(code, spec, earlier_names)
+        code, fixed = fix_automatically(extract_code(answer.text), spec, earlier_names, tasks.requirement,
+                                        frozenset(available))
+        taking = spec_taking_pipeline_values(code, spec, available)
+        problems = check_module(code, taking, earlier_names)
         unchanged = bool(previous_code) and code.strip() == previous_code.strip()  # a repair that changed nothing
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
         missing = [] if problems else technique_problems(
-            code, _step_words(task, spec, tasks.requirement, code, earlier_names), tuple(p.name for p in spec.inputs))
+            code, _step_words(task, taking, tasks.requirement, code, earlier_names), tuple(p.name for p in taking.inputs))
         needs = needed_packages(code)
         module = CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
-                            explanation=explain(code, spec), attempts=attempt, problems=problems,
+                            explanation=explain(code, taking), attempts=attempt, problems=problems,
                             missing_techniques=missing, needs_packages=needs)
         validation = None
         if not problems and validator is not None:
@@ -908,12 +1021,12 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
                 break  # unchanged: asked to repair it, the model gave it back as it was; it cannot see the bug
             failed_run = validation is not None and validation.status == "failed"
             found = [validation.problem] if failed_run else problems
-            problem, previous_code = "; ".join(found + missing), code
+            problem, previous_code, prompt_spec = "; ".join(found + missing), code, taking
         else:
             static_tries += 1
             if static_tries >= max(1, config.code_attempts):
                 break
-            problem, previous_code = (problems + missing)[0], ""
+            problem, previous_code, prompt_spec = (problems + missing)[0], "", spec
     _, module = best
     return module.model_copy(update={"attempts": len(log), "attempt_log": log})
 
@@ -923,10 +1036,13 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     """The module of the first task that has none yet, written after (and, with `config.validate`, run after) `modules`.
 
     One step at a time, so that a front-end can show each module as soon as it is
-    written and a follow-up can regenerate one step alone (revise.py).
+    written and a follow-up can regenerate one step alone (revise.py). A step whose function takes a value
+    the pipeline already has beyond its spec's inputs (the sampling rate the user passes) gets that input
+    in `specs[i]`, so that the wiring cell and later steps pass it (`spec_taking_pipeline_values`).
     """
     i = len(modules)
     task, spec = tasks.tasks[i], specs[i]
+    available = pipeline_values(specs, i)
     # A broken step above is left out: this step is told not to call it, and is judged on its own work
     # (an output of the broken step it consumes gets a sample value, as a raw input does).
     callable_steps = [step for step in zip(tasks.tasks[:i], specs[:i], modules) if _works(step[2])]
@@ -940,7 +1056,8 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
         if needs:
             return Validation("skipped", f"it calls a step that needs {', '.join(needs)}")
         started = time.perf_counter()
-        outcome = validate_steps(accepted + [(task, spec, module)], timeout=config.sandbox_timeout_s,
+        taking = spec_taking_pipeline_values(module.code, spec, available)
+        outcome = validate_steps(accepted + [(task, taking, module)], timeout=config.sandbox_timeout_s,
                                  requirement=tasks.requirement, datasets=config.available_data)
         validation_stats.seconds += time.perf_counter() - started
         validation_stats.calls += 1
@@ -950,7 +1067,8 @@ def codegen_step(tasks: TaskList, specs: list[TaskSpec], modules: list[CodeModul
     broken = [earlier for earlier, module in zip(specs[:i], modules) if not _works(module)]
     step_caller = caller.for_task(task.id, len(tasks.tasks))
     module = generate_module(task, tasks, spec, working, step_caller, config,
-                             validator if config.validate else None, broken)
+                             validator if config.validate else None, broken, available=available)
+    specs[i] = spec_taking_pipeline_values(module.code, spec, available)
     if (config.validate and config.alternatives and spec.signature.required and i == len(tasks.tasks) - 1
             and module.validation != "skipped"):  # versions that cannot run here cannot be compared
         def write_alternative(number: int, validator: Validator) -> CodeModule:

@@ -56,9 +56,23 @@ def step_name(name: str, task: Task) -> str:
     return titled if not is_example_loader(titled) else "prepare_" + name.split("_", 1)[1]
 
 
+def whole_sentences(description: str, limit: int) -> str:
+    """A description that the schema's length limit cut off, back to its last complete sentence.
+
+    The 1.5B often copies the requirement into a parameter's description until the grammar stops it,
+    mid-clause ("... Raise ValueError if fs <= 0 or"): a half rule in the spec misleads the code model.
+    """
+    if len(description) < limit:
+        return description
+    ends = [m.end() for m in re.finditer(r"[.;!?](?=\s)", description)]
+    return description[: ends[-1]] if ends else description
+
+
 def _params(items: list[dict]) -> list[Param]:
     taken: set[str] = set()
-    return [Param(name=_safe_name(i["name"], taken), type=i["type"], description=i["description"]) for i in items]
+    limit = load_json("io.schema.json")["properties"]["inputs"]["items"]["properties"]["description"]["maxLength"]
+    return [Param(name=_safe_name(i["name"], taken), type=i["type"], description=whole_sentences(i["description"], limit))
+            for i in items]
 
 
 def _required_inputs(signature: Signature, proposed: list[Param]) -> list[Param]:
@@ -92,6 +106,19 @@ def with_user_types(spec: TaskSpec, types: dict[str, str], examples: dict[str, s
             p = p.model_copy(update={"example": examples[p.name]})
         inputs.append(p)
     return spec.model_copy(update={"inputs": inputs})
+
+
+def with_planned_inputs(inputs: list[Param], task: Task, earlier: list[TaskSpec]) -> list[Param]:
+    """The step's inputs plus the earlier steps' results that the plan says it consumes and the model's
+    I/O specification left out.
+
+    The 1.5B planned "find the intervals where door_open changes" consuming `door_open`, then specified
+    the step as taking the raw `mag_ut`: the code recomputed the earlier step inside (or failed), and
+    the notebook's steps no longer fed each other as the plan says.
+    """
+    produced = {p.name: p for spec in earlier for p in spec.outputs}
+    names = {p.name for p in inputs}
+    return inputs + [produced[name] for name in dict.fromkeys(task.inputs) if name in produced and name not in names]
 
 
 def _words(text: str) -> set[str]:
@@ -237,6 +264,7 @@ def transform_task(
         return users_function_spec(tasks.requirement, required, io, task.id, target["target"])
     # an input named after a function is that function's result: the step calls the function instead
     inputs = [p for p in _params(io["inputs"]) if p.name != function_name and not is_example_loader(p.name)]
+    inputs = with_planned_inputs(inputs, task, earlier)
     signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
     spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs,
                     outputs=_params(io["outputs"]))

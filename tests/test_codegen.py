@@ -21,12 +21,16 @@ from jupyter_iotcoder.codegen import (
     extract_code,
     generate_module,
     needed_packages,
+    pipeline_values,
     replace_removed_names,
+    spec_taking_pipeline_values,
+    take_pipeline_values,
     technique_problems,
     widen_one_character_strings,
     with_known_fixes,
 )
 from jupyter_iotcoder.config import GenerationConfig
+from jupyter_iotcoder.notebook import wiring_source
 from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
 from jupyter_iotcoder.validate import Validation
 from scripted_answers import CODE_1, CODE_2, PLAN, REQUIREMENT, SELF_CONTAINED_MAGNITUDE
@@ -751,3 +755,76 @@ def test_a_steps_own_version_of_an_earlier_steps_function_is_removed_so_the_real
     fixed, removed = drop_redefined_steps(code, "count_steps", frozenset({"acceleration_magnitude"}))
     assert removed == ["acceleration_magnitude"] and "25.0" not in fixed and "def count_steps" in fixed
     assert drop_redefined_steps(code, "count_steps", frozenset()) == (code, [])
+
+
+# --- values the pipeline has that a step's spec left out ------------------------
+
+READS_FS = '''import numpy as np
+
+
+def acceleration_magnitude(acc):
+    """The magnitude over the first 2 seconds."""
+    first = np.asarray(acc, dtype=float)[: int(2 * fs)]
+    return np.abs(first)
+'''
+
+
+def test_a_step_reading_a_value_the_pipeline_has_takes_it_as_a_parameter_after_the_specs():
+    code, taken = take_pipeline_values(READS_FS, SPEC_1, frozenset({"acc", "fs"}))
+    assert taken == ["fs"] and "def acceleration_magnitude(acc, fs):" in code
+    assert check_module(code, spec_taking_pipeline_values(code, SPEC_1, {"fs": SPEC_2.inputs[1]})) == []
+
+
+def test_a_value_the_pipeline_does_not_have_stays_an_undefined_name():
+    assert take_pipeline_values(READS_FS, SPEC_1, frozenset({"acc", "rate"})) == (READS_FS, [])
+    assert check_module(READS_FS, SPEC_1) == ["it uses the undefined name `fs`"]
+
+
+def test_a_value_read_outside_the_step_function_is_not_taken():
+    helper = READS_FS + "\n\ndef window():\n    return int(fs)\n"
+    assert take_pipeline_values(helper, SPEC_1, frozenset({"fs"})) == (helper, [])
+
+
+def test_the_users_own_function_never_takes_more_than_the_user_wrote():
+    code = "def count_steps(acc, fs):\n    return int(len(acc) / fs / window_s)\n"
+    assert take_pipeline_values(code, SPEC_2, frozenset({"window_s"})) == (code, [])
+
+
+def test_a_step_without_parameters_and_one_with_defaults_take_the_value_in_the_right_place():
+    no_params = SPEC_1.model_copy(update={"signature": Signature(function_name="acceleration_magnitude")})
+    code, taken = take_pipeline_values("def acceleration_magnitude():\n    return fs\n", no_params, frozenset({"fs"}))
+    assert taken == ["fs"] and code.startswith("def acceleration_magnitude(fs):")
+    code, _ = take_pipeline_values("def acceleration_magnitude(acc, order=2):\n    return acc * fs * order\n",
+                                   SPEC_1, frozenset({"fs"}))
+    assert code.startswith("def acceleration_magnitude(acc, fs, order=2):")
+
+
+def test_the_spec_takes_extra_parameters_only_when_the_pipeline_has_every_one():
+    code = "def acceleration_magnitude(acc, fs, gain):\n    return acc * fs * gain\n"
+    fs = Param(name="fs", type="float, Hz", from_requirement=True)
+    assert spec_taking_pipeline_values(code, SPEC_1, {"fs": fs}) == SPEC_1
+    widened = spec_taking_pipeline_values(code, SPEC_1, {"fs": fs, "gain": Param(name="gain", type="float")})
+    assert widened.signature.parameters == ["acc", "fs", "gain"] and widened.inputs[1] == fs
+
+
+def test_pipeline_values_are_earlier_inputs_and_results_and_the_users_inputs():
+    spec_3 = SPEC_2.model_copy(update={"task_id": 3})
+    peaks = TaskSpec(task_id=2, target="Find the peaks.", signature=Signature(function_name="peaks", parameters=["magnitude"]),
+                     inputs=[Param(name="magnitude", type="np.ndarray")], outputs=[Param(name="peaks", type="np.ndarray")])
+    values = pipeline_values([SPEC_1, peaks, spec_3], 1)
+    assert set(values) == {"acc", "fs", "magnitude"}
+    assert values["fs"] is spec_3.inputs[1]
+    assert set(pipeline_values([SPEC_1, spec_3], 0)) == {"acc", "fs"}
+    assert "magnitude" not in pipeline_values([SPEC_1, spec_3], 0), "a step's own result is not an input of it"
+
+
+def test_a_step_that_reads_the_users_sampling_rate_is_given_it_and_wired_with_it():
+    specs = [SPEC_1, SPEC_2]
+    runtime = ScriptedRuntime([fenced(READS_FS), fenced(ALTERNATIVE_STEPS)])
+    modules = codegen(TASKS, specs, caller_for(runtime), GenerationConfig(alternatives=0))
+    assert len(runtime.history) == 2, "accepted at once, not retried for an undefined name"
+    assert [(m.problems, m.validation) for m in modules] == [([], "passed"), ([], "passed")]
+    assert specs[0].signature.parameters == ["acc", "fs"] and specs[0].inputs[1].name == "fs"
+    assert any("take (fs)" in fix for entry in modules[0].attempt_log for fix in entry["fixed"])
+    source, params, _ = wiring_source([(TASKS.tasks[i], specs[i], modules[i]) for i in range(2)])
+    assert params == ["acc", "fs"] and "acceleration_magnitude(acc, fs)" in source

@@ -8,7 +8,8 @@ from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.schema import StageStats, Task, TaskList
 from jupyter_iotcoder.requirement import find_required_signature
-from jupyter_iotcoder.transform import USERS_WORDS_ONLY, name_from_title, step_name, transform, users_function_spec
+from jupyter_iotcoder.transform import (USERS_WORDS_ONLY, name_from_title, step_name, transform, users_function_spec,
+                                        whole_sentences)
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -280,3 +281,20 @@ def test_the_numpy_type_the_user_gave_the_result_marks_the_array_output_of_their
         ("scale", "float", False), ("q", "np.ndarray, shape like weights, dtype int8 as stated", True)]
     plain = users_function_spec("Write peak(x) returning the largest sample.", required, io)
     assert all("dtype" not in p.type for p in plain.outputs)
+
+
+def test_a_description_cut_by_the_length_limit_ends_at_its_last_whole_sentence():
+    cut = ("1-D numpy array of field magnitude in microtesla sampled at fs Hz. The door is open while the field is "
+           "below half of the median of the first 2 seconds for at least 0.5 s. Raise ValueError if fs <= 0 or")
+    assert whole_sentences(cut, len(cut)) == cut[: cut.index(" Raise")]
+    assert whole_sentences(cut, len(cut) + 1) == cut, "a description under the limit is the model's own"
+    assert whole_sentences("x" * 30, 30) == "x" * 30, "no sentence to fall back to"
+
+
+def test_an_earlier_result_the_plan_feeds_a_step_is_an_input_even_when_the_model_specified_the_raw_data():
+    tasks = task_list("Count the steps of a wrist accelerometer sampled at 50 Hz.")
+    raw_only = {**IO_2, "inputs": [IO_1["inputs"][0], IO_2["inputs"][1]]}  # acc and fs; the plan says magnitude, fs
+    specs, _ = run([TARGET_1, IO_1, TARGET_2, raw_only], tasks)
+    assert [p.name for p in specs[1].inputs] == ["acc", "fs", "magnitude"]
+    assert specs[1].signature.parameters == ["acc", "fs", "magnitude"]
+    assert specs[1].inputs[2] == specs[0].outputs[0], "described as the step that produces it describes it"
