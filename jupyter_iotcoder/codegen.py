@@ -273,6 +273,81 @@ def _apply_edits(code: str, edits: list[tuple[int, int, int, int, str]]) -> str:
 _PREALLOCATORS = frozenset({"zeros", "empty", "ones", "full"})
 
 
+# Errors of a float where Python or NumPy wants an integer: a sample count computed from seconds times a
+# sampling rate that the user passes as 50.0.
+_FLOAT_AS_INTEGER = re.compile(r"slice indices must be integers|cannot be interpreted as an integer"
+                               r"|expected a sequence of integers or a single integer|only integers, slices"
+                               r"|can't multiply sequence by non-int of type 'float'")
+_SIZE_FUNCTIONS = frozenset({"zeros", "ones", "empty", "full", "reshape", "range"})
+
+
+def _certainly_integer(node: ast.expr) -> bool:
+    """An expression that is an int whatever its inputs: a literal, len(...), int(...), round(x)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) or node.value is None
+    if isinstance(node, ast.UnaryOp):
+        return _certainly_integer(node.operand)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id in ("len", "int") or node.func.id == "round" and len(node.args) == 1
+    return False
+
+
+def _integer_positions(node: ast.AST, indices: bool) -> list[ast.expr]:
+    """The expressions in `node` that Python or NumPy needs as integers: slice bounds, range() arguments, an
+    array's size (np.zeros(n), x.reshape(n, m)), a list's repeat count, and with `indices` a subscript's
+    index (only when NumPy said so: `d[key]` on the same line is a lookup)."""
+    if isinstance(node, ast.Slice):
+        return [part for part in (node.lower, node.upper, node.step) if part is not None]
+    if (indices and isinstance(node, ast.Subscript) and not isinstance(node.slice, (ast.Slice, ast.Tuple))
+            and not isinstance(node.slice, ast.Constant)):
+        return [node.slice]
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name in _SIZE_FUNCTIONS:
+            return list(node.args) if name in ("range", "reshape") else node.args[:1]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        if isinstance(node.left, ast.List):
+            return [node.right]
+        if isinstance(node.right, ast.List):
+            return [node.left]
+    return []
+
+
+def integer_counts_on_failing_line(code: str, problem: str) -> tuple[str, str]:
+    """The code with every non-integer count on the line a float-for-integer error points at wrapped in
+    `int(round(...))`, and a note of the line; (code, "") when the problem is another one.
+
+    On the 1.5B a repair rarely fixes `x[: 2 * fs]` failing for fs = 50.0, even told how; yet the fix is
+    mechanical, and for an int rate it changes nothing. Only the failing line is touched, and only where
+    an integer is required (`x[: int(round(2 * fs))]`); another such line fails next and is fixed next.
+    """
+    quoted = re.search(r"failing line: `([^`]*)`", problem)
+    if not _FLOAT_AS_INTEGER.search(problem) or not quoted or not quoted.group(1).strip():
+        return code, ""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, ""
+    lines = code.splitlines()
+    failing = {number for number, line in enumerate(lines, start=1) if line.strip() == quoted.group(1).strip()}
+    wrapped: dict[tuple[int, int], ast.expr] = {}
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) not in failing:
+            continue
+        for part in _integer_positions(node, indices="only integers, slices" in problem):
+            if not _certainly_integer(part) and part.lineno == part.end_lineno:
+                wrapped[(part.lineno, part.col_offset)] = part
+    # nested positions (`x[a[i * 2] : n]`): the outer one is wrapped whole, the inner one stays
+    outermost = [p for p in wrapped.values() if not any(
+        o is not p and o.lineno == p.lineno and o.col_offset <= p.col_offset and p.end_col_offset <= o.end_col_offset
+        for o in wrapped.values())]
+    if not outermost:
+        return code, ""
+    edits = [(p.lineno, p.col_offset, p.end_lineno, p.end_col_offset, f"int(round({ast.unparse(p)}))")
+             for p in outermost]
+    return _apply_edits(code, edits), f"made the counts on `{quoted.group(1).strip()}` integers (int(round(...)))"
+
+
 def widen_one_character_strings(code: str) -> tuple[str, int]:
     """`np.zeros(n, dtype=str)` -> `np.zeros(n, dtype=object)`, and how many were changed.
 
@@ -943,6 +1018,7 @@ def _repairable(finish_reason: str, repairing: bool) -> bool:
 
 
 Prompt = Callable[[str, str], tuple[dict, ...]]  # (problem, previous code) -> chat messages
+_INTEGER_FIXES = 3  # failing lines made integer counts per attempt, each re-validated (`integer_counts_on_failing_line`)
 
 
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
@@ -1002,6 +1078,14 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         if not problems and validator is not None:
             caller.notify(f"validating step {task.id}{label}")
             validation = Validation("skipped", f"it needs {', '.join(needs)}") if needs else validator(module)
+            for _ in range(_INTEGER_FIXES):
+                counted, note = (integer_counts_on_failing_line(code, validation.problem)
+                                 if validation.status == "failed" else (code, ""))
+                if not note or check_module(counted, taking, earlier_names):
+                    break
+                code, module = counted, module.model_copy(update={"code": counted})
+                validation = validator(module)
+                fixed.append(note)
             if validation.status == "failed":
                 said = validation.problem  # "on a synthetic walk ...", "on the notebook's example data ...": as is
                 problems = [said if said.startswith("on ") else f"on sample inputs, {said}"]

@@ -57,12 +57,14 @@ def step_name(name: str, task: Task) -> str:
 
 
 def whole_sentences(description: str, limit: int) -> str:
-    """A description that the schema's length limit cut off, back to its last complete sentence.
+    """A long description that stops mid-sentence, back to its last complete sentence.
 
-    The 1.5B often copies the requirement into a parameter's description until the grammar stops it,
-    mid-clause ("... Raise ValueError if fs <= 0 or"): a half rule in the spec misleads the code model.
+    The 1.5B often copies the requirement into a parameter's description until the grammar's length
+    limit (or its own stop) cuts it mid-clause ("... Return a list of (start_s, end_s) tuples in
+    seconds. Raise"): a half rule in the spec misleads the code model. A description over half the
+    limit that does not end a sentence was cut; a short phrase ("sampling rate") is the model's own.
     """
-    if len(description) < limit:
+    if len(description) < limit // 2 or re.search(r"[.!?)\]]\s*$", description):
         return description
     ends = [m.end() for m in re.finditer(r"[.;!?](?=\s)", description)]
     return description[: ends[-1]] if ends else description

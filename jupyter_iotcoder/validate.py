@@ -909,6 +909,9 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                                                     call_last)
             if passed.status == "passed":
                 passed = _validate_refusals(steps, passed, base, timeout, memory_mb, call_last, requirement)
+        elif variant.float_rates:  # a plan step gets the rate the user passes too: 50.0 slices no array
+            passed = _validate_second_input_set(steps, passed, replace(base, float_rates=True), timeout, memory_mb,
+                                                call_last)
         known = _users_known_answer(steps, requirement)
         if passed.status == "passed" and known:  # its inputs are all the function needs: call it directly
             passed = _validate_second_input_set(steps, passed, replace(base, known=known), timeout, memory_mb,

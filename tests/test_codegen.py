@@ -20,6 +20,7 @@ from jupyter_iotcoder.codegen import (
     earlier_functions,
     extract_code,
     generate_module,
+    integer_counts_on_failing_line,
     needed_packages,
     pipeline_values,
     replace_removed_names,
@@ -828,3 +829,47 @@ def test_a_step_that_reads_the_users_sampling_rate_is_given_it_and_wired_with_it
     assert any("take (fs)" in fix for entry in modules[0].attempt_log for fix in entry["fixed"])
     source, params, _ = wiring_source([(TASKS.tasks[i], specs[i], modules[i]) for i in range(2)])
     assert params == ["acc", "fs"] and "acceleration_magnitude(acc, fs)" in source
+
+
+# --- sample counts that a float sampling rate makes floats ------------------------
+
+def _float_rate_problem(line: str, error: str = "slice indices must be integers or None or have an __index__ method"):
+    return (f"on a second set of sample inputs (the sampling rate as the float 50.0) `f` raised TypeError: {error} "
+            f"(line 9) in <cell 1> line 3 [from an operation, not a raise]; failing line: `{line}`")
+
+
+def test_a_slice_bound_on_the_failing_line_becomes_an_integer_count():
+    code = "import numpy as np\n\ndef f(x, fs):\n    m = np.median(x[:2 * fs])\n    return x[: 2 * fs] - m\n"
+    fixed, note = integer_counts_on_failing_line(code, _float_rate_problem("m = np.median(x[:2 * fs])"))
+    assert "np.median(x[:int(round(2 * fs))])" in fixed and "return x[: 2 * fs] - m" in fixed, "only the failing line"
+    assert note
+
+
+def test_range_and_array_sizes_become_integers_but_lookups_and_integers_stay():
+    line = 'out = np.zeros(n) + sum(d["acc"][i] for i in range(len(x), w * fs)) + x[len(x) // 2]'
+    code = f"import numpy as np\n\ndef f(x, fs, d, n, w):\n    {line}\n    return out\n"
+    fixed, _ = integer_counts_on_failing_line(code, _float_rate_problem(line, "'float' object cannot be interpreted "
+                                                                              "as an integer"))
+    assert 'np.zeros(int(round(n)))' in fixed and 'range(len(x), int(round(w * fs)))' in fixed
+    assert 'd["acc"][i]' in fixed and "x[len(x) // 2]" in fixed, "no index is touched for this error"
+
+
+def test_another_error_or_no_failing_line_changes_nothing():
+    code = "def f(x, fs):\n    return x[: 2 * fs]\n"
+    assert integer_counts_on_failing_line(code, "raised KeyError: 'a'; failing line: `return x[: 2 * fs]`") == (code, "")
+    assert integer_counts_on_failing_line(code, "slice indices must be integers (line 2)") == (code, "")
+
+
+def test_a_users_function_that_slices_by_a_float_rate_is_fixed_without_a_model_call():
+    slicing = "import numpy as np\n\n\ndef baseline(x, fs):\n    return float(np.median(np.asarray(x)[: 2 * fs]))\n"
+    spec = TaskSpec(task_id=1, target="The median of the first 2 s.",
+                    signature=Signature(function_name="baseline", parameters=["x", "fs"], required=True),
+                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)"), Param(name="fs", type="float, Hz")],
+                    outputs=[Param(name="level", type="float")])
+    one_task = TaskList(requirement="Write baseline(x, fs): the median of the first 2 s of x, sampled at fs Hz.",
+                        tasks=[Task(id=1, title="Baseline", description="Median of the first 2 s.")])
+    runtime = ScriptedRuntime([fenced(slicing)])
+    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
+    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    assert "[: int(round(2 * fs))]" in module.code
+    assert any("integers" in fix for fix in module.attempt_log[0]["fixed"])

@@ -283,11 +283,13 @@ def test_the_numpy_type_the_user_gave_the_result_marks_the_array_output_of_their
     assert all("dtype" not in p.type for p in plain.outputs)
 
 
-def test_a_description_cut_by_the_length_limit_ends_at_its_last_whole_sentence():
+def test_a_long_description_that_stops_mid_sentence_ends_at_its_last_whole_sentence():
     cut = ("1-D numpy array of field magnitude in microtesla sampled at fs Hz. The door is open while the field is "
            "below half of the median of the first 2 seconds for at least 0.5 s. Raise ValueError if fs <= 0 or")
     assert whole_sentences(cut, len(cut)) == cut[: cut.index(" Raise")]
-    assert whole_sentences(cut, len(cut) + 1) == cut, "a description under the limit is the model's own"
+    assert whole_sentences(cut, len(cut) + 10) == cut[: cut.index(" Raise")], "cut before the limit, by the model"
+    assert whole_sentences(cut, 3 * len(cut)) == cut, "a description well under the limit is the model's own"
+    assert whole_sentences(cut[: cut.index(" Raise")], len(cut)) == cut[: cut.index(" Raise")]
     assert whole_sentences("x" * 30, 30) == "x" * 30, "no sentence to fall back to"
 
 

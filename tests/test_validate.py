@@ -1105,3 +1105,16 @@ def test_a_tuple_the_user_annotated_is_not_checked_as_the_one_array_the_spec_mad
     pair = "import numpy as np\n\ndef smooth(x, n):\n    return np.round(np.asarray(x)).astype(np.int8), 0.5\n"
     assert _run(spec, pair).status == "passed"
     assert "says 2 results" in _run(spec, "def smooth(x, n):\n    return x\n").problem
+
+
+def test_a_plan_step_must_also_take_the_sampling_rate_as_a_float():
+    spec = TaskSpec(task_id=1, target="Median of the first 2 s.",
+                    signature=Signature(function_name="baseline", parameters=["x", "fs"]),
+                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)"), Param(name="fs", type="float, Hz")],
+                    outputs=[Param(name="level", type="float")])
+    slices = "import numpy as np\n\ndef baseline(x, fs):\n    return float(np.median(x[: 2 * fs]))\n"
+    result = validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="baseline", code=slices))], timeout=5)
+    assert result.status == "failed" and "the sampling rate as the float 50.0" in result.problem, result.problem
+    rounds = slices.replace("2 * fs", "int(2 * fs)")
+    assert validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="baseline", code=rounds))],
+                          timeout=5).status == "passed"
