@@ -232,6 +232,12 @@ def _record_list_type(phrase: str) -> str | None:
     return f"list[tuple[{', '.join(kinds)}]]"
 
 
+# "a list of bytes payloads", "a sequence of 4-byte frames", "a list of byte strings": packets, not numbers
+_PAYLOAD_LIST = re.compile(r"\b(?:lists?|sequences?|iterables?)\s+of\s+(?:raw\s+|binary\s+)?(?:\d{1,4}-byte\s+\w+"
+                           r"|bytes(?:\s+(?:payloads?|frames?|packets?|messages?|objects?|strings?|buffers?))?(?!\s+values?)"
+                           r"|byte\s+strings?|bytearrays?)\b", re.I)
+
+
 def _described_type(phrase: str) -> str | None:
     """The type text that the user's words about one parameter give, or None when they give none."""
     phrase = _SPELLED_DIMS.sub(r"(\1, \2)", phrase)  # "n x n covariance matrices"
@@ -239,6 +245,8 @@ def _described_type(phrase: str) -> str | None:
     record_list = _record_list_type(phrase)
     if record_list:
         return record_list
+    if _PAYLOAD_LIST.search(phrase):
+        return "list[bytes]"
     if re.match(r"\s*k?Hz\b", phrase) or re.search(r"\bsampl(?:ing|e) (?:rate|frequency)\b", phrase):
         return "float, Hz"
     bare = _BARE_UNIT.match(phrase)
@@ -464,9 +472,11 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
             kind = described.get(name) or _conventional_type(name, names) or annotation
         else:
             kind = annotation
-        if kind in ("bytes", "bytearray"):
-            stated = re.search(rf"\b{re.escape(name)}\b[^.;]*?{BYTE_COUNT}", requirement)
-            kind += f", {stated.group(1)} bytes" if stated else ""  # "packet is the reply (normally 48 bytes)"
+        if kind in ("bytes", "bytearray", "list[bytes]"):
+            # "packet is the reply (normally 48 bytes)"; "frames is a list of payloads; each is exactly 4 bytes"
+            clause = "[^.]" if kind == "list[bytes]" else "[^.;]"
+            stated = re.search(rf"\b{re.escape(name)}\b{clause}*?{BYTE_COUNT}", requirement)
+            kind += f", {stated.group(1)} bytes" + (" each" if kind == "list[bytes]" else "") if stated else ""
         if kind:
             types[name] = kind
     return types

@@ -234,6 +234,10 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     nodes = _node_indices(param, sizes or {})
     if nodes:
         return nodes
+    if re.match(r"\s*(?:list|sequence|iterable)\[(?:bytes|bytearray)\]", kind):  # packets: each its own bytes
+        stated = _BYTE_COUNT.search(f"{param.type} {param.description}")
+        return (f"[bytes(_rng.integers(0, 256, size={stated.group(1) if stated else 16}).tolist())"
+                f" for _i in range({RECORDS})]")
     container = _container_sample(param.type)
     if container:
         return container

@@ -438,6 +438,17 @@ def test_a_bytes_parameter_takes_the_byte_count_its_clause_states():
     assert user_types(plain, find_required_signature(plain))["frame"] == "bytes"
 
 
+@pytest.mark.parametrize("words, kind", [
+    ("frames is a list of bytes payloads; each valid payload is exactly 4 bytes", "list[bytes], 4 bytes each"),
+    ("frames is a sequence of 12-byte frames from the gateway", "list[bytes], 12 bytes each"),
+    ("frames is a list of byte strings", "list[bytes]"),
+    ("frames is a list of byte values (ints 0-255)", "np.ndarray of int, shape (n_samples,)"),
+])
+def test_a_list_of_payloads_is_a_list_of_bytes_not_an_array_of_numbers(words, kind):
+    text = f"Write decode_all(frames): {words}. Return the decoded readings."
+    assert user_types(text, find_required_signature(text))["frames"] == kind
+
+
 def test_an_array_of_a_stated_length_and_kind_keeps_both():
     text = ("Write sanitize(csi: np.ndarray, subcarrier_idx: np.ndarray) -> np.ndarray, where csi is a complex array "
             "of shape (n_packets, n_subcarriers) and subcarrier_idx is an integer array of length n_subcarriers.")

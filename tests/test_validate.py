@@ -978,6 +978,16 @@ def test_bytes_get_the_length_their_type_or_description_states():
     assert eval(sample_expression(Param(name="frame", type="bytes"))) == bytes(range(16))
 
 
+def test_a_list_of_payloads_gets_packets_of_the_stated_length():
+    import numpy as _np
+
+    names = {"_rng": _np.random.default_rng(0)}  # a comprehension sees globals only
+    frames = eval(sample_expression(Param(name="frames", type="list[bytes], 4 bytes each")), names)
+    assert isinstance(frames, list) and len(frames) > 8 and all(isinstance(f, bytes) and len(f) == 4 for f in frames)
+    assert len(set(frames)) > 1, "distinct packets"
+    assert all(len(f) == 16 for f in eval(sample_expression(Param(name="frames", type="list[bytes]")), names))
+
+
 def test_a_square_matrix_over_one_letter_is_pairwise_symmetric_and_distances_have_a_zero_diagonal():
     import numpy as _np
 
