@@ -620,6 +620,10 @@ def lowpass(x, fs, cutoff_hz):
 '''
 
 
+NATIVE_ORDER = "import numpy as np\ndef f(p):\n    return int(np.frombuffer(p[:2], dtype=np.uint16)[0])\n"
+PAYLOAD_WORDS = "each payload is 4 bytes: a big-endian uint16 sensor id, then a big-endian int16 temperature"
+
+
 @pytest.mark.parametrize("code, words, flagged", [
     (ONE_WAY, LOWPASS_REQUIREMENT, ["zero-phase filtering"]),
     (ONE_WAY.replace("lfilter", "filtfilt"), LOWPASS_REQUIREMENT, []),
@@ -640,6 +644,12 @@ def lowpass(x, fs, cutoff_hz):
      ["an orthogonal Procrustes (Kabsch) alignment"]),
     ("import numpy as np\ndef mds(D):\n    return D[:, :2]\n", "classical multidimensional scaling",
      ["classical multidimensional scaling"]),
+    (NATIVE_ORDER, "each 4-byte payload is a big-endian uint16 sensor id", ["big-endian byte order"]),
+    ("import struct\ndef f(p):\n    return struct.unpack('>Hh', p)\n", PAYLOAD_WORDS, []),
+    ("def f(p):\n    return int.from_bytes(p[2:4], byteorder='big')\n", PAYLOAD_WORDS, ["signed integer decoding"]),
+    ("def f(p):\n    return int.from_bytes(p[2:4], byteorder='big', signed=True)\n", PAYLOAD_WORDS, []),
+    ("def f(p):\n    return p[1] << 8 | p[0]\n", "two little-endian bytes", []),
+    (NATIVE_ORDER, "Modbus registers: big-endian words in little-endian word order", []),
 ])
 def test_a_technique_the_step_names_and_the_code_lacks_is_reported_with_the_routine_to_use(code, words, flagged):
     problems = technique_problems(code, words)
