@@ -110,17 +110,27 @@ def with_user_types(spec: TaskSpec, types: dict[str, str], examples: dict[str, s
     return spec.model_copy(update={"inputs": inputs})
 
 
+_DATA_TYPE = re.compile(r"ndarray|array|list|sequence|series|matrix|dict|bytes|frame", re.I)
+
+
 def with_planned_inputs(inputs: list[Param], task: Task, earlier: list[TaskSpec]) -> list[Param]:
-    """The step's inputs plus the earlier steps' results that the plan says it consumes and the model's
-    I/O specification left out.
+    """The step's inputs with the earlier steps' results that the plan says it consumes and the model's I/O
+    specification left out: each in the place of a data input the plan does not feed it, else appended.
 
     The 1.5B planned "find the intervals where door_open changes" consuming `door_open`, then specified
-    the step as taking the raw `mag_ut`: the code recomputed the earlier step inside (or failed), and
-    the notebook's steps no longer fed each other as the plan says.
+    the step as taking the raw `mag_ut`: the code recomputed the earlier step inside (or failed), and the
+    notebook's steps no longer fed each other as the plan says. Only data (arrays, lists, records) is
+    replaced, never a setting such as `fs`; a step whose code still reads the raw data gets it back as a
+    pipeline value (`codegen.take_pipeline_values`).
     """
     produced = {p.name: p for spec in earlier for p in spec.outputs}
     names = {p.name for p in inputs}
-    return inputs + [produced[name] for name in dict.fromkeys(task.inputs) if name in produced and name not in names]
+    missing = [produced[name] for name in dict.fromkeys(task.inputs) if name in produced and name not in names]
+    unplanned = [i for i, p in enumerate(inputs) if p.name not in task.inputs and _DATA_TYPE.search(p.type)]
+    planned = list(inputs)
+    for index, param in zip(unplanned, missing):
+        planned[index] = param
+    return planned + missing[len(unplanned):]
 
 
 def _words(text: str) -> set[str]:

@@ -293,10 +293,17 @@ def test_a_long_description_that_stops_mid_sentence_ends_at_its_last_whole_sente
     assert whole_sentences("x" * 30, 30) == "x" * 30, "no sentence to fall back to"
 
 
-def test_an_earlier_result_the_plan_feeds_a_step_is_an_input_even_when_the_model_specified_the_raw_data():
+def test_an_earlier_result_the_plan_feeds_a_step_takes_the_place_of_the_raw_data_the_model_specified():
     tasks = task_list("Count the steps of a wrist accelerometer sampled at 50 Hz.")
     raw_only = {**IO_2, "inputs": [IO_1["inputs"][0], IO_2["inputs"][1]]}  # acc and fs; the plan says magnitude, fs
     specs, _ = run([TARGET_1, IO_1, TARGET_2, raw_only], tasks)
-    assert [p.name for p in specs[1].inputs] == ["acc", "fs", "magnitude"]
-    assert specs[1].signature.parameters == ["acc", "fs", "magnitude"]
-    assert specs[1].inputs[2] == specs[0].outputs[0], "described as the step that produces it describes it"
+    assert [p.name for p in specs[1].inputs] == ["magnitude", "fs"]
+    assert specs[1].signature.parameters == ["magnitude", "fs"]
+    assert specs[1].inputs[0] == specs[0].outputs[0], "described as the step that produces it describes it"
+
+
+def test_an_earlier_result_the_plan_feeds_a_step_is_appended_when_no_unplanned_data_is_there_to_replace():
+    tasks = task_list("Count the steps of a wrist accelerometer sampled at 50 Hz.")
+    settings_only = {**IO_2, "inputs": [IO_2["inputs"][1]]}  # fs alone: a setting is never replaced
+    specs, _ = run([TARGET_1, IO_1, TARGET_2, settings_only], tasks)
+    assert [p.name for p in specs[1].inputs] == ["fs", "magnitude"]
