@@ -133,6 +133,39 @@ def with_planned_inputs(inputs: list[Param], task: Task, earlier: list[TaskSpec]
     return planned + missing[len(unplanned):]
 
 
+_BARE_SCALAR = re.compile(r"\s*(?:float|int|integer|number|scalar)\b(?!\s*(?:array|list|\[))", re.I)
+# "RMS ... for each window", "one value per segment": a value per part of the data is an array of them
+_PER_PART = re.compile(r"\b(?:for each|of each|per|one per|in each)\s+(?:\w+\s+)?(?:window|segment|frame|epoch|sample|"
+                       r"reading|row|channel|axis|sensor|node|device|packet|beat|step|event|interval)s?\b", re.I)
+# `cleaned_acc`, `acc_filtered`: the input, transformed
+_TRANSFORMED = ("clean", "cleaned", "filtered", "smoothed", "normalized", "normalised", "detrended", "resampled",
+                "scaled", "calibrated", "denoised", "centered", "centred", "aligned", "interpolated", "despiked")
+
+
+def with_consistent_outputs(outputs: list[Param], inputs: list[Param]) -> list[Param]:
+    """A plan step's outputs whose bare scalar type the rest of its spec contradicts, typed as arrays.
+
+    The 1.5B typed "RMS of each window's magnitude, for each window" as `float` and "the cleaned
+    accelerometer data" `cleaned_acc` as `float`: right code returns arrays, fails the check and no repair
+    can fix it (the spec is wrong, not the code). A value per part of the data is an array of them; a
+    transformed input (`cleaned_acc`, `acc_filtered`) has the input's type.
+    """
+    arrays = {p.name: p.type for p in inputs if _DATA_TYPE.search(p.type) and "dict" not in p.type.lower()}
+    fixed = []
+    for param in outputs:
+        if _BARE_SCALAR.match(param.type):
+            source = next((arrays[name] for name in arrays for word in _TRANSFORMED
+                           if param.name in (f"{word}_{name}", f"{name}_{word}")), None)
+            per_part = _PER_PART.search(param.description) or _PER_PART.search(param.type)
+            if source:
+                param = param.model_copy(update={"type": source})
+            elif per_part:
+                param = param.model_copy(update={"type": f"np.ndarray, one {param.type.split(',')[0].strip()} "
+                                                         f"{per_part.group(0).lower()}"})
+        fixed.append(param)
+    return fixed
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower().replace("ndarray", "array"))) - {"np", "numpy", "typing", "a", "the"}
 
@@ -279,7 +312,7 @@ def transform_task(
     inputs = with_planned_inputs(inputs, task, earlier)
     signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
     spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs,
-                    outputs=_params(io["outputs"]))
+                    outputs=with_consistent_outputs(_params(io["outputs"]), inputs))
     user = find_required_signature(tasks.requirement)
     if not user:
         return spec

@@ -6,10 +6,10 @@ import pytest
 
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
-from jupyter_iotcoder.schema import StageStats, Task, TaskList
+from jupyter_iotcoder.schema import Param, StageStats, Task, TaskList
 from jupyter_iotcoder.requirement import find_required_signature
 from jupyter_iotcoder.transform import (USERS_WORDS_ONLY, name_from_title, step_name, transform, users_function_spec,
-                                        whole_sentences)
+                                        with_consistent_outputs, whole_sentences)
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -307,3 +307,21 @@ def test_an_earlier_result_the_plan_feeds_a_step_is_appended_when_no_unplanned_d
     settings_only = {**IO_2, "inputs": [IO_2["inputs"][1]]}  # fs alone: a setting is never replaced
     specs, _ = run([TARGET_1, IO_1, TARGET_2, settings_only], tasks)
     assert [p.name for p in specs[1].inputs] == ["fs", "magnitude"]
+
+
+def test_a_plan_steps_scalar_output_that_its_own_words_make_an_array_is_typed_as_one():
+    inputs = [Param(name="acc", type="np.ndarray, shape (N, 3), m/s^2"), Param(name="fs", type="float, Hz")]
+    outputs = [Param(name="cleaned_acc", type="float, m/s^2", description="the cleaned accelerometer data"),
+               Param(name="rms", type="float", description="RMS of the magnitude, minus its mean, for each window."),
+               Param(name="valid", type="bool"), Param(name="heart_rate", type="float, BPM", description="the rate")]
+    fixed = with_consistent_outputs(outputs, inputs)
+    assert [p.type for p in fixed] == ["np.ndarray, shape (N, 3), m/s^2", "np.ndarray, one float for each window",
+                                       "bool", "float, BPM"]
+
+
+def test_a_plan_steps_outputs_are_made_consistent_in_its_spec():
+    tasks = task_list("Count the steps of a wrist accelerometer sampled at 50 Hz.")
+    per_window = {**IO_1, "outputs": [{"name": "magnitude", "type": "float",
+                                       "description": "the magnitude of each sample"}]}
+    specs, _ = run([TARGET_1, per_window, TARGET_2, IO_2], tasks)
+    assert specs[0].outputs[0].type == "np.ndarray, one float of each sample"
