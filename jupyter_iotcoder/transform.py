@@ -312,11 +312,12 @@ def transform_task(
     inputs = with_planned_inputs(inputs, task, earlier)
     signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
     spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs,
-                    outputs=with_consistent_outputs(_params(io["outputs"]), inputs))
+                    outputs=_params(io["outputs"]))
     user = find_required_signature(tasks.requirement)
-    if not user:
-        return spec
-    return with_user_types(spec, user_types(tasks.requirement, user), requirement_examples(tasks.requirement, user))
+    if user:
+        spec = with_user_types(spec, user_types(tasks.requirement, user), requirement_examples(tasks.requirement, user))
+    # after the user's types: `cleaned_acc` takes the (N, 3) that the user gave `acc`, not the model's guess
+    return spec.model_copy(update={"outputs": with_consistent_outputs(spec.outputs, spec.inputs)})
 
 
 def iter_transform(tasks: TaskList, caller: StageCaller, config: GenerationConfig) -> Iterator[TaskSpec]:

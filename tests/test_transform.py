@@ -325,3 +325,14 @@ def test_a_plan_steps_outputs_are_made_consistent_in_its_spec():
                                        "description": "the magnitude of each sample"}]}
     specs, _ = run([TARGET_1, per_window, TARGET_2, IO_2], tasks)
     assert specs[0].outputs[0].type == "np.ndarray, one float of each sample"
+
+
+def test_a_transformed_input_takes_the_type_the_user_gave_the_input():
+    requirement = "Write count_steps(acc, fs): acc is an (N, 3) array in m/s^2 sampled at fs Hz. Return the count."
+    tasks = TaskList(requirement=requirement, tasks=[
+        Task(id=1, title="Clean the data", description="Remove NaN.", inputs=["acc"], outputs=["cleaned_acc"]),
+        Task(id=2, title="Count", description="Count peaks.", inputs=["cleaned_acc", "fs"], outputs=["count"])])
+    guessed = {"inputs": [{"name": "acc", "type": "float", "description": "readings"}],
+               "outputs": [{"name": "cleaned_acc", "type": "float, m/s^2", "description": "the cleaned data"}]}
+    specs, _ = run([TARGET_1, guessed, TARGET_2, IO_2], tasks)
+    assert specs[0].outputs[0].type == specs[0].inputs[0].type == "np.ndarray, shape (N, 3), m/s^2"
