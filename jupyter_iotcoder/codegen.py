@@ -278,7 +278,7 @@ _PREALLOCATORS = frozenset({"zeros", "empty", "ones", "full"})
 _FLOAT_AS_INTEGER = re.compile(r"slice indices must be integers|cannot be interpreted as an integer"
                                r"|expected a sequence of integers or a single integer|only integers, slices"
                                r"|can't multiply sequence by non-int of type 'float'")
-_SIZE_FUNCTIONS = frozenset({"zeros", "ones", "empty", "full", "reshape", "range"})
+_SIZE_FUNCTIONS = _PREALLOCATORS | {"reshape", "range"}
 
 
 def _certainly_integer(node: ast.expr) -> bool:
@@ -304,7 +304,10 @@ def _integer_positions(node: ast.AST, indices: bool) -> list[ast.expr]:
     if isinstance(node, ast.Call):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         if name in _SIZE_FUNCTIONS:
-            return list(node.args) if name in ("range", "reshape") else node.args[:1]
+            sizes = node.args if name in ("range", "reshape") else node.args[:1]
+            # a shape tuple's own entries: `np.zeros((n, 3))`
+            return [entry for size in sizes for entry in (size.elts if isinstance(size, (ast.Tuple, ast.List))
+                                                           else [size])]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         if isinstance(node.left, ast.List):
             return [node.right]

@@ -474,9 +474,11 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
             kind = annotation
         if kind in ("bytes", "bytearray", "list[bytes]"):
             # "packet is the reply (normally 48 bytes)"; "frames is a list of payloads; each is exactly 4 bytes"
-            clause = "[^.]" if kind == "list[bytes]" else "[^.;]"
+            packets = kind == "list[bytes]"
+            clause = "[^.]" if packets else "[^.;]"
             stated = re.search(rf"\b{re.escape(name)}\b{clause}*?{BYTE_COUNT}", requirement)
-            kind += f", {stated.group(1)} bytes" + (" each" if kind == "list[bytes]" else "") if stated else ""
+            if stated:
+                kind += f", {stated.group(1)} bytes" + (" each" if packets else "")
         if kind:
             types[name] = kind
     return types

@@ -862,6 +862,10 @@ def test_range_and_array_sizes_become_integers_but_lookups_and_integers_stay():
                                                                               "as an integer"))
     assert 'np.zeros(int(round(n)))' in fixed and 'range(len(x), int(round(w * fs)))' in fixed
     assert 'd["acc"][i]' in fixed and "x[len(x) // 2]" in fixed, "no index is touched for this error"
+    shaped = "import numpy as np\n\ndef f(x, fs):\n    return np.zeros((fs * 2, 3)).reshape(-1, fs)\n"
+    fixed, _ = integer_counts_on_failing_line(shaped, _float_rate_problem(
+        "return np.zeros((fs * 2, 3)).reshape(-1, fs)", "'float' object cannot be interpreted as an integer"))
+    assert "np.zeros((int(round(fs * 2)), 3)).reshape(-1, int(round(fs)))" in fixed, "a shape's entries, not the tuple"
 
 
 def test_another_error_or_no_failing_line_changes_nothing():
