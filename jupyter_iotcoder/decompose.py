@@ -65,7 +65,28 @@ def decompose(requirement: str, caller: StageCaller, config: GenerationConfig) -
         except GenerationError as second:
             caller.notify("no valid plan again; the requirement becomes one step")
             return one_step_plan(requirement, f"{second}")
-    return TaskList(requirement=requirement, tasks=tasks)
+    return TaskList(requirement=requirement, tasks=without_input_checks(tasks))
+
+
+_INPUT_CHECK = re.compile(r"^\s*(?:check|validate|verify|ensure)\b[^.]*\b(?:inputs?|parameters?|arguments?)\b", re.I)
+
+
+def without_input_checks(tasks: list[Task]) -> list[Task]:
+    """The plan without steps that only check the inputs and produce nothing a later step uses, renumbered.
+
+    The 1.5B planned a door-sensor function as four steps and then "Check for valid inputs" last, which
+    became the user's function (the last step is): its spec asked for a `valid_inputs` flag instead of
+    the door's open intervals. Each step checks its own inputs; the user's function also gets the
+    requirement's "Raise ValueError if ..." in full. A step that checks and cleans, whose cleaned data a
+    later step consumes, stays.
+    """
+    kept = []
+    for index, task in enumerate(tasks):
+        used_later = {name for later in tasks[index + 1:] for name in later.inputs}
+        if len(tasks) > 1 and _INPUT_CHECK.search(task.title) and not set(task.outputs) & used_later:
+            continue
+        kept.append(task)
+    return [task.model_copy(update={"id": i}) for i, task in enumerate(kept or tasks, start=1)]
 
 
 def one_step_plan(requirement: str, reason: str) -> TaskList:

@@ -8,7 +8,7 @@ import pytest
 
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
-from jupyter_iotcoder.decompose import copied_from_example, decompose
+from jupyter_iotcoder.decompose import copied_from_example, decompose, without_input_checks
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.prompts import load_json
 from jupyter_iotcoder.schema import StageStats, Task
@@ -172,3 +172,23 @@ def test_a_plan_that_pastes_the_worked_example_is_asked_again_without_it():
 def test_a_plan_in_its_own_words_is_kept_after_one_call():
     _, runtime, _ = run([PLAN])
     assert len(runtime.history) == 1
+
+
+def _planned(i: int, title: str, inputs: list[str], outputs: list[str]) -> Task:
+    return Task(id=i, title=title, description=title + ".", inputs=inputs, outputs=outputs)
+
+
+def test_a_step_that_only_checks_the_inputs_is_dropped_and_the_plan_renumbered():
+    plan = [_planned(1, "Compute the baseline", ["mag_ut", "fs"], ["median_ut"]),
+            _planned(2, "Find the open intervals", ["mag_ut", "median_ut"], ["intervals"]),
+            _planned(3, "Check for valid inputs", ["mag_ut", "fs"], ["valid_inputs"])]
+    kept = without_input_checks(plan)
+    assert [(t.id, t.title) for t in kept] == [(1, "Compute the baseline"), (2, "Find the open intervals")]
+
+
+def test_a_check_whose_result_a_later_step_uses_stays():
+    plan = [_planned(1, "Validate and clean the raw data", ["acc"], ["clean_acc"]),
+            _planned(2, "Count the steps", ["clean_acc"], ["steps"])]
+    assert without_input_checks(plan) == plan
+    only = [_planned(1, "Validate the inputs", ["acc"], ["ok"])]
+    assert without_input_checks(only) == only, "a one-step plan is kept whatever it says"
