@@ -69,21 +69,24 @@ def decompose(requirement: str, caller: StageCaller, config: GenerationConfig) -
 
 
 _INPUT_CHECK = re.compile(r"^\s*(?:check|validate|verify|ensure)\b[^.]*\b(?:inputs?|parameters?|arguments?)\b", re.I)
+_VALIDITY_FLAG = re.compile(r"valid|(?:^|_)ok$|^ok(?:_|$)|check|error", re.I)  # `valid_inputs`, `is_ok`, `checked`
 
 
 def without_input_checks(tasks: list[Task]) -> list[Task]:
-    """The plan without steps that only check the inputs and produce nothing a later step uses, renumbered.
+    """The plan without steps that only check the inputs (a validity flag at most) and feed no later step.
 
     The 1.5B planned a door-sensor function as four steps and then "Check for valid inputs" last, which
     became the user's function (the last step is): its spec asked for a `valid_inputs` flag instead of
     the door's open intervals. Each step checks its own inputs; the user's function also gets the
     requirement's "Raise ValueError if ..." in full. A step that checks and cleans, whose cleaned data a
-    later step consumes, stays.
+    later step consumes, stays, and so does one that produces something else ("Check the input for
+    saturation" -> `saturated`). The rest are renumbered.
     """
     kept = []
     for index, task in enumerate(tasks):
         used_later = {name for later in tasks[index + 1:] for name in later.inputs}
-        if len(tasks) > 1 and _INPUT_CHECK.search(task.title) and not set(task.outputs) & used_later:
+        flags_only = all(_VALIDITY_FLAG.search(name) for name in task.outputs)
+        if len(tasks) > 1 and _INPUT_CHECK.search(task.title) and flags_only and not set(task.outputs) & used_later:
             continue
         kept.append(task)
     return [task.model_copy(update={"id": i}) for i, task in enumerate(kept or tasks, start=1)]

@@ -190,5 +190,8 @@ def test_a_check_whose_result_a_later_step_uses_stays():
     plan = [_planned(1, "Validate and clean the raw data", ["acc"], ["clean_acc"]),
             _planned(2, "Count the steps", ["clean_acc"], ["steps"])]
     assert without_input_checks(plan) == plan
+    saturation = [_planned(1, "Remove the offset", ["acc"], ["acc0"]),
+                  _planned(2, "Check the input for saturation", ["acc0"], ["saturated"])]
+    assert without_input_checks(saturation) == saturation, "a result other than a validity flag is a step"
     only = [_planned(1, "Validate the inputs", ["acc"], ["ok"])]
     assert without_input_checks(only) == only, "a one-step plan is kept whatever it says"
