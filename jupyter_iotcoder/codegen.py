@@ -1089,6 +1089,8 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
                 code, module = counted, module.model_copy(update={"code": counted})
                 validation = validator(module)
                 fixed.append(note)
+                # a repair that gave back the code before its integer fix changed nothing either
+                unchanged = unchanged or bool(previous_code) and code.strip() == previous_code.strip()
             if validation.status == "failed":
                 said = validation.problem  # "on a synthetic walk ...", "on the notebook's example data ...": as is
                 problems = [said if said.startswith("on ") else f"on sample inputs, {said}"]
