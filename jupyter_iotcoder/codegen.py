@@ -618,6 +618,65 @@ def take_pipeline_values(code: str, spec: TaskSpec, available: frozenset[str]) -
     return (widened, names) if not still_undefined & set(names) else (code, [])
 
 
+def keep_given_inputs(code: str, function_name: str, earlier_names: frozenset[str]) -> tuple[str, list[str]]:
+    """The code without the statements in which the step function replaces an input before reading it,
+    and those statements.
+
+    Small models recompute what a step is given: a door sensor's step 3, passed `door_open` from step 2,
+    began with `door_open = detect_door_opening(mag_ut, fs, calculate_median(...))`, so it ignored its
+    input and ran steps 1 and 2 again; step 2 replaced the `median_ut` it was given with a median of the
+    wrong samples. A caller's value thrown away unread is never what the spec asks for. Only a plain
+    `name = value` in the function's own body goes, when `value` does not read `name` (`x = np.asarray(x)`
+    stays) and nothing above reads or binds `name`; then a local that only the removed statements read,
+    bound by a call to an earlier step's function, goes too.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    func = _top_level_function(tree, function_name)
+    if func is None:
+        return code, []
+    inputs = set(_required_parameters(func.args))
+    seen: set[str] = set()
+    replacing: list[ast.Assign] = []
+    for stmt in func.body:
+        target = _single_name_target(stmt)
+        if target in inputs and target not in seen and target not in _names_in(stmt.value):
+            replacing.append(stmt)
+        seen |= _names_in(stmt)
+    if not replacing:
+        return code, []
+    kept = [stmt for stmt in func.body if stmt not in replacing]
+    read_by_kept = set().union(*(_names_in(stmt, ast.Load) for stmt in kept))
+    recomputing = [stmt for stmt in kept if _single_name_target(stmt) not in (None, *inputs, *read_by_kept)
+                   and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+                   and stmt.value.func.id in earlier_names]
+    gone = replacing + recomputing
+    if all(stmt in gone or _is_docstring(stmt) for stmt in func.body):
+        return code, []
+    lines = code.splitlines(keepends=True)
+    for stmt in sorted(gone, key=lambda s: s.lineno, reverse=True):
+        del lines[stmt.lineno - 1: stmt.end_lineno]
+    return "".join(lines), [ast.get_source_segment(code, stmt).splitlines()[0] for stmt in replacing]
+
+
+def _single_name_target(stmt: ast.stmt) -> str | None:
+    """`name` when the statement is `name = value`, else None."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return None
+
+
+def _names_in(node: ast.AST, context: type | None = None) -> set[str]:
+    """The bare names the node reads or binds (only those in `context`, ast.Load or ast.Store, if given)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and (context is None or isinstance(n.ctx, context))}
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
 def _after_opening_parenthesis(code: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
     """(line, byte column) just after the `(` that opens `func`'s parameter list."""
     lines = code.splitlines(keepends=True)
@@ -779,6 +838,7 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     code, redefined = drop_redefined_steps(code, spec.function_name, earlier_names)
     code, shapes = bind_shape_letters(code, spec)
     code, taken = take_pipeline_values(code, spec, available)
+    code, kept_inputs = keep_given_inputs(code, spec.function_name, earlier_names)
     code, imports = add_missing_imports(code, earlier_names)
     code, unused = drop_unused_missing_imports(code)
     code, guards = drop_type_guards(code, spec.function_name, requirement)
@@ -787,6 +847,7 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
     fixed += [f"made `{spec.function_name}` take ({', '.join(taken)}), which it read but no cell defines, "
               "from the pipeline"] if taken else []
+    fixed += [f"removed `{line}`: it replaced an input the step is given before reading it" for line in kept_inputs]
     fixed += [f"removed the unused import of `{module}`, which is not installed" for module in unused]
     fixed += [f"removed its own version of `{name}`: the earlier step's function is used" for name in redefined]
     fixed += [f"removed {demo} statement(s) of demo code after the definitions"] if demo else []

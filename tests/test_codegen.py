@@ -19,8 +19,10 @@ from jupyter_iotcoder.codegen import (
     drop_type_guards,
     earlier_functions,
     extract_code,
+    fix_automatically,
     generate_module,
     integer_counts_on_failing_line,
+    keep_given_inputs,
     needed_packages,
     pipeline_values,
     replace_removed_names,
@@ -816,6 +818,56 @@ def test_the_spec_takes_extra_parameters_only_when_the_pipeline_has_every_one():
     assert spec_taking_pipeline_values(code, SPEC_1, {"fs": fs}) == SPEC_1
     widened = spec_taking_pipeline_values(code, SPEC_1, {"fs": fs, "gain": Param(name="gain", type="float")})
     assert widened.signature.parameters == ["acc", "fs", "gain"] and widened.inputs[1] == fs
+
+
+RECOMPUTES_ITS_INPUT = '''import numpy as np
+
+def find_door_open_intervals(mag_ut, fs, door_open):
+    """Intervals in which the door is open."""
+    if fs <= 0:
+        raise ValueError("fs must be greater than 0")
+    median_ut = calculate_median_first_two_seconds(mag_ut, fs)
+    door_open = detect_door_opening(mag_ut, fs, median_ut)
+    edges = np.diff(door_open.astype(int))
+    return list(zip(np.where(edges == 1)[0] / fs, np.where(edges == -1)[0] / fs))
+'''
+EARLIER_DOOR_STEPS = frozenset({"calculate_median_first_two_seconds", "detect_door_opening"})
+
+
+def test_a_step_that_recomputes_an_input_it_is_given_uses_the_input_instead():
+    code, removed = keep_given_inputs(RECOMPUTES_ITS_INPUT, "find_door_open_intervals", EARLIER_DOOR_STEPS)
+    assert removed == ["door_open = detect_door_opening(mag_ut, fs, median_ut)"]
+    assert "detect_door_opening" not in code and "calculate_median_first_two_seconds" not in code
+    assert "edges = np.diff(door_open.astype(int))" in code and "raise ValueError" in code
+    compile(code, "<step>", "exec")
+
+
+def test_an_input_converted_or_read_before_it_is_replaced_is_kept():
+    converted = "import numpy as np\n\ndef smooth(x, n):\n    x = np.asarray(x, dtype=float)\n    return x[:n]\n"
+    assert keep_given_inputs(converted, "smooth", frozenset()) == (converted, [])
+    read_first = "def smooth(x, n):\n    if n < 1:\n        raise ValueError('n')\n    n = min(n, len(x))\n    return x[:n]\n"
+    assert keep_given_inputs(read_first, "smooth", frozenset()) == (read_first, [])
+    with_default = "def smooth(x, n=3):\n    n = 5\n    return x[:n]\n"
+    assert keep_given_inputs(with_default, "smooth", frozenset()) == (with_default, [])
+
+
+def test_only_locals_that_rerun_an_earlier_step_go_with_the_replaced_input():
+    code = "def scale(x, gain):\n    log = record(x)\n    peak = peak_step(x)\n    gain = 1 / peak\n    return x * gain\n"
+    fixed, removed = keep_given_inputs(code, "scale", frozenset({"peak_step"}))
+    assert removed == ["gain = 1 / peak"] and "log = record(x)" in fixed and "peak_step" not in fixed
+
+
+def test_a_function_that_would_be_left_empty_is_not_changed():
+    code = "def level(x):\n    \"\"\"Doc.\"\"\"\n    x = 3\n"
+    assert keep_given_inputs(code, "level", frozenset()) == (code, [])
+
+
+def test_the_mechanical_fixes_say_which_input_replacement_went():
+    spec = SPEC_2.model_copy(update={"signature": Signature(
+        function_name="find_door_open_intervals", parameters=["mag_ut", "fs", "door_open"])})
+    _, fixed = fix_automatically(RECOMPUTES_ITS_INPUT, spec, EARLIER_DOOR_STEPS, "find the door's open intervals")
+    assert ("removed `door_open = detect_door_opening(mag_ut, fs, median_ut)`: it replaced an input the step is "
+            "given before reading it") in fixed
 
 
 def test_pipeline_values_are_earlier_inputs_and_results_and_the_users_inputs():
