@@ -934,14 +934,21 @@ def explain(code: str, spec: TaskSpec) -> str:
     return text or spec.target
 
 
-def earlier_functions(earlier: list[TaskSpec], broken: list[TaskSpec] = ()) -> str:
-    """How the prompt tells a step about the functions that cells above it define, and which of them not to call."""
+def earlier_functions(earlier: list[TaskSpec], broken: list[TaskSpec] = (), given: frozenset[str] = frozenset()) -> str:
+    """How the prompt tells a step about the functions that cells above it define, and which of them not to call.
+
+    An earlier step whose results the step is given (`given`: its parameters) is marked as done: told to
+    "call them", the 1.5B ran steps 1 and 2 again inside step 3 and overwrote the `door_open` it was passed.
+    """
     if not earlier and not broken:
         return "none (this is the first step)"
     lines = []
     for spec in earlier:
         returns = ", ".join(p.name for p in spec.outputs)
-        lines.append(f"- `{spec.signature.render()}` returns {returns}: {spec.target}")
+        done = [p.name for p in spec.outputs if p.name in given]
+        note = (f" (already run: use your parameter{'s' if len(done) > 1 else ''} "
+                f"{', '.join(f'`{name}`' for name in done)}, do not call it again)") if done else ""
+        lines.append(f"- `{spec.signature.render()}` returns {returns}: {spec.target}{note}")
     for spec in broken:
         lines.append(f"- `{spec.function_name}` failed its checks: do NOT call it; write what you need of it "
                      f"({spec.target}) inside this module")
@@ -980,7 +987,7 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
         users_function = "\n" + render("codegen.users_function.md").strip() if spec.signature.required else ""
         user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                       title=task.title, description=task.description, spec=spec.markdown(),
-                      signature=spec.signature.render(), earlier=earlier_functions(earlier, broken),
+                      signature=spec.signature.render(), earlier=earlier_functions(earlier, broken, frozenset(signature_parameter_names(spec.signature))),
                       users_function=users_function)
     return ({"role": "system", "content": render("codegen.system.md")},
             {"role": "user", "content": _with_problem(user, problem, previous_code)})

@@ -289,6 +289,12 @@ def test_earlier_functions_lists_each_signature_outputs_and_target():
     ]
 
 
+def test_an_earlier_step_whose_result_the_step_is_given_is_marked_as_already_run():
+    listed = earlier_functions([SPEC_1, SPEC_2], given=frozenset({"magnitude", "fs"})).splitlines()
+    assert listed[0].endswith("(already run: use your parameter `magnitude`, do not call it again)")
+    assert listed[1].endswith(SPEC_2.target)
+
+
 def test_check_module_reports_names_a_library_does_not_have():
     code = ("import numpy as np\nfrom scipy.signal import butter, sosfreq\nfrom scipy import signal as sg\n\n"
             "def acceleration_magnitude(acc):\n    b = sg.welchh(acc)\n    return np.mode(acc)\n")
