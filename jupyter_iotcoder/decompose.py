@@ -68,25 +68,32 @@ def decompose(requirement: str, caller: StageCaller, config: GenerationConfig) -
     return TaskList(requirement=requirement, tasks=without_input_checks(tasks))
 
 
-_INPUT_CHECK = re.compile(r"^\s*(?:check|validate|verify|ensure)\b[^.]*\b(?:inputs?|parameters?|arguments?)\b", re.I)
-_VALIDITY_FLAG = re.compile(r"valid|(?:^|_)ok$|^ok(?:_|$)|check|error", re.I)  # `valid_inputs`, `is_ok`, `checked`
+_INPUT_CHECK = re.compile(
+    r"^\s*(?:(?:check|validate|verify|ensure)\b[^.]*\b(?:inputs?|parameters?|arguments?|conditions?)\b"
+    r"|(?:handle|raise|return)\b[^.]*\b(?:errors?|valueerror|exceptions?)\b)", re.I)
+_VALIDITY_FLAG = re.compile(r"valid|(?:^|_)ok$|^ok(?:_|$)|check|error|^none$", re.I)  # `valid_inputs`, `is_ok`, "None"
 
 
 def without_input_checks(tasks: list[Task]) -> list[Task]:
-    """The plan without steps that only check the inputs (a validity flag at most) and feed no later step.
+    """The plan without steps that only check the inputs or handle errors, and feed no later step.
 
     The 1.5B planned a door-sensor function as four steps and then "Check for valid inputs" last, which
     became the user's function (the last step is): its spec asked for a `valid_inputs` flag instead of
-    the door's open intervals. Each step checks its own inputs; the user's function also gets the
-    requirement's "Raise ValueError if ..." in full. A step that checks and cleans, whose cleaned data a
+    the door's open intervals. It also plans "Check the input parameters" producing "None", "Return
+    ValueError if conditions are not met", and "Handle errors" passing on the result an earlier step
+    computed. Each step checks its own inputs; the user's function also gets the requirement's "Raise
+    ValueError if ..." in full. Such a step goes when what it produces beyond the earlier steps' results
+    is validity flags at most, used by no later step. A step that checks and cleans, whose cleaned data a
     later step consumes, stays, and so does one that produces something else ("Check the input for
     saturation" -> `saturated`). The rest are renumbered.
     """
     kept = []
     for index, task in enumerate(tasks):
+        produced_before = {name for earlier in tasks[:index] for name in earlier.outputs}
+        fresh = [name for name in task.outputs if name not in produced_before]
         used_later = {name for later in tasks[index + 1:] for name in later.inputs}
-        flags_only = all(_VALIDITY_FLAG.search(name) for name in task.outputs)
-        if len(tasks) > 1 and _INPUT_CHECK.search(task.title) and flags_only and not set(task.outputs) & used_later:
+        flags_only = all(_VALIDITY_FLAG.search(name) for name in fresh)
+        if len(tasks) > 1 and _INPUT_CHECK.search(task.title) and flags_only and not set(fresh) & used_later:
             continue
         kept.append(task)
     return [task.model_copy(update={"id": i}) for i, task in enumerate(kept or tasks, start=1)]

@@ -186,6 +186,22 @@ def test_a_step_that_only_checks_the_inputs_is_dropped_and_the_plan_renumbered()
     assert [(t.id, t.title) for t in kept] == [(1, "Compute the baseline"), (2, "Find the open intervals")]
 
 
+def test_steps_that_check_inputs_or_raise_errors_and_produce_nothing_new_are_dropped():
+    plan = [_planned(1, "Check the input", ["acc", "fs"], ["None"]),
+            _planned(2, "Estimate gravity", ["acc", "fs"], ["gravity"]),
+            _planned(3, "Return ValueError if conditions are not met", ["acc", "fs"], ["None"]),
+            _planned(4, "Calculate the radial speed", ["gravity"], ["radial_speed"]),
+            _planned(5, "Handle errors", ["acc", "fs"], ["radial_speed"])]
+    kept = without_input_checks(plan)
+    assert [(t.id, t.title) for t in kept] == [(1, "Estimate gravity"), (2, "Calculate the radial speed")]
+
+
+def test_an_error_handling_step_that_produces_a_new_result_stays():
+    plan = [_planned(1, "Compute the heading", ["mag"], ["heading"]),
+            _planned(2, "Handle errors in the heading", ["heading"], ["heading_deg"])]
+    assert without_input_checks(plan) == plan
+
+
 def test_a_check_whose_result_a_later_step_uses_stays():
     plan = [_planned(1, "Validate and clean the raw data", ["acc"], ["clean_acc"]),
             _planned(2, "Count the steps", ["clean_acc"], ["steps"])]
