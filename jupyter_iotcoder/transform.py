@@ -17,8 +17,8 @@ from .config import GenerationConfig
 from .errors import GenerationError
 from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
-                          return_phrases, same_size_as, stated_result_dtype, stated_result_range,
-                          user_types)
+                          return_phrases, same_size_as, signature_parameter_names, stated_result_dtype,
+                          stated_result_range, user_types)
 from .runtime import ChatRequest
 from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec, stated_dtype, with_stated_dtype
 from .sensors import is_example_loader
@@ -131,6 +131,28 @@ def with_planned_inputs(inputs: list[Param], task: Task, earlier: list[TaskSpec]
     for index, param in zip(unplanned, missing):
         planned[index] = param
     return planned + missing[len(unplanned):]
+
+
+_SAMPLING_RATE = re.compile(r"^(?:fs|sr)(?:_\w+)?$|_fs$|^sampl\w*_(?:rate|freq\w*)(?:_hz)?$|^rate_hz$", re.I)
+# "the first 2 seconds", "at least 0.5 s", "windows of window_s seconds", "a 0.5 Hz cut-off": time or frequency
+_NEEDS_RATE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:ms|s|sec|secs|seconds?|minutes?|min|hours?|h|k?Hz)\b"
+                         r"|\b(?:seconds?|minutes?|per second|Hz)\b|\w+_s\b", re.I)
+
+
+def with_sampling_rate(inputs: list[Param], task: Task, target: str, user: Signature | None) -> list[Param]:
+    """The step's inputs with the user's sampling rate when the step works in seconds or Hz and takes no rate.
+
+    The 1.5B planned "the median of the first 2 seconds of mag_ut" as `median(mag_ut)`, then wrote
+    `mag_ut[:2 * mag_ut.shape[1]]` for want of `fs` (an IndexError no repair could fix, since the spec
+    forbids the parameter). The rate is the one parameter of the user's function named as a sampling rate
+    (`fs`, `fs_hz`, `sample_rate`); the user's words type it later (`with_user_types`).
+    """
+    rates = [name for name in signature_parameter_names(user) if _SAMPLING_RATE.search(name)] if user else []
+    words = f"{task.title} {task.description} {target}"
+    if (len(rates) != 1 or any(p.name == rates[0] or _SAMPLING_RATE.search(p.name) for p in inputs)
+            or not _NEEDS_RATE.search(words)):
+        return inputs
+    return [*inputs, Param(name=rates[0], type="float, Hz", description="sampling rate of the data")]
 
 
 _BARE_SCALAR = re.compile(r"\s*(?:float|int|integer|number|scalar)\b(?!\s*(?:array|list|\[))", re.I)
@@ -310,10 +332,11 @@ def transform_task(
     # an input named after a function is that function's result: the step calls the function instead
     inputs = [p for p in _params(io["inputs"]) if p.name != function_name and not is_example_loader(p.name)]
     inputs = with_planned_inputs(inputs, task, earlier)
+    user = find_required_signature(tasks.requirement)
+    inputs = with_sampling_rate(inputs, task, target["target"], user)
     signature = Signature(function_name=function_name, parameters=[p.name for p in inputs])
     spec = TaskSpec(task_id=task.id, target=target["target"], signature=signature, inputs=inputs,
                     outputs=_params(io["outputs"]))
-    user = find_required_signature(tasks.requirement)
     if user:
         spec = with_user_types(spec, user_types(tasks.requirement, user), requirement_examples(tasks.requirement, user))
     # after the user's types: `cleaned_acc` takes the (N, 3) that the user gave `acc`, not the model's guess

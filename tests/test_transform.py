@@ -6,10 +6,10 @@ import pytest
 
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.config import GenerationConfig
-from jupyter_iotcoder.schema import Param, StageStats, Task, TaskList
+from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList
 from jupyter_iotcoder.requirement import find_required_signature
 from jupyter_iotcoder.transform import (USERS_WORDS_ONLY, name_from_title, step_name, transform, users_function_spec,
-                                        with_consistent_outputs, whole_sentences)
+                                        with_consistent_outputs, with_sampling_rate, whole_sentences)
 from scripted_answers import IO_1, IO_2, PLAN, REQUIREMENT, TARGET_1, TARGET_2
 
 from conftest import ScriptedRuntime
@@ -45,6 +45,36 @@ def test_final_task_takes_input_types_from_the_requirement_words_over_the_model(
     requirement = "Write count_steps(acc, fs) that takes an (N, 3) array in m/s^2 and the sampling rate in Hz."
     specs, _ = run([TARGET_1, IO_1, target("x"), io(["acc", "fs"], ["n"])], task_list(requirement))
     assert [p.type for p in specs[-1].inputs] == ["np.ndarray, shape (N, 3), m/s^2", "float, Hz"]
+
+
+def test_a_step_that_works_in_seconds_takes_the_users_sampling_rate():
+    requirement = ("Write door_open_intervals(mag_ut, fs): mag_ut is a 1-D array in microtesla sampled at fs Hz; "
+                   "the door is open while the field is below half of the median of the first 2 seconds.")
+    plan = TaskList(requirement=requirement, tasks=[
+        Task(id=1, title="Calculate the median of the first 2 seconds", description="numpy.median of mag_ut.",
+             inputs=["mag_ut"], outputs=["median_ut"]),
+        Task(id=2, title="Find the open intervals", description="Where mag_ut is below half of median_ut.",
+             inputs=["mag_ut", "median_ut"], outputs=["intervals"])])
+    specs, _ = run([target("median_first_seconds"), io(["mag_ut"], ["median_ut"]),
+                    target("x"), io(["mag_ut", "fs"], ["intervals"])], plan)
+    assert specs[0].signature.parameters == ["mag_ut", "fs"]
+    assert specs[0].inputs[1].type == "float, Hz" and specs[0].inputs[1].from_requirement
+
+
+def test_the_sampling_rate_is_added_only_when_needed_and_unambiguous():
+    door = Signature(function_name="door", parameters=["mag_ut", "fs"])
+    timed = Task(id=1, title="Keep openings of at least 0.5 s", description="Drop short runs.")
+    untimed = Task(id=1, title="Decode the sensor id", description="A big-endian uint16.")
+    mag = [Param(name="mag_ut", type="np.ndarray")]
+    assert [p.name for p in with_sampling_rate(mag, timed, "", door)] == ["mag_ut", "fs"]
+    assert with_sampling_rate(mag, untimed, "", door) == mag
+    assert with_sampling_rate(mag, timed, "", None) == mag, "no user's function, no rate to pass"
+    two_rates = Signature(function_name="fuse", parameters=["acc", "gyro", "fs_acc", "fs_gyro"])
+    assert with_sampling_rate(mag, timed, "", two_rates) == mag, "which of two rates is unknown"
+    rate_given = [*mag, Param(name="sample_rate", type="float")]
+    assert with_sampling_rate(rate_given, timed, "", door) == rate_given
+    heart = Signature(function_name="alarm", parameters=["heart_rate", "limit"])
+    assert with_sampling_rate(mag, timed, "", heart) == mag, "a heart rate is not a sampling rate"
 
 
 def test_an_earlier_step_consuming_the_users_data_gets_the_users_type_too():
