@@ -505,15 +505,42 @@ def rename_to_spec(code: str, spec: TaskSpec, defined_earlier: frozenset[str] = 
     if len(matching) != 1:
         return code, ""
     old = matching[0].name
+    return _renamed(code, old, spec.function_name, only_definition=old in defined_earlier), old
+
+
+def _renamed(code: str, old: str, new: str, only_definition: bool = False) -> str:
+    """The code with the name `old` renamed to `new` (tokens, so strings and attributes are untouched):
+    everywhere, or only where a `def` defines it."""
     lines = code.splitlines(keepends=True)
     tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     spots = [tok.start for i, tok in enumerate(tokens) if tok.type == tokenize.NAME and tok.string == old
              and not (i > 0 and tokens[i - 1].string == ".")
-             and (old not in defined_earlier or (i > 0 and tokens[i - 1].string == "def"))]
+             and (not only_definition or (i > 0 and tokens[i - 1].string == "def"))]
     for row, col in reversed(spots):
         line = lines[row - 1]
-        lines[row - 1] = line[:col] + spec.function_name + line[col + len(old):]
-    return "".join(lines), old
+        lines[row - 1] = line[:col] + new + line[col + len(old):]
+    return "".join(lines)
+
+
+def privatise_broken_steps(code: str, function_name: str, broken_names: frozenset[str]) -> tuple[str, list[str]]:
+    """The code with its own versions of broken earlier steps' functions renamed `_name`, and their names.
+
+    A step told not to call a broken step above it writes what it needs itself, often under the same
+    name (`calculate_median_first_two_seconds(mag_ut, fs)` beside step 1's `(mag_ut)`): run in order, that
+    cell would replace step 1's function for every cell below, and the wiring cell would call it with
+    step 1's arguments. A private helper keeps both.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    names = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and node.name in broken_names and node.name != function_name]
+    taken = _names_read(tree) | {node.name for node in tree.body if hasattr(node, "name")}
+    names = [name for name in names if f"_{name}" not in taken]
+    for name in names:
+        code = _renamed(code, name, f"_{name}")
+    return code, names
 
 
 def drop_redefined_steps(code: str, function_name: str, defined_earlier: frozenset[str]) -> tuple[str, list[str]]:
@@ -830,12 +857,15 @@ def _only_type_checks(node: ast.expr, names: set[str]) -> bool:
 
 
 def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], requirement: str,
-                      available: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+                      available: frozenset[str] = frozenset(),
+                      broken_names: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """The mechanical fixes every generated module gets before its checks, and what each changed
-    (`available`: the values the pipeline can pass the step, see `take_pipeline_values`)."""
+    (`available`: the values the pipeline can pass the step, see `take_pipeline_values`; `broken_names`:
+    the functions of earlier steps that failed their checks, see `privatise_broken_steps`)."""
     code, removed = replace_removed_names(code)
     code, renamed = rename_to_spec(code, spec, earlier_names)
     code, redefined = drop_redefined_steps(code, spec.function_name, earlier_names)
+    code, privatised = privatise_broken_steps(code, spec.function_name, broken_names)
     code, shapes = bind_shape_letters(code, spec)
     code, taken = take_pipeline_values(code, spec, available)
     code, kept_inputs = keep_given_inputs(code, spec.function_name, earlier_names)
@@ -850,6 +880,8 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     fixed += [f"removed `{line}`: it replaced an input the step is given before reading it" for line in kept_inputs]
     fixed += [f"removed the unused import of `{module}`, which is not installed" for module in unused]
     fixed += [f"removed its own version of `{name}`: the earlier step's function is used" for name in redefined]
+    fixed += [f"renamed its own version of `{name}` (a step above that failed its checks) to `_{name}`, so that "
+              "the step above keeps its function" for name in privatised]
     fixed += [f"removed {demo} statement(s) of demo code after the definitions"] if demo else []
     fixed += [f"removed {guards} check(s) that refused inputs for their Python type"] if guards else []
     fixed += [f"made {widened} dtype=str array(s) dtype=object: dtype=str holds one character"] if widened else []
@@ -987,8 +1019,8 @@ def codegen_messages(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[
         users_function = "\n" + render("codegen.users_function.md").strip() if spec.signature.required else ""
         user = render("codegen.user.md", requirement=tasks.requirement, index=task.id, count=len(tasks.tasks),
                       title=task.title, description=task.description, spec=spec.markdown(),
-                      signature=spec.signature.render(), earlier=earlier_functions(earlier, broken, frozenset(signature_parameter_names(spec.signature))),
-                      users_function=users_function)
+                      signature=spec.signature.render(), users_function=users_function,
+                      earlier=earlier_functions(earlier, broken, frozenset(signature_parameter_names(spec.signature))))
     return ({"role": "system", "content": render("codegen.system.md")},
             {"role": "user", "content": _with_problem(user, problem, previous_code)})
 
@@ -1133,7 +1165,7 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         answer = caller.call(request, until=closed_code_block)
         earlier_names = frozenset(e.function_name for e in earlier)
         code, fixed = fix_automatically(extract_code(answer.text), spec, earlier_names, tasks.requirement,
-                                        frozenset(available))
+                                        frozenset(available), frozenset(b.function_name for b in broken))
         taking = spec_taking_pipeline_values(code, spec, available)
         problems = check_module(code, taking, earlier_names)
         unchanged = bool(previous_code) and code.strip() == previous_code.strip()  # a repair that changed nothing

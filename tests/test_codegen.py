@@ -25,6 +25,7 @@ from jupyter_iotcoder.codegen import (
     keep_given_inputs,
     needed_packages,
     pipeline_values,
+    privatise_broken_steps,
     replace_removed_names,
     spec_taking_pipeline_values,
     take_pipeline_values,
@@ -774,6 +775,24 @@ def test_a_steps_own_version_of_an_earlier_steps_function_is_removed_so_the_real
     fixed, removed = drop_redefined_steps(code, "count_steps", frozenset({"acceleration_magnitude"}))
     assert removed == ["acceleration_magnitude"] and "25.0" not in fixed and "def count_steps" in fixed
     assert drop_redefined_steps(code, "count_steps", frozenset()) == (code, [])
+
+
+def test_a_steps_own_version_of_a_broken_earlier_step_becomes_a_private_helper():
+    code = ("import numpy as np\n\n\ndef median_first_seconds(mag_ut, fs):\n    return np.median(mag_ut[: int(2 * fs)])\n\n\n"
+            "def find_open_start(mag_ut, fs):\n    half = median_first_seconds(mag_ut, fs) / 2\n"
+            "    return int(np.argmax(mag_ut < half))\n")
+    fixed, renamed = privatise_broken_steps(code, "find_open_start", frozenset({"median_first_seconds"}))
+    assert renamed == ["median_first_seconds"]
+    assert "def _median_first_seconds(mag_ut, fs):" in fixed and "half = _median_first_seconds(mag_ut, fs) / 2" in fixed
+    namespace = {}
+    exec(fixed, namespace)
+    assert "median_first_seconds" not in namespace, "the broken step's own function is left to its cell"
+    assert privatise_broken_steps(code, "find_open_start", frozenset()) == (code, [])
+    assert privatise_broken_steps(code, "median_first_seconds", frozenset({"median_first_seconds"})) == (code, [])
+    spec = SPEC_1.model_copy(update={"signature": Signature(function_name="find_open_start",
+                                                            parameters=["mag_ut", "fs"])})
+    _, fixed_notes = fix_automatically(code, spec, frozenset(), "", broken_names=frozenset({"median_first_seconds"}))
+    assert any("to `_median_first_seconds`" in note for note in fixed_notes)
 
 
 # --- values the pipeline has that a step's spec left out ------------------------
