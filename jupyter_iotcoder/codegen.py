@@ -645,25 +645,26 @@ def take_pipeline_values(code: str, spec: TaskSpec, available: frozenset[str]) -
     return (widened, names) if not still_undefined & set(names) else (code, [])
 
 
-def keep_given_inputs(code: str, function_name: str, earlier_names: frozenset[str]) -> tuple[str, list[str]]:
-    """The code without the statements in which the step function replaces an input before reading it,
-    and those statements.
+def keep_given_inputs(code: str, function_name: str, earlier_names: frozenset[str]) -> tuple[str, list[str], list[str]]:
+    """The code without the statements in which the step function replaces an input before reading it or
+    re-runs an earlier step for nothing, and those statements (first lines): (code, replacing, rerunning).
 
     Small models recompute what a step is given: a door sensor's step 3, passed `door_open` from step 2,
     began with `door_open = detect_door_opening(mag_ut, fs, calculate_median(...))`, so it ignored its
     input and ran steps 1 and 2 again; step 2 replaced the `median_ut` it was given with a median of the
     wrong samples. A caller's value thrown away unread is never what the spec asks for. Only a plain
     `name = value` in the function's own body goes, when `value` does not read `name` (`x = np.asarray(x)`
-    stays) and nothing above reads or binds `name`; then a local that only the removed statements read,
-    bound by a call to an earlier step's function, goes too.
+    stays) and nothing above reads or binds `name`. A local bound by a call to an earlier step's function
+    and never read (`median_ut = calculate_median(mag_ut, fs)` left unused) goes too, and so do the
+    comment lines right above a removed statement.
     """
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return code, []
+        return code, [], []
     func = _top_level_function(tree, function_name)
     if func is None:
-        return code, []
+        return code, [], []
     inputs = set(_required_parameters(func.args))
     seen: set[str] = set()
     replacing: list[ast.Assign] = []
@@ -672,20 +673,25 @@ def keep_given_inputs(code: str, function_name: str, earlier_names: frozenset[st
         if target in inputs and target not in seen and target not in _names_in(stmt.value):
             replacing.append(stmt)
         seen |= _names_in(stmt)
-    if not replacing:
-        return code, []
     kept = [stmt for stmt in func.body if stmt not in replacing]
     read_by_kept = set().union(*(_names_in(stmt, ast.Load) for stmt in kept))
-    recomputing = [stmt for stmt in kept if _single_name_target(stmt) not in (None, *inputs, *read_by_kept)
-                   and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
-                   and stmt.value.func.id in earlier_names]
-    gone = replacing + recomputing
-    if all(stmt in gone or _is_docstring(stmt) for stmt in func.body):
-        return code, []
+    rerunning = [stmt for stmt in kept if _single_name_target(stmt) not in (None, *inputs, *read_by_kept)
+                 and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+                 and stmt.value.func.id in earlier_names]
+    gone = replacing + rerunning
+    if not gone or all(stmt in gone or _is_docstring(stmt) for stmt in func.body):
+        return code, [], []
     lines = code.splitlines(keepends=True)
     for stmt in sorted(gone, key=lambda s: s.lineno, reverse=True):
-        del lines[stmt.lineno - 1: stmt.end_lineno]
-    return "".join(lines), [ast.get_source_segment(code, stmt).splitlines()[0] for stmt in replacing]
+        first = stmt.lineno - 1
+        while first > 0 and lines[first - 1].lstrip().startswith("#"):
+            first -= 1
+        del lines[first: stmt.end_lineno]
+    return "".join(lines), [_first_line(code, s) for s in replacing], [_first_line(code, s) for s in rerunning]
+
+
+def _first_line(code: str, node: ast.stmt) -> str:
+    return ast.get_source_segment(code, node).splitlines()[0]
 
 
 def _single_name_target(stmt: ast.stmt) -> str | None:
@@ -868,7 +874,7 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     code, privatised = privatise_broken_steps(code, spec.function_name, broken_names)
     code, shapes = bind_shape_letters(code, spec)
     code, taken = take_pipeline_values(code, spec, available)
-    code, kept_inputs = keep_given_inputs(code, spec.function_name, earlier_names)
+    code, replacing, rerunning = keep_given_inputs(code, spec.function_name, earlier_names)
     code, imports = add_missing_imports(code, earlier_names)
     code, unused = drop_unused_missing_imports(code)
     code, guards = drop_type_guards(code, spec.function_name, requirement)
@@ -877,7 +883,8 @@ def fix_automatically(code: str, spec: TaskSpec, earlier_names: frozenset[str], 
     fixed = removed + imports + shapes + ([f"renamed `{renamed}` to `{spec.function_name}`"] if renamed else [])
     fixed += [f"made `{spec.function_name}` take ({', '.join(taken)}), which it read but no cell defines, "
               "from the pipeline"] if taken else []
-    fixed += [f"removed `{line}`: it replaced an input the step is given before reading it" for line in kept_inputs]
+    fixed += [f"removed `{line}`: it replaced an input the step is given before reading it" for line in replacing]
+    fixed += [f"removed `{line}`: it ran an earlier step again for a value nothing uses" for line in rerunning]
     fixed += [f"removed the unused import of `{module}`, which is not installed" for module in unused]
     fixed += [f"removed its own version of `{name}`: the earlier step's function is used" for name in redefined]
     fixed += [f"renamed its own version of `{name}` (a step above that failed its checks) to `_{name}`, so that "

@@ -851,6 +851,7 @@ def find_door_open_intervals(mag_ut, fs, door_open):
     """Intervals in which the door is open."""
     if fs <= 0:
         raise ValueError("fs must be greater than 0")
+    # the baseline and the open samples
     median_ut = calculate_median_first_two_seconds(mag_ut, fs)
     door_open = detect_door_opening(mag_ut, fs, median_ut)
     edges = np.diff(door_open.astype(int))
@@ -860,31 +861,44 @@ EARLIER_DOOR_STEPS = frozenset({"calculate_median_first_two_seconds", "detect_do
 
 
 def test_a_step_that_recomputes_an_input_it_is_given_uses_the_input_instead():
-    code, removed = keep_given_inputs(RECOMPUTES_ITS_INPUT, "find_door_open_intervals", EARLIER_DOOR_STEPS)
-    assert removed == ["door_open = detect_door_opening(mag_ut, fs, median_ut)"]
+    code, replacing, rerunning = keep_given_inputs(RECOMPUTES_ITS_INPUT, "find_door_open_intervals",
+                                                   EARLIER_DOOR_STEPS)
+    assert replacing == ["door_open = detect_door_opening(mag_ut, fs, median_ut)"]
+    assert rerunning == ["median_ut = calculate_median_first_two_seconds(mag_ut, fs)"]
     assert "detect_door_opening" not in code and "calculate_median_first_two_seconds" not in code
+    assert "# the baseline" not in code, "the comment above a removed statement goes with it"
     assert "edges = np.diff(door_open.astype(int))" in code and "raise ValueError" in code
     compile(code, "<step>", "exec")
 
 
+def test_an_unused_rerun_of_an_earlier_step_goes_even_when_no_input_is_replaced():
+    code = "def find_start(mag_ut, fs, below):\n    median_ut = median_first(mag_ut, fs)\n    return int(below.argmax())\n"
+    fixed, replacing, rerunning = keep_given_inputs(code, "find_start", frozenset({"median_first"}))
+    assert (replacing, rerunning) == ([], ["median_ut = median_first(mag_ut, fs)"])
+    assert fixed == "def find_start(mag_ut, fs, below):\n    return int(below.argmax())\n"
+    used = "def find_start(mag_ut, fs):\n    median_ut = median_first(mag_ut, fs)\n    return int((mag_ut < median_ut).argmax())\n"
+    assert keep_given_inputs(used, "find_start", frozenset({"median_first"})) == (used, [], [])
+
+
 def test_an_input_converted_or_read_before_it_is_replaced_is_kept():
     converted = "import numpy as np\n\ndef smooth(x, n):\n    x = np.asarray(x, dtype=float)\n    return x[:n]\n"
-    assert keep_given_inputs(converted, "smooth", frozenset()) == (converted, [])
+    assert keep_given_inputs(converted, "smooth", frozenset()) == (converted, [], [])
     read_first = "def smooth(x, n):\n    if n < 1:\n        raise ValueError('n')\n    n = min(n, len(x))\n    return x[:n]\n"
-    assert keep_given_inputs(read_first, "smooth", frozenset()) == (read_first, [])
+    assert keep_given_inputs(read_first, "smooth", frozenset()) == (read_first, [], [])
     with_default = "def smooth(x, n=3):\n    n = 5\n    return x[:n]\n"
-    assert keep_given_inputs(with_default, "smooth", frozenset()) == (with_default, [])
+    assert keep_given_inputs(with_default, "smooth", frozenset()) == (with_default, [], [])
 
 
 def test_only_locals_that_rerun_an_earlier_step_go_with_the_replaced_input():
     code = "def scale(x, gain):\n    log = record(x)\n    peak = peak_step(x)\n    gain = 1 / peak\n    return x * gain\n"
-    fixed, removed = keep_given_inputs(code, "scale", frozenset({"peak_step"}))
-    assert removed == ["gain = 1 / peak"] and "log = record(x)" in fixed and "peak_step" not in fixed
+    fixed, replacing, rerunning = keep_given_inputs(code, "scale", frozenset({"peak_step"}))
+    assert replacing == ["gain = 1 / peak"] and rerunning == ["peak = peak_step(x)"]
+    assert "log = record(x)" in fixed and "peak_step" not in fixed
 
 
 def test_a_function_that_would_be_left_empty_is_not_changed():
     code = "def level(x):\n    \"\"\"Doc.\"\"\"\n    x = 3\n"
-    assert keep_given_inputs(code, "level", frozenset()) == (code, [])
+    assert keep_given_inputs(code, "level", frozenset()) == (code, [], [])
 
 
 def test_the_mechanical_fixes_say_which_input_replacement_went():
@@ -893,6 +907,8 @@ def test_the_mechanical_fixes_say_which_input_replacement_went():
     _, fixed = fix_automatically(RECOMPUTES_ITS_INPUT, spec, EARLIER_DOOR_STEPS, "find the door's open intervals")
     assert ("removed `door_open = detect_door_opening(mag_ut, fs, median_ut)`: it replaced an input the step is "
             "given before reading it") in fixed
+    assert ("removed `median_ut = calculate_median_first_two_seconds(mag_ut, fs)`: it ran an earlier step again for "
+            "a value nothing uses") in fixed
 
 
 def test_pipeline_values_are_earlier_inputs_and_results_and_the_users_inputs():
