@@ -145,10 +145,11 @@ def with_sampling_rate(inputs: list[Param], task: Task, target: str, user: Signa
     The 1.5B planned "the median of the first 2 seconds of mag_ut" as `median(mag_ut)`, then wrote
     `mag_ut[:2 * mag_ut.shape[1]]` for want of `fs` (an IndexError no repair could fix, since the spec
     forbids the parameter). The rate is the one parameter of the user's function named as a sampling rate
-    (`fs`, `fs_hz`, `sample_rate`); the user's words type it later (`with_user_types`).
+    (`fs`, `fs_hz`, `sample_rate`); the user's words type it later (`with_user_types`). A step works in
+    seconds when its title, description or target says so, or an input does (`window_s (float, seconds)`).
     """
     rates = [name for name in signature_parameter_names(user) if _SAMPLING_RATE.search(name)] if user else []
-    words = f"{task.title} {task.description} {target}"
+    words = " ".join([task.title, task.description, target, *(f"{p.name} ({p.type})" for p in inputs)])
     if (len(rates) != 1 or any(p.name == rates[0] or _SAMPLING_RATE.search(p.name) for p in inputs)
             or not _NEEDS_RATE.search(words)):
         return inputs

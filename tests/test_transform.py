@@ -68,6 +68,8 @@ def test_the_sampling_rate_is_added_only_when_needed_and_unambiguous():
     mag = [Param(name="mag_ut", type="np.ndarray")]
     assert [p.name for p in with_sampling_rate(mag, timed, "", door)] == ["mag_ut", "fs"]
     assert with_sampling_rate(mag, untimed, "", door) == mag
+    window = [*mag, Param(name="window_s", type="float, seconds")]
+    assert [p.name for p in with_sampling_rate(window, untimed, "", door)] == ["mag_ut", "window_s", "fs"]
     assert with_sampling_rate(mag, timed, "", None) == mag, "no user's function, no rate to pass"
     two_rates = Signature(function_name="fuse", parameters=["acc", "gyro", "fs_acc", "fs_gyro"])
     assert with_sampling_rate(mag, timed, "", two_rates) == mag, "which of two rates is unknown"
