@@ -38,6 +38,7 @@ def test_direct_right_answer_passes_and_wrong_answer_fails(tmp_path):
     rows = load_samples(tmp_path / "samples.jsonl")
     assert [r["passed"] for r in sorted(rows, key=lambda r: r["sample"])] == [True, False]
     assert summarize(rows)["direct"]["pass@1"] == 0.5
+    assert all(isinstance(r["gen_cpu_seconds"], float) and r["gen_cpu_seconds"] >= 0 for r in rows)
 
 
 def test_direct_with_the_code_prompt_sends_the_pipelines_whole_requirement_prompt(tmp_path):
@@ -170,7 +171,22 @@ def test_repair_is_compared_with_the_same_configuration_without_it_on_the_same_s
     assert compared["ran_through_test"] == [1.0, pytest.approx(2 / 3)], "c raised on the test's inputs"
     assert compared["time_ratio_total"] == pytest.approx(150 / 40) and compared["time_ratio_median"] == 3.0
     table = markdown(summarize(samples), with_and_without_repair(samples))
-    assert "| pipeline+repair | pipeline | 3 | 1 | 1 | 1 | 0.83 / 1.00 | 1.00 / 0.67 | 3.75 / 3.00 |" in table
+    assert "| pipeline+repair | pipeline | 3 | 1 | 1 | 1 | 0.83 / 1.00 | 1.00 / 0.67 | 3.75 / 3.00 | – |" in table
+    assert compared["cpu_time_ratio_total"] is None, "samples without CPU time give no CPU ratio"
+
+
+def test_the_cpu_time_ratio_is_immune_to_a_paused_sample():
+    def row(config: str, task: str, wall: float, cpu: float) -> dict:
+        return {"config": config, "task_id": task, "sample": 0, "category": "signal processing", "passed": True,
+                "status": "passed", "reason": "", "plan_ok": True, "plan_score": 1.0, "cells_total": 1,
+                "cells_ok": 1, "gen_seconds": wall, "gen_cpu_seconds": cpu, "tokens": 10, "exec_peak_rss_mb": 1.0}
+
+    samples = [row("pipeline", "a", 10.0, 18.0), row("pipeline+repair", "a", 3600.0, 40.0),
+               row("pipeline", "b", 20.0, 38.0), row("pipeline+repair", "b", 40.0, 80.0)]
+    (compared,) = with_and_without_repair(samples).values()
+    assert compared["time_ratio_total"] == pytest.approx(3640 / 30), "the paused sample's wall time counts"
+    assert compared["cpu_time_ratio_total"] == pytest.approx(120 / 56)
+    assert "| 2.14 |" in markdown(summarize(samples), with_and_without_repair(samples))
 
 
 def test_example_task_is_sound():

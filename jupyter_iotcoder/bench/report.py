@@ -84,8 +84,18 @@ def with_and_without_repair(samples: list[dict]) -> dict:
             "time_ratio_total": sum(b["gen_seconds"] for _, b in pairs) / sum(a["gen_seconds"] for a, _ in pairs),
             "time_ratio_median": float(np.median([b["gen_seconds"] / a["gen_seconds"] for a, b in pairs
                                                   if a["gen_seconds"]])),
+            "cpu_time_ratio_total": _cpu_ratio(pairs),
         }
     return paired
+
+
+def _cpu_ratio(pairs: list[tuple[dict, dict]]) -> float | None:
+    """The ratio of the generating process's CPU time, with and without repair; None unless every sample of
+    the pairs recorded it (samples from before session 21 did not)."""
+    cpu = [(a.get("gen_cpu_seconds"), b.get("gen_cpu_seconds")) for a, b in pairs]
+    if not cpu or any(a is None or b is None for a, b in cpu) or not sum(a for a, _ in cpu):
+        return None
+    return sum(b for _, b in cpu) / sum(a for a, _ in cpu)
 
 
 def _versions(rows: list[dict]) -> dict | None:
@@ -149,12 +159,14 @@ def markdown(summary: dict, repair: dict | None = None) -> str:
     if repair:
         lines += ["", "With and without validation and repair, on the same tasks and samples:", "",
                   "| configuration | without | pairs | both pass | only with repair | only without | steps run ok "
-                  "(without / with) | runs through the test (without / with) | time ratio (total / median) |",
-                  "|" + " --- |" * 9]
+                  "(without / with) | runs through the test (without / with) | time ratio (total / median) "
+                  "| CPU time ratio |",
+                  "|" + " --- |" * 10]
         lines += [f"| {config} | {r['without']} | {r['pairs']} | {r['both_pass']} | {r['only_with_repair']} "
                   f"| {r['only_without_repair']} | {_fmt(r['steps_run_ok'][0])} / {_fmt(r['steps_run_ok'][1])} "
                   f"| {_fmt(r['ran_through_test'][0])} / {_fmt(r['ran_through_test'][1])} "
-                  f"| {r['time_ratio_total']:.2f} / {r['time_ratio_median']:.2f} |" for config, r in repair.items()]
+                  f"| {r['time_ratio_total']:.2f} / {r['time_ratio_median']:.2f} | {_fmt(r.get('cpu_time_ratio_total'))} |"
+                  for config, r in repair.items()]
     categories = [c for c in CATEGORIES if any(c in s["per_category_pass@1"] for s in summary.values())]
     lines += ["", "pass@1 per category:", "", "| category | " + " | ".join(summary) + " |",
               "|" + " --- |" * (len(summary) + 1)]

@@ -101,6 +101,7 @@ class Candidate:
     n_steps: int | None = None
     error: str = ""
     steps: list[dict] = field(default_factory=list)  # per generated module: attempts, validation, problems left
+    cpu_seconds: float | None = None  # CPU time of this process (llama.cpp's threads included) while generating
 
 
 def generate_direct(requirement: str, runtime: Runtime, seed: int, temperature: float,
@@ -203,7 +204,9 @@ class BenchRun:
 
     def _generate(self, config_name: str, task: BenchTask, sample: int) -> Candidate:
         generation = replace(self.generation, seed=self.seed + sample, temperature=self.temperature)
-        return generate_candidate(config_name, task.requirement, self.runtime, generation, task.reference_plan)
+        cpu = time.process_time()  # unlike wall time, not counting a pause (SIGSTOP) or another job's share
+        candidate = generate_candidate(config_name, task.requirement, self.runtime, generation, task.reference_plan)
+        return replace(candidate, cpu_seconds=round(time.process_time() - cpu, 3))
 
     def _score(self, key: str, config: str, task: BenchTask, sample: int, candidate: Candidate) -> dict:
         if candidate.cells:
@@ -218,6 +221,7 @@ class BenchRun:
             "key": key, "config": config, "model": self.model_id, "task_id": task.id, "category": task.category,
             "sample": sample, "passed": status == "passed", "status": status, "reason": reason[:500],
             "cells_total": len(candidate.cells), "cells_ok": cells_ok, "gen_seconds": round(candidate.seconds, 3),
+            "gen_cpu_seconds": candidate.cpu_seconds,
             "tokens": candidate.tokens, "plan_ok": candidate.plan_ok, "plan_score": candidate.plan_score,
             "n_steps": candidate.n_steps, "exec_seconds": round(exec_seconds, 3), "exec_peak_rss_mb": exec_rss,
             "cells": candidate.cells, "steps": candidate.steps, "versions_passed": versions,
