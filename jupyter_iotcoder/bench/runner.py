@@ -101,7 +101,7 @@ class Candidate:
     n_steps: int | None = None
     error: str = ""
     steps: list[dict] = field(default_factory=list)  # per generated module: attempts, validation, problems left
-    cpu_seconds: float | None = None  # CPU time of this process (llama.cpp's threads included) while generating
+    cpu_seconds: float | None = None  # CPU time of this process while generating: llama.cpp threads, not sandboxes
 
 
 def generate_direct(requirement: str, runtime: Runtime, seed: int, temperature: float,
