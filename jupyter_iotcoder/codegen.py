@@ -1052,11 +1052,13 @@ def _technique_checks() -> tuple[dict, ...]:
     return tuple(tomllib.loads(load_text("technique_checks.toml"))["check"])
 
 
-def technique_problems(code: str, words: str, inputs: tuple[str, ...] = ()) -> list[str]:
+def technique_problems(code: str, words: str, inputs: tuple[str, ...] = (), input_words: str = "") -> list[str]:
     """The techniques that `words` (what the step is asked to do) name and `code` does not carry out.
 
     A check with `given` is moot for a step that takes the technique's product as an input (`inputs` are
     the step's parameter names): a step that finds the peak of an earlier step's `spectrum` needs no FFT.
+    A check with `decodes` also reads `input_words` (the step's input descriptions) when the code decodes
+    bytes: a plan step that reads `frames`, "a big-endian uint16 sensor id ...", in native byte order.
 
     A one-way `lfilter` where the user asked for a zero-phase filter runs and has the right shape, so no
     other check sees it. Over the 916 benchmark samples of sessions 1-14 (requirement as the words): 27
@@ -1066,7 +1068,8 @@ def technique_problems(code: str, words: str, inputs: tuple[str, ...] = ()) -> l
     """
     problems = []
     for check in _technique_checks():
-        if not re.search(check["words"], words, re.I) or re.search(check.get("unless", "(?!)"), words, re.I):
+        said = words + (f". {input_words}" if re.search(check.get("decodes", "(?!)"), code) else "")
+        if not re.search(check["words"], said, re.I) or re.search(check.get("unless", "(?!)"), said, re.I):
             continue
         if any(re.search(check.get("given", "(?!)"), name, re.I) for name in inputs):
             continue
@@ -1179,7 +1182,8 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         if answer.finish_reason in ("length", "repetition") and problems:
             problems.append(f"the answer was cut off ({answer.finish_reason})")
         missing = [] if problems else technique_problems(
-            code, _step_words(task, taking, tasks.requirement, code, earlier_names), tuple(p.name for p in taking.inputs))
+            code, _step_words(task, taking, tasks.requirement, code, earlier_names), tuple(p.name for p in taking.inputs),
+            " ".join(f"{p.name} ({p.type}): {p.description}" for p in taking.inputs))
         needs = needed_packages(code)
         module = CodeModule(task_id=task.id, function_name=spec.function_name, code=code,
                             explanation=explain(code, taking), attempts=attempt, problems=problems,

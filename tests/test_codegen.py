@@ -673,6 +673,19 @@ def test_a_step_given_the_techniques_product_is_not_held_to_the_technique():
     assert technique_problems(peak, words, ("x", "fs")) != []
 
 
+def test_a_step_that_decodes_bytes_is_held_to_the_byte_order_its_input_description_gives():
+    native = ("import numpy as np\n\ndef extract_ids(frames):\n"
+              "    return [int(np.frombuffer(f[:2], dtype=np.uint16)[0]) for f in frames if len(f) == 4]\n")
+    words = "Extract sensor IDs. Extract the sensor ID from each 4-byte payload."
+    frames = "frames (list[bytes], 4 bytes each): each payload is a big-endian uint16 sensor id, then an int16"
+    (problem,) = technique_problems(native, words, ("frames",), frames)
+    assert problem.startswith("the step asks for big-endian byte order")
+    big = native.replace("dtype=np.uint16", "dtype='>u2'")
+    assert technique_problems(big, words, ("frames",), frames) == []
+    no_bytes = "def mean_by_id(ids, temps):\n    return {i: t for i, t in zip(ids, temps)}\n"
+    assert technique_problems(no_bytes, words, ("ids",), frames) == [], "a step that decodes nothing is not held to it"
+
+
 def test_a_module_lacking_the_named_technique_is_repaired_with_the_routine_named():
     runtime = ScriptedRuntime([fenced(ONE_WAY), fenced(ONE_WAY.replace("lfilter", "filtfilt"))])
     module = generate_module(LOWPASS_TASKS.tasks[0], LOWPASS_TASKS, LOWPASS_SPEC, [], caller_for(runtime),
