@@ -447,7 +447,7 @@ def drop_unused_missing_imports(code: str) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    used = _names_read(tree)
+    used = _names_in(tree)
     missing = set(missing_imports(tree))
     drop, dropped = set(), []
     for node in tree.body:
@@ -466,9 +466,10 @@ def _without_lines(code: str, numbers: set[int]) -> str:
     return "\n".join(line for number, line in enumerate(code.splitlines(), start=1) if number not in numbers) + "\n"
 
 
-def _names_read(tree: ast.Module) -> set[str]:
-    """Every bare name the module reads or binds (`mqtt` of `mqtt.Client()`, a called function)."""
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+def _names_in(node: ast.AST, context: type | None = None) -> set[str]:
+    """The bare names the node reads or binds (`mqtt` of `mqtt.Client()`, a called function); only those in
+    `context` (ast.Load or ast.Store) if given."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and (context is None or isinstance(n.ctx, context))}
 
 
 def _top_level_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -536,7 +537,7 @@ def privatise_broken_steps(code: str, function_name: str, broken_names: frozense
         return code, []
     names = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
              and node.name in broken_names and node.name != function_name]
-    taken = _names_read(tree) | {node.name for node in tree.body if hasattr(node, "name")}
+    taken = _names_in(tree) | {node.name for node in tree.body if hasattr(node, "name")}
     names = [name for name in names if f"_{name}" not in taken]
     for name in names:
         code = _renamed(code, name, f"_{name}")
@@ -701,11 +702,6 @@ def _single_name_target(stmt: ast.stmt) -> str | None:
     return None
 
 
-def _names_in(node: ast.AST, context: type | None = None) -> set[str]:
-    """The bare names the node reads or binds (only those in `context`, ast.Load or ast.Store, if given)."""
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and (context is None or isinstance(n.ctx, context))}
-
-
 def _is_docstring(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
 
@@ -773,10 +769,6 @@ def _globals_read_by_definitions(table: symtable.SymbolTable) -> set[str]:
     return names
 
 
-def _bound_names(stmt: ast.stmt) -> set[str]:
-    return {node.id for node in ast.walk(stmt) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-
-
 def drop_demo_code(code: str) -> tuple[str, int]:
     """The code without the statements after its last function or class that no definition needs, and how many.
 
@@ -796,7 +788,7 @@ def drop_demo_code(code: str) -> tuple[str, int]:
         return code, 0
     demo = []
     for stmt in reversed(tree.body[last + 1:]):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom, *definitions)) or _bound_names(stmt) & needed:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom, *definitions)) or _names_in(stmt, ast.Store) & needed:
             needed |= {node.id for node in ast.walk(stmt) if isinstance(node, ast.Name)}
         else:
             demo.append(stmt)
@@ -1089,7 +1081,7 @@ def _step_words(task: Task, spec: TaskSpec, requirement: str, code: str, earlier
 
 def _names_used(code: str) -> set[str]:
     try:
-        return _names_read(ast.parse(code))
+        return _names_in(ast.parse(code))
     except SyntaxError:
         return set()
 
