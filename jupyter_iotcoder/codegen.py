@@ -351,6 +351,69 @@ def integer_counts_on_failing_line(code: str, problem: str) -> tuple[str, str]:
     return _apply_edits(code, edits), f"made the counts on `{quoted.group(1).strip()}` integers (int(round(...)))"
 
 
+# Errors of a Python list where NumPy arithmetic, attributes or fancy indexing are needed: an input the user
+# passes as `list[float]` or nested lists (a JSON payload, CSV rows) that the code treats as an array.
+_LIST_AS_ARRAY = re.compile(r"'list' object has no attribute|unsupported operand type\(s\) for [^:]+: (?:'list' and|"
+                            r"'[\w.]+' and 'list')|can't multiply sequence by non-int of type '(?:numpy\.)?float\d*'"
+                            r"|list indices must be integers or slices, not (?!int)")
+_NOT_NUMBERS = re.compile(r"\bstr\b|string|bytes|dict|text|label", re.I)
+
+
+def arrays_from_list_inputs(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:
+    """The code with each parameter that the failing line of a list-as-array error reads converted once, at the
+    top of the step's function (`x = np.asarray(x, dtype=float)`), and a note; (code, "") otherwise.
+
+    Users pass lists (JSON payloads, `device_ts: list[float]`, covariances "as nested lists") to code that
+    then computes `rate * device_ts` or `P_a.T`; the 1.5B rarely sees that from the error. Only parameters
+    that hold numbers are converted (an int list keeps its integers: it may index), and only when the
+    failing line reads them; a list the code builds itself is left to the repair.
+    """
+    quoted = re.search(r"failing line: `([^`]*)`", problem)
+    if not _LIST_AS_ARRAY.search(problem) or not quoted or not quoted.group(1).strip():
+        return code, ""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, ""
+    function = _top_level_function(tree, spec.function_name)
+    if function is None or function.body[0].lineno == function.lineno:
+        return code, ""
+    failing = {number for number, line in enumerate(code.splitlines(), start=1)
+               if line.strip() == quoted.group(1).strip()}
+    read = set().union(*(_names_in(node, ast.Load) for node in ast.walk(function)
+                         if isinstance(node, ast.stmt) and node.lineno in failing and node.end_lineno == node.lineno))
+    types = {p.name: p.type for p in spec.inputs}
+    numbers = [name for name in _parameter_names(function.args)
+               if name in read and not _NOT_NUMBERS.search(types.get(name, ""))]
+    if not numbers:
+        return code, ""
+    numpy = next((alias for alias, path in _import_aliases(tree).items() if path == "numpy"), None)
+    body = [stmt for stmt in function.body if not _is_docstring(stmt)] or function.body
+    indent = " " * body[0].col_offset
+    conversions = [f"{indent}{name} = {numpy or 'np'}.asarray({name}{_float_dtype(types.get(name, ''))})"
+                   for name in numbers]
+    lines = code.splitlines()
+    if all(line in lines for line in conversions):
+        return code, ""
+    lines[body[0].lineno - 1: body[0].lineno - 1] = conversions
+    if numpy is None:
+        lines.insert(0, "import numpy as np")
+    names = ", ".join(f"`{name}`" for name in numbers)
+    return "\n".join(lines) + "\n", f"made {names} NumPy arrays where `{spec.function_name}` starts (it was given lists)"
+
+
+def _float_dtype(param_type: str) -> str:
+    """`, dtype=float` unless the type holds only integers (indices, counts)."""
+    return "" if re.search(r"\bint", param_type) and "float" not in param_type else ", dtype=float"
+
+
+def fix_failing_line(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:
+    """The first mechanical fix for the error that validation reported (`problem`), and its note; (code, "")
+    when none applies: float counts made integers, list inputs made arrays."""
+    counted, note = integer_counts_on_failing_line(code, problem)
+    return (counted, note) if note else arrays_from_list_inputs(code, problem, spec)
+
+
 def widen_one_character_strings(code: str) -> tuple[str, int]:
     """`np.zeros(n, dtype=str)` -> `np.zeros(n, dtype=object)`, and how many were changed.
 
@@ -1123,7 +1186,7 @@ def _repairable(finish_reason: str, repairing: bool) -> bool:
 
 
 Prompt = Callable[[str, str], tuple[dict, ...]]  # (problem, previous code) -> chat messages
-_INTEGER_FIXES = 3  # failing lines made integer counts per attempt, each re-validated (`integer_counts_on_failing_line`)
+_FAILING_LINE_FIXES = 3  # mechanical fixes of failing lines per attempt, each re-validated (`fix_failing_line`)
 
 
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
@@ -1184,15 +1247,15 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         if not problems and validator is not None:
             caller.notify(f"validating step {task.id}{label}")
             validation = Validation("skipped", f"it needs {', '.join(needs)}") if needs else validator(module)
-            for _ in range(_INTEGER_FIXES):
-                counted, note = (integer_counts_on_failing_line(code, validation.problem)
+            for _ in range(_FAILING_LINE_FIXES):
+                counted, note = (fix_failing_line(code, validation.problem, taking)
                                  if validation.status == "failed" else (code, ""))
                 if not note or check_module(counted, taking, earlier_names):
                     break
                 code, module = counted, module.model_copy(update={"code": counted})
                 validation = validator(module)
                 fixed.append(note)
-                # a repair that gave back the code before its integer fix changed nothing either
+                # a repair that gave back the code before its mechanical fix changed nothing either
                 unchanged = unchanged or bool(previous_code) and code.strip() == previous_code.strip()
             if validation.status == "failed":
                 said = validation.problem  # "on a synthetic walk ...", "on the notebook's example data ...": as is

@@ -238,6 +238,32 @@ _PAYLOAD_LIST = re.compile(r"\b(?:lists?|sequences?|iterables?)\s+of\s+(?:raw\s+
                            r"|byte\s+strings?|bytearrays?)\b", re.I)
 
 
+# "a sequence of strings", "an iterable of readings", "array-like": the user will pass a list or a NumPy array.
+EITHER_CONTAINER = ", a list or an array"
+_EITHER_WORDS = re.compile(r"\b(?:sequences?|iterables?|array-like)\b", re.I)
+_ONE_CONTAINER = re.compile(r"\b(?:arrays?|lists?|ndarrays?|numpy)\b", re.I)
+
+
+def _array_type(phrase: str, dims: re.Match | None, suffix: str) -> str:
+    """The type of a parameter whose words name an array, list, sequence or shape."""
+    if re.search(r"\bstr(?:ing)?s?\b", phrase):
+        return "list[str], length n_samples"
+    integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
+    suffix += ", complex" if re.search(r"\bcomplex\b", phrase) else ""  # CSI, IQ samples, FFT bins
+    if dims:
+        return f"np.ndarray{' of int' if integers else ''}, shape {dims.group(0)}{suffix}"
+    points = re.search(r"\b([23])-D\s+(?:points|positions|coordinates|locations|vectors)\b", phrase, re.I)
+    if points:  # "a list of 3-D points": the 3 is each point's, the list is (n_points, 3)
+        return f"np.ndarray, shape (n_points, {points.group(1)}){suffix}"
+    if re.search(r"\b2-D\b", phrase, re.I):
+        return f"np.ndarray, shape (n_samples, n_channels){suffix}"
+    if re.search(r"\b3-D\b", phrase, re.I):
+        return f"np.ndarray, shape (n_samples, window_len, n_channels){suffix}"
+    length = _LENGTH.search(phrase)
+    size = (length.group(1) or length.group(2)) if length else "n_samples"
+    return f"np.ndarray{' of int' if integers else ''}, shape ({size},){suffix}"
+
+
 def _described_type(phrase: str) -> str | None:
     """The type text that the user's words about one parameter give, or None when they give none."""
     phrase = _SPELLED_DIMS.sub(r"(\1, \2)", phrase)  # "n x n covariance matrices"
@@ -261,22 +287,8 @@ def _described_type(phrase: str) -> str | None:
     shaped = dims and (re.search(r"\bshape\s*$", phrase[: dims.start()]) or sizes and (
         phrase.lstrip().startswith("(") or re.match(r"\s+[a-z]+s\b", phrase[dims.end():])))  # "(K, 2) positions"
     if _ARRAY_WORDS.search(phrase) or shaped:
-        if re.search(r"\bstr(?:ing)?s?\b", phrase):
-            return "list[str], length n_samples"
-        integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
-        suffix += ", complex" if re.search(r"\bcomplex\b", phrase) else ""  # CSI, IQ samples, FFT bins
-        if dims:
-            return f"np.ndarray{' of int' if integers else ''}, shape {dims.group(0)}{suffix}"
-        points = re.search(r"\b([23])-D\s+(?:points|positions|coordinates|locations|vectors)\b", phrase, re.I)
-        if points:  # "a list of 3-D points": the 3 is each point's, the list is (n_points, 3)
-            return f"np.ndarray, shape (n_points, {points.group(1)}){suffix}"
-        if re.search(r"\b2-D\b", phrase, re.I):
-            return f"np.ndarray, shape (n_samples, n_channels){suffix}"
-        if re.search(r"\b3-D\b", phrase, re.I):
-            return f"np.ndarray, shape (n_samples, window_len, n_channels){suffix}"
-        length = _LENGTH.search(phrase)
-        size = (length.group(1) or length.group(2)) if length else "n_samples"
-        return f"np.ndarray{' of int' if integers else ''}, shape ({size},){suffix}"
+        return _array_type(phrase, dims, suffix) + (EITHER_CONTAINER if _EITHER_WORDS.search(phrase)
+                                                   and not _ONE_CONTAINER.search(phrase) else "")
     if unit and unit.group(1) in ("Hz", "kHz"):
         return "float, Hz"
     if re.search(r"\b(?:an? )?int(?:eger)?\b", phrase):

@@ -11,7 +11,8 @@ The user's function then runs a second time on inputs that vary what users
 vary (`InputVariant`): the sampling rate as a float, NaN gaps in its
 float arrays where the user says readings can be NaN ("failed reads come
 back as NaN"), and a shape letter at the other size the user allows ("D = 2
-or 3"); once more on empty inputs where the user says what an empty
+or 3"); once more with each input the user calls a sequence in the other
+container (a list as a NumPy array, an array as a list); once more on empty inputs where the user says what an empty
 input gives; and with each input at the edge of a simple condition the user
 says raises ValueError ("max_gap < 1": max_gap = 0; "a and b differ in
 length": b one element short; "any acc_max < acc_min": the last peak just below
@@ -42,8 +43,8 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .known_answers import SIGNALS, KnownAnswer, check_source, known_answer
-from .requirement import (BYTE_COUNT, DURATION, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR, SHORTER,
-                          parameter_parts, stated_refusals, stated_relations)
+from .requirement import (BYTE_COUNT, DURATION, EITHER_CONTAINER, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR,
+                          SHORTER, parameter_parts, stated_refusals, stated_relations)
 from .sandbox import run_cells
 from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec, stated_dtype
 from .sensors import ExampleArguments, example_arguments
@@ -566,6 +567,9 @@ class InputVariant:
     broken_relation: tuple[str, str, str, bool] | None = None
     # A synthetic signal whose right result is known (a pulse at 72 per minute), and that result.
     known: KnownAnswer | None = None
+    # Inputs the user calls a sequence (`EITHER_CONTAINER`) in the other container: a list as a NumPy array,
+    # an array as a list (`labels[i:j].count` works on the sample list, not on the array a test passes).
+    other_containers: bool = False
 
     def describe(self) -> str:
         parts = (["the sampling rate as the float 50.0"] if self.float_rates else []) + (
@@ -574,6 +578,8 @@ class InputVariant:
             if self.spikes else []) + [
             f"{letter} = {size}, which the requirement allows" for letter, size in self.dimensions] + (
             ["empty inputs, for which the requirement says what to return"] if self.empty else []) + (
+            ["each input the requirement calls a sequence as a NumPy array where it was a list, as a list where it "
+             "was an array"] if self.other_containers else []) + (
             [self.known.what] if self.known else [])
         return "; ".join(parts)
 
@@ -666,6 +672,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
     def sample(param: Param) -> str:
         value = sampled(param)
+        if variant.other_containers and param.name not in defaults and either_container(param):
+            value = _other_container(value)
         return f"({value})[:0]" if variant.empty and param.name not in defaults and _sequence(value) else value
 
     def sampled(param: Param) -> str:
@@ -717,6 +725,21 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
 
 _REFUSED = "IOTCODER-REFUSED"
+
+
+def either_container(param: Param) -> bool:
+    """Whether the user lets the input be a list or a NumPy array ("a sequence of strings", `list[float] | np.ndarray`)."""
+    return param.from_requirement and bool(re.search(rf"{re.escape(EITHER_CONTAINER)}|\|\s*(?:np\.|numpy\.)?ndarray"
+                                                     r"|ndarray\s*\|", param.type))
+
+
+def _other_container(expression: str) -> str:
+    """A list sample as a NumPy array, an array sample as a list; anything else as it is."""
+    if expression.startswith("[") or expression.endswith(".tolist()"):
+        return f"_np.asarray({expression})"
+    if expression.startswith(("_rng.", "_np.")):
+        return f"({expression}).tolist()"
+    return expression
 
 
 def _readings(expression: str) -> bool:
@@ -911,6 +934,9 @@ def _judge(steps: list[tuple[Task, TaskSpec, CodeModule]], base: InputVariant, t
                                                  if p.name not in defaults):
                 passed = _validate_second_input_set(steps, passed, replace(base, spikes=True), timeout, memory_mb,
                                                     call_last)
+            if passed.status == "passed" and any(either_container(p) for p in last.inputs if p.name not in defaults):
+                passed = _validate_second_input_set(steps, passed, replace(base, other_containers=True), timeout,
+                                                    memory_mb, call_last)
             if passed.status == "passed":
                 passed = _validate_refusals(steps, passed, base, timeout, memory_mb, call_last, requirement)
         elif variant.float_rates:  # a plan step gets the rate the user passes too: 50.0 slices no array

@@ -9,6 +9,7 @@ import pytest
 from jupyter_iotcoder.calls import StageCaller
 from jupyter_iotcoder.codegen import (
     add_missing_imports,
+    arrays_from_list_inputs,
     bind_shape_letters,
     check_module,
     closed_code_block,
@@ -596,6 +597,11 @@ def test_each_known_library_error_gets_its_hint_and_others_none():
         "dtype=float": lambda: np.array([1, 0, 0, 0]).__itruediv__(2.0),
         "np.any(...)": lambda: bool(np.arange(3) > 1),
         "v[:, None]": lambda: np.ones((4, 3)) - np.ones(4),
+        "np.asarray(x, dtype=float)": lambda: [1.0, 2.0] * np.float64(0.5),
+        "where it is received": lambda: [[1.0, 0.0], [0.0, 1.0]].T,
+        "then convert after the loop": lambda: [1.0, 2.0] ** 2,
+        "np.sum(x == v)": lambda: np.array(["a", "b"]).count("a"),
+        "most_common(1)": lambda: np.array(["a", "b"]).mode(),
     }
     for words, call in errors.items():
         problem = _library_error(call)
@@ -978,6 +984,85 @@ def test_another_error_or_no_failing_line_changes_nothing():
     code = "def f(x, fs):\n    return x[: 2 * fs]\n"
     assert integer_counts_on_failing_line(code, "raised KeyError: 'a'; failing line: `return x[: 2 * fs]`") == (code, "")
     assert integer_counts_on_failing_line(code, "slice indices must be integers (line 2)") == (code, "")
+
+
+# --- list inputs that the code treats as arrays ---------------------------------------
+
+SKEW_SPEC = TaskSpec(
+    task_id=1, target="Fit the gateway time against the device time.",
+    signature=Signature(function_name="correct_clock_skew", parameters=["device_ts", "gateway_ts", "ids", "names"],
+                        required=True),
+    inputs=[Param(name="device_ts", type="list[float]"), Param(name="gateway_ts", type="list[float]"),
+            Param(name="ids", type="list[int]"), Param(name="names", type="list[str]")],
+    outputs=[Param(name="fit", type="dict")])
+SKEW = (
+    "from scipy.optimize import least_squares\n\n"
+    "def correct_clock_skew(device_ts, gateway_ts, ids, names):\n"
+    '    """Fit offset and rate."""\n'
+    "    def residuals(params, device_ts, gateway_ts):\n"
+    "        offset, rate = params\n"
+    "        return gateway_ts - (offset + rate * device_ts + ids[0] * len(names))\n"
+    "    return least_squares(residuals, [0, 1], args=(device_ts, gateway_ts)).x\n")
+
+
+def _list_problem(error: str, line: str) -> str:
+    return (f"on sample inputs, calling `correct_clock_skew` on sample inputs raised TypeError: {error} (line 9) "
+            f"in <cell 1> line 6 [from an operation, not a raise]; failing line: `{line}`")
+
+
+def test_number_lists_that_the_failing_line_reads_become_arrays_where_the_function_starts():
+    line = "return gateway_ts - (offset + rate * device_ts + ids[0] * len(names))"
+    fixed, note = arrays_from_list_inputs(SKEW, _list_problem(
+        "can't multiply sequence by non-int of type 'numpy.float64'", line), SKEW_SPEC)
+    lines = fixed.splitlines()
+    assert lines[0] == "import numpy as np", "numpy is imported where the module lacked it"
+    start = lines.index('    """Fit offset and rate."""') + 1
+    assert lines[start: start + 3] == ["    device_ts = np.asarray(device_ts, dtype=float)",
+                                       "    gateway_ts = np.asarray(gateway_ts, dtype=float)",
+                                       "    ids = np.asarray(ids)"], "after the docstring; int lists keep integers"
+    assert "names = " not in fixed, "a list of strings is no array of numbers"
+    assert "`device_ts`" in note and "`correct_clock_skew`" in note
+    compile(fixed, "<fixed>", "exec")
+    again, second_note = arrays_from_list_inputs(fixed, _list_problem(
+        "can't multiply sequence by non-int of type 'numpy.float64'", line), SKEW_SPEC)
+    assert (again, second_note) == (fixed, ""), "nothing is converted twice"
+
+
+def test_the_numpy_alias_of_the_module_is_used_and_nested_lists_become_arrays():
+    code = ("import numpy as numpy_lib\n\ndef fuse(P_a, P_b):\n    w = 0.5\n"
+            "    return numpy_lib.linalg.inv(P_a.T) + P_b\n")
+    spec = TaskSpec(task_id=1, target="Fuse.", signature=Signature(function_name="fuse", parameters=["P_a", "P_b"]),
+                    inputs=[Param(name="P_a", type="n x n nested list of floats"),
+                            Param(name="P_b", type="n x n nested list of floats")], outputs=[])
+    fixed, note = arrays_from_list_inputs(code, "raised AttributeError: 'list' object has no attribute 'T' (line 4); "
+                                                "failing line: `return numpy_lib.linalg.inv(P_a.T) + P_b`", spec)
+    assert fixed.splitlines()[3:6] == ["    P_a = numpy_lib.asarray(P_a, dtype=float)",
+                                       "    P_b = numpy_lib.asarray(P_b, dtype=float)", "    w = 0.5"]
+    assert "import numpy as np" not in fixed and note
+
+
+def test_other_errors_and_lists_the_code_builds_itself_change_nothing():
+    line = "return gateway_ts - (offset + rate * device_ts + ids[0] * len(names))"
+    assert arrays_from_list_inputs(SKEW, _list_problem("'float' object is not iterable", line), SKEW_SPEC) == (SKEW, "")
+    built = "def correct_clock_skew(device_ts, gateway_ts, ids, names):\n    d = []\n    return d ** 2\n"
+    problem = _list_problem("unsupported operand type(s) for ** or pow(): 'list' and 'int'", "return d ** 2")
+    assert arrays_from_list_inputs(built, problem, SKEW_SPEC) == (built, "")
+
+
+def test_a_users_function_that_does_arithmetic_on_a_list_input_is_fixed_without_a_model_call():
+    scaling = "def to_celsius(raw_f: list[float]) -> float:\n    return float(((raw_f - 32) * 5 / 9).mean())\n"
+    spec = TaskSpec(task_id=1, target="The mean temperature in degrees C.",
+                    signature=Signature(function_name="to_celsius", parameters=["raw_f"], required=True),
+                    inputs=[Param(name="raw_f", type="list[float]", from_requirement=True)],
+                    outputs=[Param(name="mean_c", type="float")])
+    one_task = TaskList(requirement="Write to_celsius(raw_f: list[float]) -> float: the mean of the Fahrenheit "
+                                    "readings raw_f in degrees C.",
+                        tasks=[Task(id=1, title="Convert", description="Mean in degrees C.")])
+    runtime = ScriptedRuntime([fenced(scaling)])
+    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
+    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    assert "raw_f = np.asarray(raw_f, dtype=float)" in module.code
+    assert any("NumPy arrays" in fix for fix in module.attempt_log[0]["fixed"])
 
 
 def test_a_users_function_that_slices_by_a_float_rate_is_fixed_without_a_model_call():

@@ -187,7 +187,17 @@ def test_requirement_types_counts_two_arrays_for_two_parameters():
 def test_requirement_types_reads_the_words_next_to_each_name():
     types = _types("Write segment(acc, labels, fs) where acc is an (N, C) array and labels a length-N sequence "
                    "of strings; fs is in Hz. Raise ValueError if acc is empty.")
-    assert types == {"acc": "np.ndarray, shape (N, C)", "labels": "list[str], length n_samples", "fs": "float, Hz"}
+    assert types == {"acc": "np.ndarray, shape (N, C)", "labels": "list[str], length n_samples, a list or an array",
+                     "fs": "float, Hz"}
+
+
+def test_a_sequence_may_be_a_list_or_an_array_but_a_named_container_is_that_one():
+    types = _types("Write fuse(readings, tolerances, weights, taus) where readings is a sequence of floats, tolerances "
+                   "a list of floats, weights a 1-D NumPy array and taus a sequence of durations in seconds.")
+    assert types["readings"] == "np.ndarray, shape (n_samples,), a list or an array"
+    assert types["taus"] == "np.ndarray, shape (n_samples,), seconds, a list or an array"
+    assert not types["tolerances"].endswith("a list or an array")
+    assert not types["weights"].endswith("a list or an array")
 
 
 def test_requirement_types_read_an_array_from_of_shape_without_the_word_array():
@@ -247,7 +257,7 @@ def test_requirement_types_read_scalars_and_units_in_the_takes_list():
 def test_requirement_types_read_a_unit_in_brackets_and_a_unit_right_after_the_name():
     text = ("Write hrv(rr_ms, dt) that takes a 1-D sequence of RR intervals (ms) sampled every dt seconds "
             "and returns a dict.")
-    assert _types(text) == {"rr_ms": "np.ndarray, shape (n_samples,), ms", "dt": "float, seconds"}
+    assert _types(text) == {"rr_ms": "np.ndarray, shape (n_samples,), ms, a list or an array", "dt": "float, seconds"}
 
 
 def test_requirement_types_read_the_sentence_before_the_signature_that_names_the_data_in_the_names_words():
@@ -394,7 +404,7 @@ def test_a_sentence_about_the_plural_last_word_of_several_names_types_each_of_th
                    "accelerometer arrays in m/s^2 sampled at fs Hz and train_labels is a sequence of strings.")
     types = user_types(requirement, find_required_signature(requirement))
     assert types["train_windows"] == types["test_windows"] == "np.ndarray, shape (n, L, 3), m/s^2"
-    assert types["train_labels"] == "list[str], length n_samples"
+    assert types["train_labels"] == "list[str], length n_samples, a list or an array"
 
 
 def test_a_clause_about_a_list_of_names_types_each_name_in_the_list():
@@ -458,7 +468,7 @@ def test_an_array_of_a_stated_length_and_kind_keeps_both():
 
 
 @pytest.mark.parametrize("phrase, kind", [
-    ("sequences of M floats", "np.ndarray, shape (M,)"),
+    ("sequences of M floats", "np.ndarray, shape (M,), a list or an array"),
     ("a list of 3 ints", "np.ndarray of int, shape (3,)"),
     ("length-n lists of floats (m)", "np.ndarray, shape (n,)"),
     ("n x n covariance matrices given as nested lists", "np.ndarray, shape (n, n)"),
@@ -475,8 +485,8 @@ def test_a_shared_count_ties_the_lengths_of_several_parameters_to_a_matrix_axis(
     text = ("Write occupancy_filter(detections, p_detect, p_false, p_stay=0.95) where detections is a 2-D NumPy float "
             "array of shape (T, M), p_detect and p_false are sequences of M floats, and p_stay is a probability.")
     assert user_types(text, find_required_signature(text)) == {
-        "detections": "np.ndarray, shape (T, M)", "p_detect": "np.ndarray, shape (M,)",
-        "p_false": "np.ndarray, shape (M,)"}
+        "detections": "np.ndarray, shape (T, M)", "p_detect": "np.ndarray, shape (M,), a list or an array",
+        "p_false": "np.ndarray, shape (M,), a list or an array"}
 
 
 def test_a_bare_array_named_as_coordinates_is_a_list_of_points():

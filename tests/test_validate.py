@@ -332,6 +332,31 @@ def test_the_users_function_must_survive_the_spikes_that_real_readings_hold():
     assert _run(spec, refuses, requirement).status == "passed", "its own ValueError on extreme readings is its call"
 
 
+def test_an_input_the_user_calls_a_sequence_must_work_as_a_list_and_as_an_array():
+    """The sample is a list of labels, a test or a pandas column hands over an array; `.count` works on one only."""
+    requirement = ("Write window_labels(labels, n) where labels is a length-N sequence of strings and n an int; return "
+                   "the majority label of each block of n labels as a list.")
+    spec = _spec_from_words(requirement)
+    assert spec.inputs[0].type.endswith(", a list or an array")
+    code = ("def window_labels(labels, n):\n    blocks = [labels[i:i + n] for i in range(0, len(labels) - n + 1, n)]\n"
+            "    return [max(set(b), key=MAJORITY) for b in blocks]\n")
+    list_only = _run(spec, code.replace("MAJORITY", "b.count"), requirement)
+    assert list_only.status == "failed", list_only
+    assert "as a NumPy array where it was a list" in list_only.problem
+    assert "'numpy.ndarray' object has no attribute 'count'" in list_only.problem
+    either = code.replace("MAJORITY", "lambda v: sum(1 for w in b if w == v)")
+    assert _run(spec, either, requirement).status == "passed"
+
+
+def test_a_number_sequence_sampled_as_an_array_is_also_passed_as_a_list():
+    spec = _users_spec("mean_rr", {"rr_ms": "np.ndarray | list[float]"}, {"mean": "float"})
+    array_only = _run(spec, "def mean_rr(rr_ms):\n    return float((rr_ms - 800.0).mean() + 800.0)\n")
+    assert array_only.status == "failed" and "as a list where it was an array" in array_only.problem, array_only
+    assert _run(spec, "import numpy as np\n\ndef mean_rr(rr_ms):\n    return float(np.mean(rr_ms))\n").status == "passed"
+    list_typed = _users_spec("mean_rr", {"rr_ms": "list[float]"}, {"mean": "float"})
+    assert _run(list_typed, "def mean_rr(rr_ms):\n    return sum(rr_ms) / len(rr_ms)\n").status == "passed"
+
+
 def test_where_the_user_says_what_an_empty_input_gives_the_function_must_return_it_not_fail():
     spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
     requirement = "Write smooth(x, n) that doubles every reading; an empty input gives an empty array."
