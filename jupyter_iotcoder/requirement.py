@@ -246,9 +246,11 @@ _ONE_CONTAINER = re.compile(r"\b(?:arrays?|lists?|ndarrays?|numpy)\b", re.I)
 
 def _array_type(phrase: str, dims: re.Match | None, suffix: str) -> str:
     """The type of a parameter whose words name an array, list, sequence or shape."""
-    if re.search(r"\bstr(?:ing)?s?\b", phrase):
-        return "list[str], length n_samples"
     integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
+    if re.search(r"\bstr(?:ing)?s?\b", phrase) or not integers and re.search(r"\b(?:ids|names|topics)\b", phrase):
+        return "list[str], length n_samples"
+    if re.search(r"\bnested\s+lists?\b|\blists?\s+of\s+lists\b", phrase, re.I):  # rows as Python lists (JSON)
+        return f"list[list[{'int' if integers else 'float'}]]" + (f", shape {dims.group(0)}" if dims else "") + suffix
     suffix += ", complex" if re.search(r"\bcomplex\b", phrase) else ""  # CSI, IQ samples, FFT bins
     if dims:
         return f"np.ndarray{' of int' if integers else ''}, shape {dims.group(0)}{suffix}"
@@ -261,6 +263,8 @@ def _array_type(phrase: str, dims: re.Match | None, suffix: str) -> str:
         return f"np.ndarray, shape (n_samples, window_len, n_channels){suffix}"
     length = _LENGTH.search(phrase)
     size = (length.group(1) or length.group(2)) if length else "n_samples"
+    if re.search(r"\blists?\b", phrase, re.I) and not re.search(r"\barrays?\b|numpy|ndarray", phrase, re.I):
+        return f"list[{'int' if integers else 'float'}], shape ({size},){suffix}"  # "a list of floats": JSON values
     return f"np.ndarray{' of int' if integers else ''}, shape ({size},){suffix}"
 
 

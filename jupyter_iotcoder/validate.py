@@ -150,6 +150,8 @@ def _shape(param_type: str, sizes: dict[str, int] | None = None) -> tuple[int, .
 
 
 RECORDS = 64  # the length of a sample list of tuples (packets, duty-cycle phases)
+_NUMBER_LIST = re.compile(r"\s*(?:list|List|Sequence)\[\s*((?:list|List|Sequence)\[\s*)?(float|int)\s*\]\s*(?(1)\])")
+_ARRAY_LIST = re.compile(r"\s*(?:list|List|Sequence|tuple|Tuple)\[\s*(?:np\.|numpy\.)?ndarray\s*(?:,\s*\.\.\.\s*)?\]")
 _CONTAINER_ANNOTATION = re.compile(r"^\s*(?:list|List|Sequence|Iterable|tuple|Tuple|dict|Dict|Mapping)\[")
 _FIELD_SAMPLES = {"int": "_i", "str": "f'sensor{_i}'", "float": "round(_i * 0.1 + 0.05, 3)"}
 
@@ -239,6 +241,17 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         stated = _BYTE_COUNT.search(f"{param.type} {param.description}")
         return (f"[bytes(_rng.integers(0, 256, size={stated.group(1) if stated else 16}).tolist())"
                 f" for _i in range({RECORDS})]")
+    numbers = _NUMBER_LIST.match(param.type)
+    if numbers:  # the array sample as a list (of rows for covariances "as nested lists"), of the shape the type gives
+        nested, rest = numbers.group(1) is not None, param.type[numbers.end():]
+        if not _SHAPE.search(param.type):
+            rest = f", shape ({RECORDS}, 3){rest}" if nested else rest
+        integers = " of int" if numbers.group(2) == "int" else ""
+        array = param.model_copy(update={"type": f"np.ndarray{integers}{rest}"})
+        return f"({sample_expression(array, sizes)}).tolist()"
+    if _ARRAY_LIST.match(param.type):  # windows, layers' weights: each its own array
+        arrays = f"[_rng.normal(size={SAMPLES // 8}) for _i in range(4)]"
+        return f"tuple({arrays})" if param.type.lstrip().lower().startswith("tuple") else arrays
     container = _container_sample(param.type)
     if container:
         return container
@@ -699,7 +712,8 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         if variant.float_rates and expression == _RATE:
             return f"{_RATE}.0"
         if _readings(expression) and (variant.gaps or variant.spikes):
-            return f"_with_{'gaps' if variant.gaps else 'spikes'}({expression})"
+            varied = f"_with_{'gaps' if variant.gaps else 'spikes'}({expression})"
+            return f"{varied}.tolist()" if expression.endswith(".tolist()") else varied  # a list stays a list
         return expression
 
     values = {name: sample(p) for name, p in inputs.items()}
@@ -743,8 +757,8 @@ def _other_container(expression: str) -> str:
 
 
 def _readings(expression: str) -> bool:
-    """Whether a sample expression is a float array of readings (not times, indices, labels or complex IQ)."""
-    return expression.startswith("_rng.normal(") and "1j" not in expression
+    """Whether a sample expression is a float array (or list) of readings (not times, indices, labels or complex IQ)."""
+    return expression.removeprefix("(").startswith("_rng.normal(") and "1j" not in expression
 
 
 def output_checks(spec: TaskSpec) -> list[str]:

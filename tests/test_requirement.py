@@ -200,6 +200,13 @@ def test_a_sequence_may_be_a_list_or_an_array_but_a_named_container_is_that_one(
     assert not types["weights"].endswith("a list or an array")
 
 
+def test_lists_the_user_names_stay_python_lists_of_the_shape_the_words_give():
+    types = _types("Write fuse(x_a, P_a, ids, counts) where x_a is a length-n list of floats (m), P_a an n x n "
+                   "covariance matrix given as nested lists, ids the list of device ids and counts a list of ints.")
+    assert types == {"x_a": "list[float], shape (n,)", "P_a": "list[list[float]], shape (n, n)",
+                     "ids": "list[str], length n_samples", "counts": "list[int], shape (n_samples,)"}
+
+
 def test_requirement_types_read_an_array_from_of_shape_without_the_word_array():
     types = _types("Write fold(W, b) where W has shape (n_in, n_out) and b is a bias, for acc of shape (n, 3).")
     assert types == {"W": "np.ndarray, shape (n_in, n_out)"}
@@ -452,7 +459,7 @@ def test_a_bytes_parameter_takes_the_byte_count_its_clause_states():
     ("frames is a list of bytes payloads; each valid payload is exactly 4 bytes", "list[bytes], 4 bytes each"),
     ("frames is a sequence of 12-byte frames from the gateway", "list[bytes], 12 bytes each"),
     ("frames is a list of byte strings", "list[bytes]"),
-    ("frames is a list of byte values (ints 0-255)", "np.ndarray of int, shape (n_samples,)"),
+    ("frames is a list of byte values (ints 0-255)", "list[int], shape (n_samples,)"),
 ])
 def test_a_list_of_payloads_is_a_list_of_bytes_not_an_array_of_numbers(words, kind):
     text = f"Write decode_all(frames): {words}. Return the decoded readings."
@@ -469,9 +476,9 @@ def test_an_array_of_a_stated_length_and_kind_keeps_both():
 
 @pytest.mark.parametrize("phrase, kind", [
     ("sequences of M floats", "np.ndarray, shape (M,), a list or an array"),
-    ("a list of 3 ints", "np.ndarray of int, shape (3,)"),
-    ("length-n lists of floats (m)", "np.ndarray, shape (n,)"),
-    ("n x n covariance matrices given as nested lists", "np.ndarray, shape (n, n)"),
+    ("a list of 3 ints", "list[int], shape (3,)"),
+    ("length-n lists of floats (m)", "list[float], shape (n,)"),
+    ("n x n covariance matrices given as nested lists", "list[list[float]], shape (n, n)"),
     ("a list of 3-D points", "np.ndarray, shape (n_points, 3)"),
     ("their surveyed (K, 2) positions in metres", "np.ndarray, shape (K, 2), metres"),
     ("two equal-length 1-D NumPy arrays of raw ADC counts", "np.ndarray, shape (n_samples,)"),

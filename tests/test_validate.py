@@ -30,7 +30,7 @@ def _check(code: str):
 @pytest.mark.parametrize("param_type,expected", [
     ("np.ndarray, shape (n_samples, 3), m/s^2", "_rng.normal(size=(2048, 3))"),
     ("np.ndarray, shape (500,)", "_rng.normal(size=(500,))"),
-    ("list[int], sample indices", "_rng.integers(0, 100, size=2048).tolist()"),
+    ("list[int], sample indices", "(_rng.integers(0, 100, size=(2048,))).tolist()"),
     ("np.ndarray of int, shape (n,)", "_rng.integers(0, 100, size=(2048,))"),
     ("float, Hz", "50"),
     ("int, samples per window", "32"),
@@ -864,6 +864,20 @@ def test_python_container_annotations_get_python_values_and_records_get_rising_f
     assert validate_steps([(TASK, spec, module)], timeout=5, call_last=True).status == "passed"
 
 
+def test_nested_number_lists_are_lists_of_rows_and_lists_of_arrays_hold_arrays():
+    import numpy as np
+
+    namespace = {"_rng": np.random.default_rng(0), "_np": np}
+    covariance = eval(sample_expression(Param(name="P_a", type="list[list[float]], shape (n, n)")), namespace)
+    assert isinstance(covariance, list) and isinstance(covariance[0], list) and len(covariance) == len(covariance[0])
+    assert np.all(np.linalg.eigvalsh(np.array(covariance)) > 0), "a covariance is positive definite"
+    rows = eval(sample_expression(Param(name="rows", type="list[list[int]]")), namespace)
+    assert isinstance(rows[0], list) and all(isinstance(v, int) for v in rows[0])
+    layers = eval(sample_expression(Param(name="weights", type="list[np.ndarray]")), namespace)
+    assert isinstance(layers, list) and len(layers) > 1 and all(isinstance(w, np.ndarray) for w in layers)
+    assert isinstance(eval(sample_expression(Param(name="w", type="tuple[np.ndarray, ...]")), namespace), tuple)
+
+
 def test_only_the_guessed_scalar_the_failing_line_measures_is_tried_as_an_array():
     code = ("import numpy as np\n\ndef moving_rms(x, fs, window_s):\n"
             "    if window_s <= 0 or window_s > len(x):\n        raise ValueError('bad window')\n"
@@ -1041,7 +1055,7 @@ def test_anchor_positions_beside_a_pairwise_matrix_are_a_few_nodes_with_in_range
     assert len(set(values["anchor_idx"])) == 4 and max(values["anchor_idx"]) < 16
     as_array = eval(sample_expression(Param(name="anchor_indices", type="np.ndarray of int, shape (K,)"), sizes), scope)
     assert isinstance(as_array, _np.ndarray) and as_array.tolist() == values["anchor_idx"]
-    assert "integers(0, 100" in sample_expression(Param(name="anchor_idx", type="list[int]")), "no matrix: no nodes"
+    assert "range(0, 16" not in sample_expression(Param(name="anchor_idx", type="list[int]")), "no matrix: no nodes"
 
 
 @pytest.mark.parametrize("name,sample", [
