@@ -316,7 +316,8 @@ def _taken_types(after_call: str, names: list[str], required: int) -> dict[str, 
     for item in _TOP_LEVEL_LIST.split(takes.group(1)):
         if not _NOUN_START.match(item):
             break  # "..., cuts a window around each peak": the list of inputs has ended
-        items += [item] * _COUNTS.get(item.split(" ", 1)[0].lower(), 1)
+        count = re.match(r"\s*(?:the\s+|its\s+|their\s+)?(\w+)", item)  # "two arrays", "the two arrays"
+        items += [item] * _COUNTS.get(count.group(1).lower() if count else "", 1)
     if len(items) < required:  # some parameters are not in the list: only its first item surely leads it
         items = [item for item in items if item == items[0]]
     found = {}

@@ -182,6 +182,9 @@ def test_requirement_types_reads_the_list_after_takes_in_parameter_order():
 def test_requirement_types_counts_two_arrays_for_two_parameters():
     assert _types("Write heading(acc, mag) taking two (N, 3) arrays and returning an (N,) array.") == {
         "acc": "np.ndarray, shape (N, 3)", "mag": "np.ndarray, shape (N, 3)"}
+    assert _types("Write locate_leak(a, b, fs) that takes the two equal-length 1-D NumPy arrays from sensor A and "
+                  "sensor B and returns the lag.") == {"a": "np.ndarray, shape (n_samples,)",
+                                                       "b": "np.ndarray, shape (n_samples,)"}
 
 
 def test_requirement_types_reads_the_words_next_to_each_name():
