@@ -409,9 +409,49 @@ def _float_dtype(param_type: str) -> str:
 
 def fix_failing_line(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:
     """The first mechanical fix for the error that validation reported (`problem`), and its note; (code, "")
-    when none applies: float counts made integers, list inputs made arrays."""
-    counted, note = integer_counts_on_failing_line(code, problem)
-    return (counted, note) if note else arrays_from_list_inputs(code, problem, spec)
+    when none applies: float counts made integers, list inputs made arrays, emptiness tests made lengths."""
+    fixes = (integer_counts_on_failing_line(code, problem), arrays_from_list_inputs(code, problem, spec),
+             length_tests_for_emptiness(code, problem, spec))  # each looks for its own error; cheap
+    return next(((fixed, note) for fixed, note in fixes if note), (code, ""))
+
+
+_AMBIGUOUS_TRUTH = re.compile(r"truth value of an array with more than one element is ambiguous")
+_SEQUENCE_TYPE = re.compile(r"ndarray|array|list|sequence|series|tuple\[", re.I)
+
+
+def length_tests_for_emptiness(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:
+    """The code with `not x` made `len(x) == 0` (and a bare `x` as a condition `len(x) > 0`) on the failing line
+    of an ambiguous-truth error, for each parameter `x` that holds a sequence, and a note; (code, "") otherwise.
+
+    `if not weights:` is right for the list the model pictured and fails on the NumPy array the user passes;
+    the 1.5B kept it through three repairs. A length test is right for both.
+    """
+    quoted = re.search(r"failing line: `([^`]*)`", problem)
+    if not _AMBIGUOUS_TRUTH.search(problem) or not quoted or not quoted.group(1).strip():
+        return code, ""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, ""
+    function = _top_level_function(tree, spec.function_name)
+    if function is None:
+        return code, ""
+    sequences = {p.name for p in spec.inputs if _SEQUENCE_TYPE.search(p.type)} & set(_parameter_names(function.args))
+    failing = {number for number, line in enumerate(code.splitlines(), start=1)
+               if line.strip() == quoted.group(1).strip()}
+    replacements: list[tuple[ast.expr, str]] = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Name):
+            replacements.append((node, f"len({node.operand.id}) == 0"))
+        conditions = node.values if isinstance(node, ast.BoolOp) else [node.test] if isinstance(
+            node, (ast.If, ast.While, ast.IfExp)) else []
+        replacements += [(c, f"len({c.id}) > 0") for c in conditions if isinstance(c, ast.Name)]
+    edits = [(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text)
+             for node, text in replacements if node.lineno in failing and
+             (node.operand if isinstance(node, ast.UnaryOp) else node).id in sequences]
+    if not edits:
+        return code, ""
+    return _apply_edits(code, edits), f"tested the length of the sequences on `{quoted.group(1).strip()}` (not their truth)"
 
 
 def widen_one_character_strings(code: str) -> tuple[str, int]:

@@ -24,6 +24,7 @@ from jupyter_iotcoder.codegen import (
     generate_module,
     integer_counts_on_failing_line,
     keep_given_inputs,
+    length_tests_for_emptiness,
     needed_packages,
     pipeline_values,
     privatise_broken_steps,
@@ -1047,6 +1048,43 @@ def test_other_errors_and_lists_the_code_builds_itself_change_nothing():
     built = "def correct_clock_skew(device_ts, gateway_ts, ids, names):\n    d = []\n    return d ** 2\n"
     problem = _list_problem("unsupported operand type(s) for ** or pow(): 'list' and 'int'", "return d ** 2")
     assert arrays_from_list_inputs(built, problem, SKEW_SPEC) == (built, "")
+
+
+PRUNE_SPEC = TaskSpec(
+    task_id=1, target="Prune the smallest weights.",
+    signature=Signature(function_name="prune", parameters=["weights", "mask", "sparsity"], required=True),
+    inputs=[Param(name="weights", type="np.ndarray, shape (n,)"), Param(name="mask", type="list[bool]"),
+            Param(name="sparsity", type="float")], outputs=[Param(name="pruned", type="np.ndarray")])
+
+
+def test_truth_tests_of_sequence_inputs_on_the_failing_line_become_length_tests():
+    line = "if not weights or not sparsity or (mask and weights.size):"
+    code = f"def prune(weights, mask, sparsity):\n    {line}\n        raise ValueError('empty')\n    return weights\n"
+    problem = (f"calling `prune` on sample inputs raised ValueError: The truth value of an array with more than one "
+               f"element is ambiguous. Use a.any() or a.all() (line 9) in <cell 1> line 2; failing line: `{line}`")
+    fixed, note = length_tests_for_emptiness(code, problem, PRUNE_SPEC)
+    assert "if len(weights) == 0 or not sparsity or (len(mask) > 0 and weights.size):" in fixed, fixed
+    assert note and "return weights" in fixed
+    bare = "def prune(weights, mask, sparsity):\n    if weights:\n        return weights\n"
+    assert "if len(weights) > 0:" in length_tests_for_emptiness(bare, problem.replace(line, "if weights:"),
+                                                                 PRUNE_SPEC)[0]
+    assert length_tests_for_emptiness(code, problem.replace("truth value", "value"), PRUNE_SPEC) == (code, "")
+
+
+def test_a_users_function_that_tests_an_array_for_emptiness_by_truth_is_fixed_without_a_model_call():
+    guarded = ("import numpy as np\n\ndef peak_to_peak(x):\n    if not x:\n        raise ValueError('x is empty')\n"
+               "    return float(np.max(x) - np.min(x))\n")
+    spec = TaskSpec(task_id=1, target="The peak-to-peak amplitude.",
+                    signature=Signature(function_name="peak_to_peak", parameters=["x"], required=True),
+                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True)],
+                    outputs=[Param(name="amplitude", type="float")])
+    one_task = TaskList(requirement="Write peak_to_peak(x) for a 1-D NumPy array x: max minus min; raise ValueError "
+                                    "if x is empty.",
+                        tasks=[Task(id=1, title="Amplitude", description="Max minus min.")])
+    runtime = ScriptedRuntime([fenced(guarded)])
+    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
+    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    assert "if len(x) == 0:" in module.code
 
 
 def test_a_users_function_that_does_arithmetic_on_a_list_input_is_fixed_without_a_model_call():
