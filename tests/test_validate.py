@@ -52,6 +52,7 @@ def test_time_arrays_get_strictly_increasing_samples(name):
 
 @pytest.mark.parametrize("name,param_type,expected", [
     ("rr_ms", "np.ndarray, shape (n_samples,), ms", "_rng.normal(800.0, 50.0, size=(2048,))"),
+    ("rtt_samples", "np.ndarray, shape (n_samples,), seconds", "_rng.normal(0.2, 0.05, size=(2048,))"),
     ("rssi", "np.ndarray, shape (n_samples,)", "_rng.normal(-65.0, 6.0, size=(2048,))"),
     ("temps", "np.ndarray, shape (n_samples,), degC", "_rng.normal(22.0, 2.0, size=(2048,))"),
     ("gyro", "np.ndarray, shape (N, 3), rad/s", "_rng.normal(0.0, 0.01, size=(2048, 3))"),
