@@ -24,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .requirement import (DURATION, FEWER, described_return, parameter_parts, refusal_clauses, return_phrases,
+from .requirement import (COMPARISONS, DURATION, FEWER, described_return, parameter_parts, refusal_clauses, return_phrases,
                           stated_refusals, stated_result_dtype, user_types)
 from .schema import Signature
 
@@ -293,11 +293,10 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     values = dict(answer.inputs)
     built = re.match(r"_\w+\((\d+)", answer.inputs[0][1])  # every signal builder takes the count first
     samples = int(built.group(1)) if built else None
-    compare = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
     for name, op, bound in stated_refusals(requirement, signature):
         number = re.fullmatch(r"-?\d+(?:\.\d+)?", values.get(name, ""))
         too_few = op == FEWER and samples is not None and samples < bound
-        if number and op in compare and compare[op](float(number.group(0)), bound) or too_few:
+        if number and op in COMPARISONS and COMPARISONS[op](float(number.group(0)), bound) or too_few:
             return None
     # the signal is long and clean: only the values set beside it (a rate, a cut-off) may be what a refusal meant
     settings = [name for name, _ in answer.inputs[1:]]

@@ -43,8 +43,8 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .known_answers import SIGNALS, KnownAnswer, check_source, known_answer
-from .requirement import (BYTE_COUNT, DURATION, EITHER_CONTAINER, EMPTY, FEWER, FEWER_VALID, RAISES_VALUE_ERROR,
-                          SHORTER, parameter_parts, stated_refusals, stated_relations)
+from .requirement import (BYTE_COUNT, COMPARISONS, DURATION, EITHER_CONTAINER, EMPTY, FEWER, FEWER_VALID,
+                          RAISES_VALUE_ERROR, SHORTER, parameter_parts, stated_refusals, stated_relations)
 from .sandbox import run_cells
 from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec, stated_dtype
 from .sensors import ExampleArguments, example_arguments
@@ -579,6 +579,9 @@ class InputVariant:
     relations: tuple[tuple[str, str, str, bool], ...] = ()
     # ...but this one is broken at its edge, and the function must refuse the inputs.
     broken_relation: tuple[str, str, str, bool] | None = None
+    # Bounds of single inputs that the user says raise ValueError ("sparsity is not in [0, 1)": ("sparsity",
+    # ">=", 1.0), ...): a number sampled beyond one is moved inside, so that correct code accepts the inputs.
+    limits: tuple[tuple[str, str, float], ...] = ()
     # A synthetic signal whose right result is known (a pulse at 72 per minute), and that result.
     known: KnownAnswer | None = None
     # Inputs the user calls a sequence (`EITHER_CONTAINER`) in the other container: a list as a NumPy array,
@@ -685,7 +688,7 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
                  if variant.guessed_scalars_as_arrays else [])
 
     def sample(param: Param) -> str:
-        value = sampled(param)
+        value = _within_limits(sampled(param), [(op, bound) for name, op, bound in variant.limits if name == param.name])
         if variant.other_containers and param.name not in defaults and either_container(param):
             value = _other_container(value)
         return f"({value})[:0]" if variant.empty and param.name not in defaults and _sequence(value) else value
@@ -740,6 +743,24 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
 
 
 _REFUSED = "IOTCODER-REFUSED"
+
+
+def _within_limits(value: str, limits: list[tuple[str, float]]) -> str:
+    """A number sample moved inside the bounds whose crossing raises ValueError: 1.0 -> 0.5 for "not in [0, 1)".
+
+    From a refused bound it moves to the bound itself where that is allowed (`< 0` -> 0), else half a step
+    inside it (`>= 1` -> 0.5, or 1 less for an int); anything but a plain number stays as it is.
+    """
+    if not limits or not re.fullmatch(r"-?\d+(?:\.\d+)?", value.strip()):
+        return value
+    integer, number = "." not in value, float(value)
+    step = 1.0 if integer else 0.5
+    for _ in range(2):  # a move past one end of an interval is corrected at the other
+        for op, bound in limits:
+            if COMPARISONS[op](number, bound):
+                number = {"<": bound, ">": bound, "<=": bound + step, ">=": bound - step}[op]
+                step /= 2
+    return str(int(number)) if integer and number.is_integer() else repr(number)
 
 
 def either_container(param: Param) -> bool:
@@ -860,7 +881,9 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
     raises) are sampled that way. A function that refused the sample inputs is judged on known-answer
     inputs where there are some (`known_answers`).
     """
-    base = InputVariant(relations=tuple(stated_relations(requirement, steps[-1][1].signature)))
+    signature = steps[-1][1].signature
+    limits = tuple(r for r in stated_refusals(requirement, signature) if r[1] in COMPARISONS)
+    base = InputVariant(relations=tuple(stated_relations(requirement, signature)), limits=limits)
     verdict, refused = _judge(steps, base, timeout, memory_mb, call_last, requirement)
     if refused:
         for retry in (replace(base, falling_settings=True), replace(base, single_counts=True)):

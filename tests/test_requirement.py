@@ -525,6 +525,9 @@ def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
     ("Write track(lat, lon). Raise ValueError if fewer than two fixes are given.", [("", "fewer", 2.0)]),
     ("Write aoa(csi). Raise ValueError if there are fewer than 2 antennas.", []),
     ("Write hr(ppg, fs). Raise ValueError if the recording is shorter than 5 seconds.", [("", "seconds", 5.0)]),
+    ("Write prune(w, sparsity). Raise ValueError if sparsity is not in [0, 1) or w is empty.",
+     [("sparsity", "<", 0.0), ("sparsity", ">=", 1.0), ("w", "empty", 0.0)]),
+    ("Write ema(x, alpha). Raise ValueError if alpha is outside (0, 1].", [("alpha", "<=", 0.0), ("alpha", ">", 1.0)]),
 ])
 def test_stated_refusals_read_simple_conditions_that_raise_value_error(requirement, refusals):
     from jupyter_iotcoder.requirement import stated_refusals

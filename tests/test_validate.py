@@ -408,6 +408,23 @@ def test_refusal_inputs_sit_at_the_edge_of_the_users_condition():
     assert refusal_variants(step, True, "Raise ValueError if the arrays differ in length.") == [], "one array only"
 
 
+def test_a_setting_is_sampled_inside_the_interval_the_user_allows_and_refused_at_its_edges():
+    """A sparsity of 1.0 sits outside "[0, 1)": correct code refused it, and nothing else was checked."""
+    requirement = ("Write prune(w, sparsity) where w is a 1-D NumPy array of weights; zero the smallest fraction "
+                   "sparsity of them. Raise ValueError if sparsity is not in [0, 1).")
+    spec = _spec_from_words(requirement)
+    code = ("import numpy as np\n\ndef prune(w, sparsity):\n    if not 0 <= sparsity < 1:\n"
+            "        raise ValueError('sparsity must be in [0, 1)')\n    w = np.array(w, dtype=float)\n"
+            "    w[np.argsort(np.abs(w))[: int(sparsity * len(w))]] = 0.0\n    return w\n")
+    assert "sparsity': 0.5" in harness_source([(TASK, spec, CodeModule(task_id=1, function_name="prune", code=code))],
+                                              True, InputVariant(limits=(("sparsity", "<", 0.0),
+                                                                          ("sparsity", ">=", 1.0))))
+    assert _run(spec, code, requirement).status == "passed"
+    lax = code.replace("0 <= sparsity < 1", "0 <= sparsity <= 1")
+    refused = _run(spec, lax, requirement, call_last=True)
+    assert refused.status == "failed" and "sparsity = 1.0" in refused.problem, refused
+
+
 def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element_apart():
     spec = _users_spec("rate", {"t": "np.ndarray, shape (n,), s", "x": "np.ndarray, shape (n,)"}, {"r": "np.ndarray"})
     requirement = "Write rate(t, x). Raise ValueError if the arrays differ in length."
