@@ -9,6 +9,7 @@ import platform
 import resource
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from .tasks import interleave_categories
@@ -18,10 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..config import GenerationConfig
     from .runner import CONFIGS
 
-    parser.add_argument("--suite", choices=["iot", "sensors", "humaneval", "plans"], default="iot",
+    parser.add_argument("--suite", choices=["iot", "sensors", "humaneval", "plans", "validation"], default="iot",
                         help="iot = the IoT task benchmark (pass@k); sensors = task accuracy on real sensor data "
                              "against a hand-crafted reference; humaneval = general-coding regression check; "
-                             "plans = the decomposition stage alone on the IoT tasks (plan score)")
+                             "plans = the decomposition stage alone on the IoT tasks (plan score); validation = "
+                             "the current validator on the code recorded in --out's samples.jsonl, against the "
+                             "tasks' tests (no model)")
     parser.add_argument("--configs", default=None,
                         help="comma-separated (default direct,pipeline): "
                              + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values())
@@ -74,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from .runner import CONFIGS, BenchRun, load_samples, shipped_adapters
     from .tasks import load_tasks
 
+    if args.suite == "validation":
+        return run_validation(args)
     if args.suite != "iot":
         return run_suite(args)
     configs = (args.configs or "direct,pipeline").split(",")
@@ -171,6 +176,35 @@ def run_suite(args: argparse.Namespace) -> int:
     (args.out / f"{name}.md").write_text(table)
     print(table)
     print(f"results in {args.out}/ ({name}.json, {name}.md)")
+    return 0
+
+
+def run_validation(args: argparse.Namespace) -> int:
+    """Validate the recorded samples' code again (`revalidate`), write validation.json and validation.md."""
+    from tqdm import tqdm
+
+    from .revalidate import markdown, revalidate_sample, summarize
+    from .runner import load_samples
+    from .tasks import load_tasks
+
+    path = args.out / "samples.jsonl"
+    if not path.exists():
+        raise SystemExit(f"no recorded samples in {path}: run the benchmark into --out first")
+    tasks = {t.id: t for t in _select(load_tasks(), args)}
+    configs = set(args.configs.split(",")) if args.configs else None
+    samples = [s for s in load_samples(path) if s["task_id"] in tasks and (configs is None or s["config"] in configs)]
+    started = time.perf_counter()
+    rows = [row for sample in tqdm(samples, desc="validation", unit="cell")
+            if (row := revalidate_sample(sample, tasks[sample["task_id"]])) is not None]
+    summary = summarize(rows)
+    results = {"command": " ".join(sys.argv), "suite": "validation", "machine": _machine(),
+               "wall_seconds": time.perf_counter() - started, "summary": summary,
+               "cells": [asdict(row) for row in rows]}
+    (args.out / "validation.json").write_text(json.dumps(results, indent=2))
+    table = markdown(summary)
+    (args.out / "validation.md").write_text(table)
+    print(table)
+    print(f"results in {args.out}/ (validation.json, validation.md)")
     return 0
 
 
