@@ -534,6 +534,50 @@ def same_size_as(requirement: str, signature: Signature) -> tuple[str, str] | No
     return ("length", shaped) if shaped else None
 
 
+# "of length len(phase_rad) - 1", "shape (1 + (len(x) - frame_len) // hop,)": where a length expression starts
+_LENGTH_START = re.compile(r"\bof\s+length\s+|\bshape\s*\(\s*|\blength-\(")
+_LENGTH_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
+
+
+def _length_expression(text: str, names: set[str]) -> str | None:
+    """The length computed from the parameters `names` that `text` starts with, up to a comma or the next word
+    ("len(x) - 1 with ..."): integers, names, len(name), + - * // and brackets; None when it is anything else
+    ("n times the rate") or reads no parameter ("of length 3" says nothing new)."""
+    stop = re.search(r"[,;:]|\.(?:\s|$)|\s(?:with|of|and|where|that|holding|containing|for|in|giving|NumPy|array)\b",
+                     text)
+    candidate = (text[: stop.start()] if stop else text).strip()
+    try:
+        tree = ast.parse(candidate, mode="eval").body
+    except SyntaxError:
+        return None
+    nodes = list(ast.walk(tree))
+    allowed = all(isinstance(n, (ast.BinOp, ast.Constant, ast.Name, ast.Call, ast.Load, *_LENGTH_OPERATORS)) for n in nodes)
+    sound = all(isinstance(n.func, ast.Name) and n.func.id == "len" and len(n.args) == 1
+                and isinstance(n.args[0], ast.Name) for n in nodes if isinstance(n, ast.Call))
+    integers = all(isinstance(n.value, int) for n in nodes if isinstance(n, ast.Constant))
+    read = {n.id for n in nodes if isinstance(n, ast.Name)} - {"len"}
+    return candidate if allowed and sound and integers and read and read <= names else None
+
+
+def stated_result_length(requirement: str, signature: Signature) -> str | None:
+    """A Python expression over the parameters for the length of the returned array, when the user gives one.
+
+    "returns a 1-D NumPy array of length len(phase_rad) - 1" -> "len(phase_rad) - 1"; "returns a float NumPy
+    array ..., shape (1 + (len(x) - frame_len) // hop,)" -> "1 + (len(x) - frame_len) // hop". Read from the
+    first sentence after the signature that says what is returned.
+    """
+    call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
+    phrases = return_phrases(requirement[call.end():] if call else requirement)
+    names = set(signature_parameter_names(signature))
+    if phrases and re.search(r"\btuple\b|\(\s*\w+\s*,\s*\w+", phrases[0]):
+        return None  # several results: which one the length is of takes more reading than this
+    for start in _LENGTH_START.finditer(phrases[0] if phrases else ""):
+        expression = _length_expression(phrases[0][start.end():], names)
+        if expression:
+            return expression
+    return None
+
+
 # "an int16 array", "a 1-D integer NumPy array", "a boolean mask": the NumPy type of a returned array
 _RESULT_DTYPE = re.compile(r"\b(u?int(?:8|16|32|64)|float(?:16|32|64)?|integer|int|bool(?:ean)?)\s+"
                            r"(?:NumPy\s+|numpy\s+)?(?:arrays?|ndarrays?|mask)\b")

@@ -18,7 +18,7 @@ from .errors import GenerationError
 from .prompts import load_json, render
 from .requirement import (described_return, find_required_signature, parameter_parts, requirement_examples,
                           return_phrases, same_size_as, signature_parameter_names, stated_result_dtype,
-                          stated_result_range, user_types)
+                          stated_result_length, stated_result_range, user_types)
 from .runtime import ChatRequest
 from .schema import UNTYPED, Param, Signature, Task, TaskList, TaskSpec, stated_dtype, with_stated_dtype
 from .sensors import is_example_loader
@@ -238,6 +238,14 @@ def with_output_size(spec: TaskSpec, rule: tuple[str, str] | None) -> TaskSpec:
     return _with_said_of_result(spec, "same {} as {}".format(*rule))
 
 
+def with_output_length(spec: TaskSpec, expression: str | None) -> TaskSpec:
+    """The spec with the length the user computed for its first result ("of length len(x) - 1"), which validation
+    checks on the inputs it passes."""
+    if expression is None or not spec.outputs:
+        return spec
+    return _with_said_of_result(spec, f"length = {expression}")
+
+
 def with_output_dtype(spec: TaskSpec, dtype: str | None) -> TaskSpec:
     """The spec with the NumPy type the user gave the returned array ("an int16 array"), which validation checks.
 
@@ -275,6 +283,7 @@ def users_function_spec(requirement: str, required: Signature, io: dict, task_id
     outputs = _outputs_for_returns(_params(io["outputs"]), described_return(requirement, required), requirement)
     spec = TaskSpec(task_id=task_id, target=target, signature=required, inputs=inputs, outputs=outputs)
     spec = with_output_size(spec, same_size_as(requirement, required))
+    spec = with_output_length(spec, stated_result_length(requirement, required))
     spec = with_output_dtype(spec, stated_result_dtype(requirement, required))
     spec = with_output_range(spec, stated_result_range(requirement, required))
     return with_user_types(spec, user_types(requirement, required), requirement_examples(requirement, required))

@@ -366,6 +366,7 @@ def _check_output(value, name, kind, inputs):
     import re
     import numpy as _np
     same = re.search(r"same (length|shape) as ([A-Za-z0-9_]+)", kind)
+    stated = re.search(r"\blength = ([^,]+)", kind)  # the user's own length expression over the inputs
     kind = kind.lower()
     assert value is not None or "none" in kind, f"output `{name}` is None"
     if value is None:
@@ -395,6 +396,15 @@ def _check_output(value, name, kind, inputs):
         else:
             want, got = _np.shape(given), _np.shape(result)
         assert got == want, f"output `{name}` should have the same {same.group(1)} as `{same.group(2)}` ({want}), got {got}"
+    if stated:
+        try:
+            want = eval(stated.group(1), {"__builtins__": {"len": len}}, dict(inputs))
+        except Exception:  # a name the harness does not pass: nothing to check
+            want = None
+        if isinstance(want, int) and want >= 0:  # (empty inputs make len(x) - 1 negative: no length to hold)
+            result = value[0] if isinstance(value, tuple) else value
+            got = len(result) if _np.ndim(result) else "a scalar"
+            assert got == want, f"output `{name}` should have length {stated.group(1)} = {want}, got {got}"
     if any(word in kind for word in ("ndarray", "array", "list")):
         data = _np.asarray(value)
         if data.dtype.kind in "fc":

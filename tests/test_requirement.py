@@ -551,3 +551,18 @@ def test_stated_relations_read_comparisons_of_two_parameters_that_raise_value_er
     from jupyter_iotcoder.requirement import stated_relations
 
     assert stated_relations(requirement, find_required_signature(requirement)) == relations
+
+
+@pytest.mark.parametrize("requirement,length", [
+    ("Write velocity(phase_rad, dt) that returns a 1-D NumPy array of length len(phase_rad) - 1 with the velocity.",
+     "len(phase_rad) - 1"),
+    ("Write zcr(x, fs, frame_len, hop) that returns a float NumPy array with the rate of each frame, shape "
+     "(1 + (len(x) - frame_len) // hop,). Raise ValueError if hop < 1.", "1 + (len(x) - frame_len) // hop"),
+    ("Write nlms(x, n_taps) and return a tuple (e, w): e as long as x and w of length n_taps.", None),
+    ("Write pad(x) returning an array of length 3.", None),
+    ("Write f(x, n) returning an array of length n times the rate.", None),
+])
+def test_a_length_the_user_computes_for_the_result_is_read_as_an_expression_over_the_parameters(requirement, length):
+    from jupyter_iotcoder.requirement import stated_result_length
+
+    assert stated_result_length(requirement, find_required_signature(requirement)) == length

@@ -358,6 +358,18 @@ def test_a_number_sequence_sampled_as_an_array_is_also_passed_as_a_list():
     assert _run(list_typed, "def mean_rr(rr_ms):\n    return sum(rr_ms) / len(rr_ms)\n").status == "passed"
 
 
+def test_the_result_must_have_the_length_the_user_computed_from_the_inputs():
+    requirement = ("Write velocity(phase_rad, dt) where phase_rad is a 1-D NumPy array; return a 1-D NumPy array of "
+                   "length len(phase_rad) - 1 with v = dphi / dt between consecutive samples.")
+    spec = _spec_from_words(requirement)
+    assert "length = len(phase_rad) - 1" in spec.outputs[0].type
+    right = "import numpy as np\n\ndef velocity(phase_rad, dt):\n    return np.diff(np.unwrap(phase_rad)) / dt\n"
+    assert _run(spec, right, requirement).status == "passed"
+    padded = right.replace("np.diff(np.unwrap(phase_rad))", "np.gradient(np.unwrap(phase_rad))")
+    wrong = _run(spec, padded, requirement)
+    assert wrong.status == "failed" and "should have length len(phase_rad) - 1 = 2047, got 2048" in wrong.problem
+
+
 def test_where_the_user_says_what_an_empty_input_gives_the_function_must_return_it_not_fail():
     spec = _users_function([Param(name="smoothed", type="np.ndarray", from_requirement=True)], returns="np.ndarray")
     requirement = "Write smooth(x, n) that doubles every reading; an empty input gives an empty array."
