@@ -316,6 +316,20 @@ def _integer_positions(node: ast.AST, indices: bool) -> list[ast.expr]:
     return []
 
 
+def _failing_line_of(code: str, problem: str, error: re.Pattern) -> tuple[ast.Module, str, set[int]] | None:
+    """(the parsed code, the failing line quoted in `problem`, the numbers of the lines that are it) when the
+    problem is an `error` that quotes a failing line and the code parses; None otherwise."""
+    quoted = re.search(r"failing line: `([^`]*)`", problem)
+    if not error.search(problem) or not quoted or not quoted.group(1).strip():
+        return None
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    line = quoted.group(1).strip()
+    return tree, line, {number for number, text in enumerate(code.splitlines(), start=1) if text.strip() == line}
+
+
 def integer_counts_on_failing_line(code: str, problem: str) -> tuple[str, str]:
     """The code with every non-integer count on the line a float-for-integer error points at wrapped in
     `int(round(...))`, and a note of the line; (code, "") when the problem is another one.
@@ -324,15 +338,10 @@ def integer_counts_on_failing_line(code: str, problem: str) -> tuple[str, str]:
     mechanical, and for an int rate it changes nothing. Only the failing line is touched, and only where
     an integer is required (`x[: int(round(2 * fs))]`); another such line fails next and is fixed next.
     """
-    quoted = re.search(r"failing line: `([^`]*)`", problem)
-    if not _FLOAT_AS_INTEGER.search(problem) or not quoted or not quoted.group(1).strip():
+    found = _failing_line_of(code, problem, _FLOAT_AS_INTEGER)
+    if found is None:
         return code, ""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, ""
-    lines = code.splitlines()
-    failing = {number for number, line in enumerate(lines, start=1) if line.strip() == quoted.group(1).strip()}
+    tree, line, failing = found
     wrapped: dict[tuple[int, int], ast.expr] = {}
     for node in ast.walk(tree):
         if getattr(node, "lineno", None) not in failing:
@@ -348,7 +357,7 @@ def integer_counts_on_failing_line(code: str, problem: str) -> tuple[str, str]:
         return code, ""
     edits = [(p.lineno, p.col_offset, p.end_lineno, p.end_col_offset, f"int(round({ast.unparse(p)}))")
              for p in outermost]
-    return _apply_edits(code, edits), f"made the counts on `{quoted.group(1).strip()}` integers (int(round(...)))"
+    return _apply_edits(code, edits), f"made the counts on `{line}` integers (int(round(...)))"
 
 
 # Errors of a Python list where NumPy arithmetic, attributes or fancy indexing are needed: an input the user
@@ -368,18 +377,13 @@ def arrays_from_list_inputs(code: str, problem: str, spec: TaskSpec) -> tuple[st
     that hold numbers are converted (an int list keeps its integers: it may index), and only when the
     failing line reads them; a list the code builds itself is left to the repair.
     """
-    quoted = re.search(r"failing line: `([^`]*)`", problem)
-    if not _LIST_AS_ARRAY.search(problem) or not quoted or not quoted.group(1).strip():
+    found = _failing_line_of(code, problem, _LIST_AS_ARRAY)
+    if found is None:
         return code, ""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, ""
+    tree, _, failing = found
     function = _top_level_function(tree, spec.function_name)
     if function is None or function.body[0].lineno == function.lineno:
         return code, ""
-    failing = {number for number, line in enumerate(code.splitlines(), start=1)
-               if line.strip() == quoted.group(1).strip()}
     read = set().union(*(_names_in(node, ast.Load) for node in ast.walk(function)
                          if isinstance(node, ast.stmt) and node.lineno in failing and node.end_lineno == node.lineno))
     types = {p.name: p.type for p in spec.inputs}
@@ -426,19 +430,14 @@ def length_tests_for_emptiness(code: str, problem: str, spec: TaskSpec) -> tuple
     `if not weights:` is right for the list the model pictured and fails on the NumPy array the user passes;
     the 1.5B kept it through three repairs. A length test is right for both.
     """
-    quoted = re.search(r"failing line: `([^`]*)`", problem)
-    if not _AMBIGUOUS_TRUTH.search(problem) or not quoted or not quoted.group(1).strip():
+    found = _failing_line_of(code, problem, _AMBIGUOUS_TRUTH)
+    if found is None:
         return code, ""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, ""
+    tree, line, failing = found
     function = _top_level_function(tree, spec.function_name)
     if function is None:
         return code, ""
     sequences = {p.name for p in spec.inputs if _SEQUENCE_TYPE.search(p.type)} & set(_parameter_names(function.args))
-    failing = {number for number, line in enumerate(code.splitlines(), start=1)
-               if line.strip() == quoted.group(1).strip()}
     replacements: list[tuple[ast.expr, str]] = []
     for node in ast.walk(function):
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Name):
@@ -451,7 +450,7 @@ def length_tests_for_emptiness(code: str, problem: str, spec: TaskSpec) -> tuple
              (node.operand if isinstance(node, ast.UnaryOp) else node).id in sequences]
     if not edits:
         return code, ""
-    return _apply_edits(code, edits), f"tested the length of the sequences on `{quoted.group(1).strip()}` (not their truth)"
+    return _apply_edits(code, edits), f"tested the length of the sequences on `{line}` (not their truth)"
 
 
 def widen_one_character_strings(code: str) -> tuple[str, int]:

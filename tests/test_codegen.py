@@ -37,7 +37,7 @@ from jupyter_iotcoder.codegen import (
 )
 from jupyter_iotcoder.config import GenerationConfig
 from jupyter_iotcoder.notebook import wiring_source
-from jupyter_iotcoder.schema import Param, Signature, StageStats, Task, TaskList, TaskSpec
+from jupyter_iotcoder.schema import CodeModule, Param, Signature, StageStats, Task, TaskList, TaskSpec
 from jupyter_iotcoder.validate import Validation
 from scripted_answers import CODE_1, CODE_2, PLAN, REQUIREMENT, SELF_CONTAINED_MAGNITUDE
 
@@ -1071,48 +1071,40 @@ def test_truth_tests_of_sequence_inputs_on_the_failing_line_become_length_tests(
     assert length_tests_for_emptiness(code, problem.replace("truth value", "value"), PRUNE_SPEC) == (code, "")
 
 
+def _written_once(code: str, function: str, inputs: list[Param], requirement: str) -> CodeModule:
+    """The user's function as codegen makes it from one scripted answer, checked to need no second model call."""
+    spec = TaskSpec(task_id=1, target="The user's function.",
+                    signature=Signature(function_name=function, parameters=[p.name for p in inputs], required=True),
+                    inputs=inputs, outputs=[Param(name="result", type="float")])
+    one_task = TaskList(requirement=requirement, tasks=[Task(id=1, title="All", description="The requirement.")])
+    runtime = ScriptedRuntime([fenced(code)])
+    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
+    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    return module
+
+
 def test_a_users_function_that_tests_an_array_for_emptiness_by_truth_is_fixed_without_a_model_call():
     guarded = ("import numpy as np\n\ndef peak_to_peak(x):\n    if not x:\n        raise ValueError('x is empty')\n"
                "    return float(np.max(x) - np.min(x))\n")
-    spec = TaskSpec(task_id=1, target="The peak-to-peak amplitude.",
-                    signature=Signature(function_name="peak_to_peak", parameters=["x"], required=True),
-                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)", from_requirement=True)],
-                    outputs=[Param(name="amplitude", type="float")])
-    one_task = TaskList(requirement="Write peak_to_peak(x) for a 1-D NumPy array x: max minus min; raise ValueError "
-                                    "if x is empty.",
-                        tasks=[Task(id=1, title="Amplitude", description="Max minus min.")])
-    runtime = ScriptedRuntime([fenced(guarded)])
-    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
-    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    module = _written_once(guarded, "peak_to_peak", [Param(name="x", type="np.ndarray, shape (n_samples,)",
+                                                           from_requirement=True)],
+                           "Write peak_to_peak(x) for a 1-D NumPy array x: max minus min; raise ValueError if x is empty.")
     assert "if len(x) == 0:" in module.code
 
 
 def test_a_users_function_that_does_arithmetic_on_a_list_input_is_fixed_without_a_model_call():
     scaling = "def to_celsius(raw_f: list[float]) -> float:\n    return float(((raw_f - 32) * 5 / 9).mean())\n"
-    spec = TaskSpec(task_id=1, target="The mean temperature in degrees C.",
-                    signature=Signature(function_name="to_celsius", parameters=["raw_f"], required=True),
-                    inputs=[Param(name="raw_f", type="list[float]", from_requirement=True)],
-                    outputs=[Param(name="mean_c", type="float")])
-    one_task = TaskList(requirement="Write to_celsius(raw_f: list[float]) -> float: the mean of the Fahrenheit "
-                                    "readings raw_f in degrees C.",
-                        tasks=[Task(id=1, title="Convert", description="Mean in degrees C.")])
-    runtime = ScriptedRuntime([fenced(scaling)])
-    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
-    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    module = _written_once(scaling, "to_celsius", [Param(name="raw_f", type="list[float]", from_requirement=True)],
+                           "Write to_celsius(raw_f: list[float]) -> float: the mean of the Fahrenheit readings raw_f "
+                           "in degrees C.")
     assert "raw_f = np.asarray(raw_f, dtype=float)" in module.code
     assert any("NumPy arrays" in fix for fix in module.attempt_log[0]["fixed"])
 
 
 def test_a_users_function_that_slices_by_a_float_rate_is_fixed_without_a_model_call():
     slicing = "import numpy as np\n\n\ndef baseline(x, fs):\n    return float(np.median(np.asarray(x)[: 2 * fs]))\n"
-    spec = TaskSpec(task_id=1, target="The median of the first 2 s.",
-                    signature=Signature(function_name="baseline", parameters=["x", "fs"], required=True),
-                    inputs=[Param(name="x", type="np.ndarray, shape (n_samples,)"), Param(name="fs", type="float, Hz")],
-                    outputs=[Param(name="level", type="float")])
-    one_task = TaskList(requirement="Write baseline(x, fs): the median of the first 2 s of x, sampled at fs Hz.",
-                        tasks=[Task(id=1, title="Baseline", description="Median of the first 2 s.")])
-    runtime = ScriptedRuntime([fenced(slicing)])
-    [module] = codegen(one_task, [spec], caller_for(runtime), GenerationConfig(alternatives=0))
-    assert len(runtime.history) == 1 and module.validation == "passed", module.attempt_log
+    module = _written_once(slicing, "baseline", [Param(name="x", type="np.ndarray, shape (n_samples,)"),
+                                                 Param(name="fs", type="float, Hz")],
+                           "Write baseline(x, fs): the median of the first 2 s of x, sampled at fs Hz.")
     assert "[: int(round(2 * fs))]" in module.code
     assert any("integers" in fix for fix in module.attempt_log[0]["fixed"])
