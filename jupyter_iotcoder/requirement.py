@@ -569,7 +569,7 @@ def stated_result_length(requirement: str, signature: Signature) -> str | None:
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     names = set(signature_parameter_names(signature))
-    if phrases and re.search(r"\btuple\b|\(\s*\w+\s*,\s*\w+", phrases[0]):
+    if phrases and re.search(r"\btuple\b|\bdict|\(\s*\w+\s*,\s*\w+", phrases[0]):
         return None  # several results: which one the length is of takes more reading than this
     for start in _LENGTH_START.finditer(phrases[0] if phrases else ""):
         expression = _length_expression(phrases[0][start.end():], names)

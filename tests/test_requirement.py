@@ -560,6 +560,7 @@ def test_stated_relations_read_comparisons_of_two_parameters_that_raise_value_er
      "(1 + (len(x) - frame_len) // hop,). Raise ValueError if hop < 1.", "1 + (len(x) - frame_len) // hop"),
     ("Write nlms(x, n_taps) and return a tuple (e, w): e as long as x and w of length n_taps.", None),
     ("Write pad(x) returning an array of length 3.", None),
+    ("Write track(lat, dt) that returns a dict with 'speeds', an array of length len(lat) - 1.", None),
     ("Write f(x, n) returning an array of length n times the rate.", None),
 ])
 def test_a_length_the_user_computes_for_the_result_is_read_as_an_expression_over_the_parameters(requirement, length):
