@@ -377,33 +377,70 @@ def arrays_from_list_inputs(code: str, problem: str, spec: TaskSpec) -> tuple[st
     that hold numbers are converted (an int list keeps its integers: it may index), and only when the
     failing line reads them; a list the code builds itself is left to the repair.
     """
-    found = _failing_line_of(code, problem, _LIST_AS_ARRAY)
+    found = _parameters_on_failing_line(code, problem, spec, _LIST_AS_ARRAY)
     if found is None:
         return code, ""
+    tree, function, read = found
+    types = {p.name: p.type for p in spec.inputs}
+    numbers = [name for name in read if not _NOT_NUMBERS.search(types.get(name, ""))]
+    numpy = next((alias for alias, path in _import_aliases(tree).items() if path == "numpy"), None)
+    converted = _at_function_start(code, function, [f"{name} = {numpy or 'np'}.asarray({name}"
+                                                    f"{_float_dtype(types.get(name, ''))})" for name in numbers])
+    if not numbers or converted is None:
+        return code, ""
+    converted = converted if numpy else "import numpy as np\n" + converted
+    names = ", ".join(f"`{name}`" for name in numbers)
+    return converted, f"made {names} NumPy arrays where `{spec.function_name}` starts (it was given lists)"
+
+
+_SEQUENCE_TYPE = re.compile(r"ndarray|array|list|sequence|series|tuple\[", re.I)  # the type of an input that holds a sequence
+# A list method called on a NumPy array: `labels[i:j].count` works on the list the model pictured.
+_ARRAY_AS_LIST = re.compile(r"'numpy\.ndarray' object has no attribute '(?:count|index|append|extend|insert|remove|pop)'")
+
+
+def lists_from_array_inputs(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:
+    """The code with each sequence parameter that the failing line of an array-as-list error reads made a list
+    at the top of the step's function (`labels = list(labels)`), and a note; (code, "") otherwise.
+
+    Validation runs this after the function worked on a list: it fails only on the array a caller may pass
+    for "a sequence of labels", and as a list it behaves as it did on the list.
+    """
+    found = _parameters_on_failing_line(code, problem, spec, _ARRAY_AS_LIST)
+    if found is None:
+        return code, ""
+    _, function, read = found
+    sequences = [p.name for p in spec.inputs if p.name in read and _SEQUENCE_TYPE.search(p.type)]
+    converted = _at_function_start(code, function, [f"{name} = list({name})" for name in sequences])
+    if not sequences or converted is None:
+        return code, ""
+    names = ", ".join(f"`{name}`" for name in sequences)
+    return converted, f"made {names} Python lists where `{spec.function_name}` starts (it was given arrays)"
+
+
+def _parameters_on_failing_line(code: str, problem: str, spec: TaskSpec, error: re.Pattern
+                                ) -> tuple[ast.Module, ast.FunctionDef | ast.AsyncFunctionDef, list[str]] | None:
+    """(the parsed code, the step's function, its parameters that the failing line of an `error` reads), or None."""
+    found = _failing_line_of(code, problem, error)
+    if found is None:
+        return None
     tree, _, failing = found
     function = _top_level_function(tree, spec.function_name)
     if function is None or function.body[0].lineno == function.lineno:
-        return code, ""
+        return None
     read = set().union(*(_names_in(node, ast.Load) for node in ast.walk(function)
                          if isinstance(node, ast.stmt) and node.lineno in failing and node.end_lineno == node.lineno))
-    types = {p.name: p.type for p in spec.inputs}
-    numbers = [name for name in _parameter_names(function.args)
-               if name in read and not _NOT_NUMBERS.search(types.get(name, ""))]
-    if not numbers:
-        return code, ""
-    numpy = next((alias for alias, path in _import_aliases(tree).items() if path == "numpy"), None)
+    return tree, function, [name for name in _parameter_names(function.args) if name in read]
+
+
+def _at_function_start(code: str, function: ast.FunctionDef | ast.AsyncFunctionDef, statements: list[str]) -> str | None:
+    """The code with `statements` first in `function`'s body (after its docstring); None if they are there already."""
     body = [stmt for stmt in function.body if not _is_docstring(stmt)] or function.body
-    indent = " " * body[0].col_offset
-    conversions = [f"{indent}{name} = {numpy or 'np'}.asarray({name}{_float_dtype(types.get(name, ''))})"
-                   for name in numbers]
     lines = code.splitlines()
-    if all(line in lines for line in conversions):
-        return code, ""
-    lines[body[0].lineno - 1: body[0].lineno - 1] = conversions
-    if numpy is None:
-        lines.insert(0, "import numpy as np")
-    names = ", ".join(f"`{name}`" for name in numbers)
-    return "\n".join(lines) + "\n", f"made {names} NumPy arrays where `{spec.function_name}` starts (it was given lists)"
+    inserted = [" " * body[0].col_offset + statement for statement in statements]
+    if all(line in lines for line in inserted):
+        return None
+    lines[body[0].lineno - 1: body[0].lineno - 1] = inserted
+    return "\n".join(lines) + "\n"
 
 
 def _float_dtype(param_type: str) -> str:
@@ -413,14 +450,14 @@ def _float_dtype(param_type: str) -> str:
 
 def fix_failing_line(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:
     """The first mechanical fix for the error that validation reported (`problem`), and its note; (code, "")
-    when none applies: float counts made integers, list inputs made arrays, emptiness tests made lengths."""
+    when none applies: float counts made integers, list inputs made arrays and array inputs lists, emptiness
+    tests made lengths."""
     fixes = (integer_counts_on_failing_line(code, problem), arrays_from_list_inputs(code, problem, spec),
-             length_tests_for_emptiness(code, problem, spec))  # each looks for its own error; cheap
+             lists_from_array_inputs(code, problem, spec), length_tests_for_emptiness(code, problem, spec))  # cheap
     return next(((fixed, note) for fixed, note in fixes if note), (code, ""))
 
 
 _AMBIGUOUS_TRUTH = re.compile(r"truth value of an array with more than one element is ambiguous")
-_SEQUENCE_TYPE = re.compile(r"ndarray|array|list|sequence|series|tuple\[", re.I)
 
 
 def length_tests_for_emptiness(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from jupyter_iotcoder.codegen import (
     integer_counts_on_failing_line,
     keep_given_inputs,
     length_tests_for_emptiness,
+    lists_from_array_inputs,
     needed_packages,
     pipeline_values,
     privatise_broken_steps,
@@ -1071,6 +1072,22 @@ def test_truth_tests_of_sequence_inputs_on_the_failing_line_become_length_tests(
     assert length_tests_for_emptiness(code, problem.replace("truth value", "value"), PRUNE_SPEC) == (code, "")
 
 
+def test_sequence_inputs_that_the_failing_line_uses_as_lists_become_lists_where_the_function_starts():
+    spec = TaskSpec(task_id=1, target="Majority label per window.",
+                    signature=Signature(function_name="majority", parameters=["labels", "n"], required=True),
+                    inputs=[Param(name="labels", type="list[str], length n_samples, a list or an array"),
+                            Param(name="n", type="int")], outputs=[Param(name="majority", type="list")])
+    line = "out.append(max(set(labels[i:i + n]), key=labels[i:i + n].count))"
+    code = (f"def majority(labels, n):\n    out = []\n    for i in range(0, len(labels), n):\n        {line}\n"
+            "    return out\n")
+    problem = ("on a second set of sample inputs `majority` raised AttributeError: 'numpy.ndarray' object has no "
+               f"attribute 'count' (line 4) in <cell 1> line 4; failing line: `{line}`")
+    fixed, note = lists_from_array_inputs(code, problem, spec)
+    assert fixed.splitlines()[1] == "    labels = list(labels)" and "`labels`" in note
+    assert lists_from_array_inputs(fixed, problem, spec) == (fixed, ""), "nothing is converted twice"
+    assert lists_from_array_inputs(code, problem.replace("'count'", "'mode'"), spec) == (code, "")
+
+
 def _written_once(code: str, function: str, inputs: list[Param], requirement: str) -> CodeModule:
     """The user's function as codegen makes it from one scripted answer, checked to need no second model call."""
     spec = TaskSpec(task_id=1, target="The user's function.",
@@ -1108,3 +1125,14 @@ def test_a_users_function_that_slices_by_a_float_rate_is_fixed_without_a_model_c
                            "Write baseline(x, fs): the median of the first 2 s of x, sampled at fs Hz.")
     assert "[: int(round(2 * fs))]" in module.code
     assert any("integers" in fix for fix in module.attempt_log[0]["fixed"])
+
+
+def test_a_users_function_that_counts_with_a_list_method_on_a_sequence_is_fixed_without_a_model_call():
+    counting = ("def majority(labels, n):\n    out = []\n    for i in range(0, len(labels) - n + 1, n):\n"
+                "        out.append(max(set(labels[i:i + n]), key=labels[i:i + n].count))\n    return out\n")
+    module = _written_once(counting, "majority", [
+        Param(name="labels", type="list[str], length n_samples, a list or an array", from_requirement=True),
+        Param(name="n", type="int", from_requirement=True)],
+        "Write majority(labels, n) where labels is a length-N sequence of strings and n an int; return the majority "
+        "label of each block of n labels as a list.")
+    assert "    labels = list(labels)" in module.code
