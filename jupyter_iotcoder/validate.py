@@ -82,6 +82,7 @@ _KNOWN_DIMS = {"3": 3, "axes": 3, "n_axes": 3, "n_channels": 3, "channels": 3, "
 _QUANTITY_SAMPLES = (
     (r"\bms\b|millisecond|\w_ms\b", 800.0, 50.0),
     (r"\bseconds\b|\brtts?\b|latenc", 0.2, 0.05),  # durations (round trips, delays); time stamps rise (_TIME_NAME)
+    (r"toleranc|uncertaint|sigma|\bstds?\b|_std\b|varianc|accurac", 1.0, 0.1),  # spreads are positive
     (r"\bbpm\b|heart_?rate", 70.0, 5.0),
     (r"\bma\b|milliamp|\w_ma\b", 12.0, 3.0),  # a 4-20 mA current loop (code that marks fault currents is right)
     (r"°c|degc|degrees c|temperature|\btemp", 22.0, 2.0),

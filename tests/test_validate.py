@@ -53,6 +53,7 @@ def test_time_arrays_get_strictly_increasing_samples(name):
 @pytest.mark.parametrize("name,param_type,expected", [
     ("rr_ms", "np.ndarray, shape (n_samples,), ms", "_rng.normal(800.0, 50.0, size=(2048,))"),
     ("rtt_samples", "np.ndarray, shape (n_samples,), seconds", "_rng.normal(0.2, 0.05, size=(2048,))"),
+    ("tolerances", "np.ndarray, shape (n_samples,)", "_rng.normal(1.0, 0.1, size=(2048,))"),
     ("rssi", "np.ndarray, shape (n_samples,)", "_rng.normal(-65.0, 6.0, size=(2048,))"),
     ("temps", "np.ndarray, shape (n_samples,), degC", "_rng.normal(22.0, 2.0, size=(2048,))"),
     ("gyro", "np.ndarray, shape (N, 3), rad/s", "_rng.normal(0.0, 0.01, size=(2048, 3))"),
@@ -67,7 +68,7 @@ def test_a_shape_letter_has_one_size_in_every_input_and_a_later_axis_is_small():
     sizes = dimension_sizes(["np.ndarray, shape (N, M), degC", "np.ndarray, shape (M,)", "np.ndarray, shape (n,)"])
     assert sizes == {"n": 2048, "m": 8}
     assert sample_expression(Param(name="variances", type="np.ndarray, shape (M,)"), sizes) == \
-        "_rng.normal(size=(8,))"
+        "_rng.normal(1.0, 0.1, size=(8,))", "sized by M, and positive as variances are"
 
 
 def _calibration(code: str, requirement: str = ""):
