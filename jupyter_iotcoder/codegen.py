@@ -457,6 +457,26 @@ def fix_failing_line(code: str, problem: str, spec: TaskSpec) -> tuple[str, str]
     return next(((fixed, note) for fixed, note in fixes if note), (code, ""))
 
 
+_FAILING_LINE_FIXES = 3  # mechanical fixes of failing lines per attempt, each re-validated (`fix_failing_line`)
+
+
+def fixed_failing_lines(code: str, validation: Validation, spec: TaskSpec, validate: Callable[[str], Validation],
+                        accept: Callable[[str], bool] = lambda code: True) -> tuple[list[tuple[str, str]], Validation]:
+    """The failing-line fixes applied while validation fails and one applies, each validated again: the (code,
+    note) after each fix, and the last verdict. `accept` may refuse a fixed code (one that fails a static check)."""
+    steps: list[tuple[str, str]] = []
+    for _ in range(_FAILING_LINE_FIXES):
+        if validation.status != "failed":
+            break
+        fixed, note = fix_failing_line(code, validation.problem, spec)
+        if not note or not accept(fixed):
+            break
+        code = fixed
+        steps.append((code, note))
+        validation = validate(code)
+    return steps, validation
+
+
 _AMBIGUOUS_TRUTH = re.compile(r"truth value of an array with more than one element is ambiguous")
 
 
@@ -1262,7 +1282,6 @@ def _repairable(finish_reason: str, repairing: bool) -> bool:
 
 
 Prompt = Callable[[str, str], tuple[dict, ...]]  # (problem, previous code) -> chat messages
-_FAILING_LINE_FIXES = 3  # mechanical fixes of failing lines per attempt, each re-validated (`fix_failing_line`)
 
 
 def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[TaskSpec], caller: StageCaller,
@@ -1323,16 +1342,16 @@ def generate_module(task: Task, tasks: TaskList, spec: TaskSpec, earlier: list[T
         if not problems and validator is not None:
             caller.notify(f"validating step {task.id}{label}")
             validation = Validation("skipped", f"it needs {', '.join(needs)}") if needs else validator(module)
-            for _ in range(_FAILING_LINE_FIXES):
-                counted, note = (fix_failing_line(code, validation.problem, taking)
-                                 if validation.status == "failed" else (code, ""))
-                if not note or check_module(counted, taking, earlier_names):
-                    break
-                code, module = counted, module.model_copy(update={"code": counted})
-                validation = validator(module)
-                fixed.append(note)
+            steps, validation = fixed_failing_lines(
+                code, validation, taking, lambda c: validator(module.model_copy(update={"code": c})),
+                accept=lambda c: not check_module(c, taking, earlier_names))
+            if steps:
+                code = steps[-1][0]
+                module = module.model_copy(update={"code": code})
+                fixed += [note for _, note in steps]
                 # a repair that gave back the code before its mechanical fix changed nothing either
-                unchanged = unchanged or bool(previous_code) and code.strip() == previous_code.strip()
+                unchanged = unchanged or bool(previous_code) and any(
+                    c.strip() == previous_code.strip() for c, _ in steps)
             if validation.status == "failed":
                 said = validation.problem  # "on a synthetic walk ...", "on the notebook's example data ...": as is
                 problems = [said if said.startswith("on ") else f"on sample inputs, {said}"]

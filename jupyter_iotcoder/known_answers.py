@@ -24,8 +24,8 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .requirement import (COMPARISONS, DURATION, FEWER, described_return, parameter_parts, refusal_clauses, return_phrases,
-                          stated_refusals, stated_result_dtype, user_types)
+from .requirement import (COMPARISONS, DURATION, FEWER, described_return, parameter_parts, refusal_clauses,
+                          return_phrases, stated_refusals, stated_result_dtype, user_types)
 from .schema import Signature
 
 RATE_HZ = 50  # the sampling rate of every known-answer signal

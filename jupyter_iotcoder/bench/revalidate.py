@@ -3,7 +3,7 @@
 The final code of recorded benchmark samples is validated again with the current validator and set
 beside what the task's tests said of it: validation that fails code the tests pass is a false alarm
 (a repair would change working code), code the tests fail but validation passes is a miss. Where
-validation fails a cell, the failing-line fixes (`codegen.fix_failing_line`) are applied as generation
+validation fails a cell, the failing-line fixes (`codegen.fixed_failing_lines`) are applied as generation
 would apply them, and the task's tests run again on the result.
 
 The spec of the user's function is built from the requirement's words alone (`USERS_WORDS_ONLY`): the
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from ..codegen import fix_failing_line
+from ..codegen import fixed_failing_lines
 from ..requirement import find_required_signature
 from ..sandbox import run_cells
 from ..schema import CodeModule, Task, TaskSpec
@@ -25,7 +25,6 @@ from ..transform import USERS_WORDS_ONLY, users_function_spec
 from ..validate import Validation, validate_steps
 from .tasks import BenchTask
 
-_FIXES = 3  # failing-line fixes per cell, each re-validated, as generation applies them
 _STEP = Task(id=1, title="The user's function", description="The requirement as a whole.")
 
 
@@ -64,20 +63,13 @@ def revalidate_sample(sample: dict, task: BenchTask) -> Revalidation | None:
     verdict = _validate(code, spec, task)
     first = Revalidation(sample["key"], task.id, sample["config"], bool(sample["passed"]), verdict.status,
                          verdict.problem[:300])
-    fixes: list[str] = []
-    for _ in range(_FIXES):
-        if verdict.status != "failed":
-            break
-        fixed, note = fix_failing_line(code, verdict.problem, spec)
-        if not note:
-            break
-        code, fixes = fixed, fixes + [note]
-        verdict = _validate(code, spec, task)
-    if not fixes:
+    steps, verdict = fixed_failing_lines(code, verdict, spec, lambda fixed: _validate(fixed, spec, task))
+    if not steps:
         return first
-    tests = run_cells([code], test_code=task.test, entry_point=task.entry_point, timeout=task.timeout, memory_mb=2048)
-    return Revalidation(**{**asdict(first), "fixes": tuple(fixes), "validation_after_fixes": verdict.status,
-                           "tests_passed_after_fixes": tests.passed})
+    tests = run_cells([steps[-1][0]], test_code=task.test, entry_point=task.entry_point, timeout=task.timeout,
+                      memory_mb=2048)
+    return Revalidation(**{**asdict(first), "fixes": tuple(note for _, note in steps),
+                           "validation_after_fixes": verdict.status, "tests_passed_after_fixes": tests.passed})
 
 
 def summarize(rows: list[Revalidation]) -> dict:
