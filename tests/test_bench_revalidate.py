@@ -34,6 +34,15 @@ def test_the_validation_suite_sets_the_validators_verdicts_beside_the_tests_and_
     assert "| pipeline+repair | 2 | 1 | 1 | 0 | 0 | 1 | 1 | 0 |" in (tmp_path / "validation.md").read_text()
 
 
+def test_the_reference_configuration_validates_each_tasks_reference_without_recorded_samples(tmp_path):
+    out = tmp_path / "references"
+    assert bench_main(["--suite", "validation", "--configs", "reference", "--tasks", TASK.id, "--out", str(out)]) == 0
+    results = json.loads((out / "validation.json").read_text())
+    (row,) = results["cells"]
+    assert (row["config"], row["task_id"], row["tests_passed"]) == ("reference", TASK.id, True)
+    assert row["validation"] == "passed" and results["summary"]["reference"]["false_alarms"] == 0, row
+
+
 def test_false_alarms_misses_and_fixes_that_break_working_code_are_counted():
     rows = [Revalidation("a", "t", "c", True, "failed", fixes=("f",), tests_passed_after_fixes=False),
             Revalidation("b", "t", "c", False, "passed"), Revalidation("d", "t", "c", False, "inconclusive")]

@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "against a hand-crafted reference; humaneval = general-coding regression check; "
                              "plans = the decomposition stage alone on the IoT tasks (plan score); validation = "
                              "the current validator on the code recorded in --out's samples.jsonl, against the "
-                             "tasks' tests (no model)")
+                             "tasks' tests (no model; configuration `reference` adds the tasks' reference "
+                             "solutions, where any failure is a false alarm)")
     parser.add_argument("--configs", default=None,
                         help="comma-separated (default direct,pipeline): "
                              + "; ".join(f"{c.name} = {c.help}" for c in CONFIGS.values())
@@ -183,20 +184,25 @@ def run_validation(args: argparse.Namespace) -> int:
     """Validate the recorded samples' code again (`revalidate`), write validation.json and validation.md."""
     from tqdm import tqdm
 
-    from .revalidate import markdown, revalidate_sample, summarize
+    from .revalidate import REFERENCE, markdown, reference_sample, revalidate_sample, summarize
     from .runner import load_samples
     from .tasks import load_tasks
 
     path = args.out / "samples.jsonl"
-    if not path.exists():
+    configs = set(args.configs.split(",")) if args.configs else None
+    references = configs is not None and REFERENCE in configs
+    if not path.exists() and not references:
         raise SystemExit(f"no recorded samples in {path}: run the benchmark into --out first")
     tasks = {t.id: t for t in _select(load_tasks(), args)}
-    configs = set(args.configs.split(",")) if args.configs else None
-    samples = [s for s in load_samples(path) if s["task_id"] in tasks and (configs is None or s["config"] in configs)]
+    recorded = load_samples(path) if path.exists() else []
+    samples = [s for s in recorded if s["task_id"] in tasks and (configs is None or s["config"] in configs)]
+    if references:
+        samples += [reference_sample(task) for task in tasks.values()]
     started = time.perf_counter()
     rows = [row for sample in tqdm(samples, desc="validation", unit="cell")
             if (row := revalidate_sample(sample, tasks[sample["task_id"]])) is not None]
     summary = summarize(rows)
+    args.out.mkdir(parents=True, exist_ok=True)
     results = {"command": " ".join(sys.argv), "suite": "validation", "machine": _machine(),
                "wall_seconds": time.perf_counter() - started, "summary": summary,
                "cells": [asdict(row) for row in rows]}

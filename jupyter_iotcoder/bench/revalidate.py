@@ -10,6 +10,9 @@ The spec of the user's function is built from the requirement's words alone (`US
 run's own spec came from the model and is not recorded, so this measures validation on what the user
 said. One sample's cells are the user's function for `--max-tasks 1` runs; for longer plans the last cell
 is judged alone.
+
+The configuration `reference` adds each task's reference solution as one more cell that passes its tests:
+140 programs known to be right, on which any failed validation is a false alarm.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ class Revalidation:
     fixes: tuple[str, ...] = ()
     validation_after_fixes: str = ""
     tests_passed_after_fixes: bool | None = None
+
+
+REFERENCE = "reference"  # the pseudo-configuration of the tasks' reference solutions
+
+
+def reference_sample(task: BenchTask) -> dict:
+    """The task's reference solution as a recorded sample that passed its tests."""
+    return {"key": f"{REFERENCE}|{task.id}", "config": REFERENCE, "task_id": task.id, "passed": True,
+            "cells": [task.reference]}
 
 
 def users_spec(task: BenchTask) -> TaskSpec | None:
