@@ -268,6 +268,32 @@ def _array_type(phrase: str, dims: re.Match | None, suffix: str) -> str:
     return f"np.ndarray{' of int' if integers else ''}, shape ({size},){suffix}"
 
 
+# "the frame payload as bytes", "a bytes object": one binary payload ("the size in bytes" is a number)
+_BYTES_WORDS = re.compile(r"\bas\s+(?:raw\s+)?bytes\b|\b(?:an?|the)\s+(?:raw\s+)?bytes(?:\s+object)?\b(?!\s+of\b)"
+                          r"|\bbytearray\b", re.I)
+# "a dict mapping beacon id (str) to room name (str)", "a dict mapping activity name to its MET value"
+_MAPPING = re.compile(r"\b(?:dict|dictionary|mapping)\s+(?:mapping|from)\s+(?:each\s+|an?\s+|the\s+)?(.+?)\s+to\s+"
+                      r"(?:its\s+|their\s+|the\s+|an?\s+)?(.+)", re.I)
+_MAPPING_START = re.compile(r"\s*(?:an?\s+|the\s+)?(?:python\s+)?(?:dict|dictionary|mapping)\b", re.I)
+_TEXT_WORDS = re.compile(r"\bstr\b|\bstrings?\b|\b(?:ids?|names?|labels?|topics?|keys?|activit(?:y|ies)|rooms?"
+                         r"|devices?|macs?|units?|class(?:es)?)\b", re.I)
+
+
+def _mapping_type(phrase: str) -> str | None:
+    """`dict[str, float]` for "a dict mapping activity name to its MET value": text keys (names, ids, labels) or
+    int keys, and text, int or float values; None for nested values (lists, tuples, dicts)."""
+    mapping = _MAPPING.search(phrase)
+    if not mapping:
+        return None
+    key, value = mapping.group(1), _AFTER_BREAK.split(mapping.group(2), maxsplit=1)[0]
+    if re.search(r"\b(?:lists?|tuples?|arrays?|dicts?|pairs?)\b", value, re.I):
+        return None
+    key_kind = "str" if _TEXT_WORDS.search(key) else "int" if re.search(r"\bint|\bindex|\bnumber", key) else None
+    value_kind = ("str" if _TEXT_WORDS.search(value) and not re.search(r"\bfloat|\bint\b|value", value)
+                  else "int" if re.search(r"\bint(?:eger)?\b|\bcount\b", value) else "float")
+    return f"dict[{key_kind}, {value_kind}]" if key_kind else None
+
+
 def _described_type(phrase: str) -> str | None:
     """The type text that the user's words about one parameter give, or None when they give none."""
     phrase = _SPELLED_DIMS.sub(r"(\1, \2)", phrase)  # "n x n covariance matrices"
@@ -285,6 +311,9 @@ def _described_type(phrase: str) -> str | None:
     unit = _UNIT.search(_DIMS.sub("", phrase))  # not the A of "(A,)"
     suffix = f", {unit.group(1)}" if unit else ""
     dims = _DIMS.search(phrase)
+    mapping = _mapping_type(phrase)
+    if mapping:
+        return mapping
     if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
         return None  # a structure the sample synthesiser cannot build from words; the annotation or model says more
     sizes = dims and all(_SIZE_NAME.fullmatch(d.strip()) for d in dims.group(0)[1:-1].split(",") if d.strip())
@@ -295,6 +324,13 @@ def _described_type(phrase: str) -> str | None:
                                                    and not _ONE_CONTAINER.search(phrase) else "")
     if unit and unit.group(1) in ("Hz", "kHz"):
         return "float, Hz"
+    if _BYTES_WORDS.search(phrase):
+        return "bytes"
+    if re.search(r"\ba\s+bool(?:ean)?\b", phrase):
+        return "bool"
+    if re.search(r"\b(?:an?|the)\s+(?:str|string)\b", phrase):
+        quoted = re.search(r"'[^'\\]{1,40}'", phrase)  # "the string 'little_endian'": a value the user accepts
+        return f"str, e.g. {quoted.group(0)}" if quoted else "str"
     if re.search(r"\b(?:an? )?int(?:eger)?\b", phrase):
         return "int"
     if re.search(r"\b(?:a )?float\b", phrase):
@@ -333,10 +369,22 @@ def _taken_types(after_call: str, names: list[str], required: int) -> dict[str, 
     return found
 
 
+# Words after a name that describe something else: "spacing_m along the array axis", "start_bit is the signal's
+# least significant bit", "start_bit + length - 1".
+_ABOUT_SOMETHING_ELSE = re.compile(r"\s*(?:(?:along|across|through|from|to|into|onto|over|under|between|toward|towards"
+                                   r"|relative|times|plus|minus)\b|[-+*/<>=]|(?:the\s+|an?\s+)?\w+'s\b)")
+
+
 def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
     """The type from the words around a mention of `name`: "acc is an (N, 3) array", "a 1-D NumPy array x"."""
     for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}(?![\w(\[])", text):
         after = re.sub(r"^\s*(?:is|are|holds?|contains?|gives?|has|have)\b", "", text[mention.end():])
+        if _ABOUT_SOMETHING_ELSE.match(after):
+            continue
+        if _MAPPING_START.match(after):  # "a dict mapping activity name to its MET value": "to" ends no clause here
+            mapping = _mapping_type(re.split(r"[.;](?:\s|$)", after, maxsplit=1)[0][:160])
+            if mapping:
+                return mapping
         stop = _AFTER_BREAK.search(after)
         after = after[: stop.start() if stop else 80][:80]
         others = [m.start() for n in names if n != name for m in re.finditer(rf"\b{re.escape(n)}\b", after)]
@@ -440,14 +488,57 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     required = sum(not parameter_parts(source)[2] and not source.startswith("*") for source in signature.parameters)
     found = _taken_types(after_call, names, required)
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
+    found = {**_shared_clause_types(text, names), **_every_argument_types(text, signature), **found}
     for name in names:
         if name not in found and name not in _ENGLISH:
             kind = (_mentioned_type(text, name, names) or _listed_type(text, name, names)
                     or _named_type(requirement[: call.start()], name)
-                    or _shared_suffix_type(text, name) or _tri_axial_type(requirement, name))
+                    or _shared_suffix_type(text, name) or _tri_axial_type(requirement, name)
+                    or _indexed_type(text, name))
             if kind:
                 found[name] = kind
     return found
+
+
+_NAME_LIST = r"[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*,?\s+and\s+[A-Za-z_]\w*"
+_SHARED_CLAUSE = re.compile(rf"(?<![\w.\[])(?=({_NAME_LIST})\s+(?:are|both\s+are|are\s+both)\s+([^;]*))")  # overlapping
+_PLURAL_SCALAR = re.compile(r"\s*(?:all\s+|both\s+)?(?:(ints|integers)|(floats)|(bools|booleans)|(strings|strs))\b")
+
+
+def _shared_clause_types(text: str, names: list[str]) -> dict[str, str]:
+    """The type that one clause gives several parameters, each named: "start_bit and length are ints", "factor and
+    offset are floats", "b and a are sequences of floats" (`a` and other English words included)."""
+    found: dict[str, str] = {}
+    for clause in _SHARED_CLAUSE.finditer(text):
+        items = [item for item in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", clause.group(1)) if item]
+        if not all(item in names for item in items):
+            continue
+        words = _AFTER_BREAK.split(clause.group(2), maxsplit=1)[0]
+        plural = _PLURAL_SCALAR.match(words)
+        kind = (("int", "float", "bool", "str")[[bool(g) for g in plural.groups()].index(True)] if plural
+                else _described_type(words))
+        for item in items if kind else []:
+            found.setdefault(item, kind)
+    return found
+
+
+_EVERY_ARGUMENT = re.compile(r"\b(?:each|every|both|all)\s+(?:of\s+the\s+)?(?:arguments?|inputs?|parameters?)\s+"
+                             r"(?:is|are)\s+([^;]*)", re.I)
+
+
+def _every_argument_types(text: str, signature: Signature) -> dict[str, str]:
+    """The type that "each argument is a list of (start_s, end_s, label) tuples" gives every parameter without
+    a default."""
+    said = _EVERY_ARGUMENT.search(text)
+    kind = _described_type(re.split(r"[.;](?:\s|$)", said.group(1))[0]) if said else None
+    if not kind:
+        return {}
+    return {name: kind for name, _, default in map(parameter_parts, signature.parameters) if name and not default}
+
+
+def _indexed_type(text: str, name: str) -> str | None:
+    """A sequence for a name the user indexes by a variable: "out_bytes[i] is the size in bytes of layer i"."""
+    return "np.ndarray, shape (n_samples,)" if re.search(rf"(?<![\w.]){re.escape(name)}\[\s*[a-z]\w*\s*[-+\]]", text) else None
 
 
 # Names whose type a user relies on by the convention of scikit-learn code: X, X_train are feature rows,

@@ -280,6 +280,10 @@ def users_function_spec(requirement: str, required: Signature, io: dict, task_id
     """The spec of the user's own function: the model's I/O specification `io` under the user's signature, the
     result the user's words describe and its size, and the types and example values the user gave."""
     inputs = _required_inputs(required, _params(io["inputs"]))
+    if required.is_class:  # what the user says is returned, a method returns: the constructor gives the instance
+        spec = TaskSpec(task_id=task_id, target=target, signature=required, inputs=inputs,
+                        outputs=_params(io["outputs"]))
+        return with_user_types(spec, user_types(requirement, required), requirement_examples(requirement, required))
     outputs = _outputs_for_returns(_params(io["outputs"]), described_return(requirement, required), requirement)
     spec = TaskSpec(task_id=task_id, target=target, signature=required, inputs=inputs, outputs=outputs)
     spec = with_output_size(spec, same_size_as(requirement, required))

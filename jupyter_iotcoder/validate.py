@@ -172,6 +172,9 @@ def _annotation_sample(node: ast.expr) -> str | None:
         if outer in ("dict", "mapping"):
             if len(names) != 2 or names[0] not in _FIELD_SAMPLES or names[1] not in _FIELD_SAMPLES:
                 return None
+            if names[0] == "str":  # the sample labels' words first: a label looks its value up (MET per activity)
+                return (f"{{_key: {_FIELD_SAMPLES[names[1]]} for _i, _key in enumerate(('walk', 'run', 'sit', "
+                        f"*(f'sensor{{_j}}' for _j in range(3, 8))))}}")
             return f"{{{_FIELD_SAMPLES[names[0]]}: {_FIELD_SAMPLES[names[1]]} for _i in range(8)}}"
         if outer == "tuple":
             if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is Ellipsis:
@@ -263,7 +266,8 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
     if re.search(r"\bstr\b|string", kind):
         if _ARRAY.search(kind):
             return _LABELS
-        return _TEXT
+        stated = re.search(r"\be\.g\. ('[^'\\]{1,40}')", param.type)  # "str, e.g. 'little_endian'": the user's value
+        return stated.group(1) if stated else _TEXT
     if re.search(r"\bdict\b", kind):
         return _DOCUMENT
     if _ARRAY.search(kind):
@@ -313,7 +317,7 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
             return _WINDOW
         if _COUNT_NAME.search(param.name):
             return _COUNT
-        if not _DATA_NAME.search(param.name):
+        if not _DATA_NAME.search(param.name) or _UNIT_SUFFIX.search(param.name):
             return _SETTING
     return f"_rng.normal(size={SAMPLES})"
 
@@ -323,6 +327,8 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
 _DATA_NAME = re.compile(r"^(?![kmn]$)[a-z]$|^[a-z]\w*[a-rt-z]s$|^(?:data|signal|series|audio|csi|ppg|ecg|eeg|emg|eda"
                         r"|acc|accel|gyro|mag|rssi|imu|raw|frame|packet|payload|matrix|x\w*|y\w*|z\w*)(?:_\w+)?$",
                         re.I)
+# A unit that ends a name in s is no plural: `rtt_ms`, `uplink_bps`, `input_bytes` are one number each.
+_UNIT_SUFFIX = re.compile(r"_(?:ms|us|ns|secs|mins|hours|hrs|days|years|[kmg]?bps|bytes|bits|lux)$", re.I)
 _COUNT_NAME = re.compile(r"^(?:[kmn]|hop|step|order|lag|stride|iters?|n_\w+|num_\w+|\w+_count|min_\w+s)$")
 
 
@@ -519,9 +525,11 @@ def _with_spikes(values):
     if values.ndim == 0 or len(values) < 10:
         return values
     center, spread = _np.nanmean(values, axis=0), _np.nanstd(values, axis=0) + 1e-9
+    # readings that are all positive (intervals, durations, levels) stay positive: a negative RR interval is no glitch
+    floor = 0.1 * _np.nanmin(values, axis=0) if _np.all(values[_np.isfinite(values)] > 0) else -_np.inf
     n = len(values)
     for row, height in ((n // 5, 5.0), (n // 2, -20.0), (4 * n // 5, 50.0)):
-        values[row] = center + height * spread
+        values[row] = _np.maximum(center + height * spread, floor)
     values[2 * n // 3: 2 * n // 3 + 3] = center + 20.0 * spread
     return values
 

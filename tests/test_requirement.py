@@ -427,6 +427,51 @@ def test_a_clause_about_a_list_of_names_types_each_name_in_the_list():
         "z": "np.ndarray, shape (n,), m/s^2", "fs": "float, Hz"}
 
 
+def test_a_clause_about_several_named_parameters_gives_each_the_scalar_or_sequence_type_it_states():
+    requirement = ("Write decode(data, start_bit, length, is_signed=False, factor=1.0, offset=0.0) where data is the "
+                   "frame payload as bytes, start_bit and length are ints as written in the DBC file, is_signed is a "
+                   "bool saying whether the value is two's complement, and factor and offset are floats.")
+    assert _types(requirement) == {"data": "bytes", "start_bit": "int", "length": "int", "is_signed": "bool",
+                                   "factor": "float", "offset": "float"}
+    iir = "Write a class StreamingIIR(b, a), where b and a are sequences of floats (numerator and denominator)."
+    assert _types(iir)["a"] == _types(iir)["b"] == "np.ndarray, shape (n_samples,), a list or an array"
+
+
+def test_every_argument_clause_types_each_parameter_without_a_default():
+    requirement = ("Write segment_f1(true_segments, pred_segments, iou=0.5) where each argument is a list of "
+                   "(start_s, end_s, label) tuples.")
+    assert _types(requirement) == {"true_segments": "list[tuple[float, float, str]]",
+                                   "pred_segments": "list[tuple[float, float, str]]"}
+
+
+def test_words_after_a_name_about_something_else_give_it_no_type():
+    requirement = ("Write aoa(iq, spacing_m, wavelength_m) where iq is a complex array of shape (n_antennas, n) "
+                   "(antenna k located at k * spacing_m along the array axis).")
+    assert "spacing_m" not in _types(requirement)
+    bits = "Write decode(data, start_bit) where start_bit is the signal's least significant bit."
+    assert "start_bit" not in _types(bits)
+
+
+def test_a_name_indexed_by_a_variable_is_a_sequence():
+    requirement = "Write best_split(device_ms, out_bytes) where out_bytes[i] is the size of layer i's output."
+    assert _types(requirement)["out_bytes"] == "np.ndarray, shape (n_samples,)"
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("met is a dict mapping activity name to its MET value", "dict[str, float]"),
+    ("met is a dict mapping beacon id (str) to room name (str)", "dict[str, str]"),
+    ("met is a dictionary from channel index to its packet count", "dict[int, int]"),
+    ("met is a dict mapping names to (low_hz, high_hz) tuples", None),
+])
+def test_a_dict_mapping_keys_to_plain_values_is_typed_by_what_the_user_says_of_both(words, kind):
+    assert _types(f"Write energy(labels, met) where labels is a list of str and {words}.").get("met") == kind
+
+
+def test_a_string_parameter_keeps_the_value_the_user_quotes():
+    requirement = "Write decode(data, byte_order) where byte_order is the string 'little_endian' or 'big_endian'."
+    assert _types(requirement)["byte_order"] == "str, e.g. 'little_endian'"
+
+
 def test_a_list_that_is_not_the_subject_of_the_clause_types_nothing():
     requirement = "Given x, compute y where the peaks are (n,) arrays. Write g(x, y)."
     assert user_types(requirement, find_required_signature(requirement)) == {}

@@ -302,6 +302,16 @@ def test_the_users_function_spec_from_the_words_alone_types_inputs_and_result():
     assert len(spec.outputs) == 1 and spec.outputs[0].type.startswith("float") and spec.outputs[0].from_requirement
 
 
+def test_what_a_class_method_returns_sets_no_check_on_the_constructed_instance():
+    requirement = ("Write a class StreamingIIR(b, a) where b and a are sequences of floats. Its method process(chunk) "
+                   "takes a list of floats and returns a list of floats of the same length.")
+    required = find_required_signature(requirement).model_copy(update={"required": True})
+    assert required.is_class
+    spec = users_function_spec(requirement, required, USERS_WORDS_ONLY)
+    assert [p.name for p in spec.inputs] == ["b", "a"]
+    assert [(p.type, p.from_requirement) for p in spec.outputs] == [(USERS_WORDS_ONLY["outputs"][0]["type"], False)]
+
+
 def test_the_numpy_type_the_user_gave_the_result_marks_the_array_output_of_their_function():
     requirement = ("Write quantize_int8(weights: np.ndarray) -> tuple[np.ndarray, float] returning q as an int8 array "
                    "together with the float scale.")

@@ -8,7 +8,7 @@ from jupyter_iotcoder.notebook import build_notebook
 from jupyter_iotcoder.pipeline import generate
 from jupyter_iotcoder.requirement import find_required_signature
 from jupyter_iotcoder.schema import CodeModule, Param, Signature, Task, TaskSpec
-from jupyter_iotcoder.validate import (InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
+from jupyter_iotcoder.validate import (_INPUT_HELPERS, InputVariant, Validation, allowed_dimensions, dimension_sizes, example_inputs,
                                       harness_source, says_readings_can_be_nan, says_what_empty_input_gives,
                                       refusal_variants, sample_expression, validate_steps)
 from scripted_answers import CODE_1, CODE_2, REQUIREMENT, SELF_CONTAINED_MAGNITUDE, full_run
@@ -888,6 +888,8 @@ def test_python_container_annotations_get_python_values_and_records_get_rising_f
     assert len(records) == 64 and records[1]["ts"] - records[0]["ts"] == 60 and isinstance(records[0]["meta"], dict)
     scales = eval(sample_expression(Param(name="scales", type="dict[str, float]")), namespace)
     assert len(scales) == 8 and all(isinstance(k, str) and isinstance(v, float) for k, v in scales.items())
+    labels = eval(sample_expression(Param(name="labels", type="list[str], length n_samples")), namespace)
+    assert set(labels) <= set(scales)  # a label looks its value up: MET values per activity
     spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="encode", parameters=["values"],
                     required=True), inputs=[Param(name="values", type="list[int]", from_requirement=True)], outputs=[])
     code = "def encode(values):\n    if not values:\n        return b''\n    return bytes(v % 256 for v in values)\n"
@@ -1198,3 +1200,22 @@ def test_a_plan_step_must_also_take_the_sampling_rate_as_a_float():
     rounds = slices.replace("2 * fs", "int(2 * fs)")
     assert validate_steps([(TASK, spec, CodeModule(task_id=1, function_name="baseline", code=rounds))],
                           timeout=5).status == "passed"
+
+
+def test_a_stated_string_value_is_the_sample_and_a_name_ending_in_a_unit_is_one_number():
+    assert sample_expression(Param(name="byte_order", type="str, e.g. 'little_endian'")) == "'little_endian'"
+    for name in ("rtt_ms", "uplink_bps", "input_bytes"):
+        assert sample_expression(Param(name=name, type="as in the requirement")) == "1.0", name
+    assert sample_expression(Param(name="readings", type="as in the requirement")).startswith("_rng.normal(")
+
+
+def test_spikes_in_readings_that_are_all_positive_keep_them_positive():
+    import numpy as np
+
+    namespace = {"_np": np}
+    exec(_INPUT_HELPERS, namespace)
+    rr_ms = np.random.default_rng(0).normal(800.0, 50.0, size=300)
+    spiked = namespace["_with_spikes"](rr_ms)
+    assert spiked.min() > 0 and spiked.max() > 800 + 40 * 50 and spiked.min() < 800 - 10 * 50
+    signed = namespace["_with_spikes"](np.random.default_rng(0).normal(size=300))
+    assert signed.min() < -15
