@@ -274,7 +274,8 @@ _BYTES_WORDS = re.compile(r"\bas\s+(?:raw\s+)?bytes\b|\b(?:an?|the)\s+(?:raw\s+)
 # "a dict mapping beacon id (str) to room name (str)", "a dict mapping activity name to its MET value"
 _MAPPING = re.compile(r"\b(?:dict|dictionary|mapping)\s+(?:mapping|from)\s+(?:each\s+|an?\s+|the\s+)?(.+?)\s+to\s+"
                       r"(?:its\s+|their\s+|the\s+|an?\s+)?(.+)", re.I)
-_MAPPING_START = re.compile(r"\s*(?:an?\s+|the\s+)?(?:python\s+)?(?:dict|dictionary|mapping)\b", re.I)
+_DICT_RECORDS = re.compile(r"\blist\s+of\s+(?:dicts|dictionaries)\s+with\s+(?:the\s+)?keys?\b(.*)", re.I)
+_STRUCTURE_START = re.compile(r"\s*(?:an?\s+|the\s+)?(?:python\s+)?(?:dict|dictionary|mapping|list\s+of\s+dict)", re.I)
 _TEXT_WORDS = re.compile(r"\bstr\b|\bstrings?\b|\b(?:ids?|names?|labels?|topics?|keys?|activit(?:y|ies)|rooms?"
                          r"|devices?|macs?|units?|class(?:es)?)\b", re.I)
 
@@ -314,6 +315,11 @@ def _described_type(phrase: str) -> str | None:
     mapping = _mapping_type(phrase)
     if mapping:
         return mapping
+    records = _DICT_RECORDS.search(phrase)
+    if records:  # "a list of dicts with keys 'name' (str), 'priority' (int), 'C' (...)": each key with its kind
+        keys = re.findall(r"'(\w+)'\s*(?:\(\s*(str|int|float|bool)\b)?", records.group(1))
+        if keys:
+            return "list[dict], keys " + ", ".join(f"'{key}'{f' {kind}' if kind else ''}" for key, kind in keys)
     if re.search(r"\btuples?\b|\bdicts?\b|\bdictionar", phrase):
         return None  # a structure the sample synthesiser cannot build from words; the annotation or model says more
     sizes = dims and all(_SIZE_NAME.fullmatch(d.strip()) for d in dims.group(0)[1:-1].split(",") if d.strip())
@@ -381,10 +387,10 @@ def _mentioned_type(text: str, name: str, names: list[str]) -> str | None:
         after = re.sub(r"^\s*(?:is|are|holds?|contains?|gives?|has|have)\b", "", text[mention.end():])
         if _ABOUT_SOMETHING_ELSE.match(after):
             continue
-        if _MAPPING_START.match(after):  # "a dict mapping activity name to its MET value": "to" ends no clause here
-            mapping = _mapping_type(re.split(r"[.;](?:\s|$)", after, maxsplit=1)[0][:160])
-            if mapping:
-                return mapping
+        if _STRUCTURE_START.match(after):  # "a dict mapping a name to its MET value": "to" and commas end no clause
+            structure = _described_type(re.split(r"[.;](?:\s|$)", after, maxsplit=1)[0][:600])
+            if structure and structure.startswith(("dict[", "list[dict]")):
+                return structure
         stop = _AFTER_BREAK.search(after)
         after = after[: stop.start() if stop else 80][:80]
         others = [m.start() for n in names if n != name for m in re.finditer(rf"\b{re.escape(n)}\b", after)]
@@ -497,7 +503,24 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
                     or _indexed_type(text, name))
             if kind:
                 found[name] = kind
-    return found
+    return {**_equal_length_types(requirement, signature, found), **found}
+
+
+def _equal_length_types(requirement: str, signature: Signature, found: dict[str, str]) -> dict[str, str]:
+    """Sequences of one length for the untyped inputs that "raise ValueError if the two arrays differ in length"
+    (the first two parameters without a default) or "if t and x differ in length" names."""
+    required = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
+    names = set(signature_parameter_names(signature))
+    sequences: list[str] = []
+    for clause in refusal_clauses(requirement):
+        for named in _NAMED_LENGTHS.finditer(clause):
+            sequences += [name for name in named.group(1, 2) if name in names]
+        for unnamed in _UNNAMED_LENGTHS.finditer(clause):
+            count = re.search(r"\b(two|three|both)\b", unnamed.group(0))
+            leading = required[: _COUNTS[count.group(1)]] if count else []
+            if not any(name in found and not _ARRAY_TYPE.search(found[name]) for name in leading):
+                sequences += leading  # none of them is a number the user typed: these are the inputs meant
+    return {name: "np.ndarray, shape (n_samples,)" for name in sequences if name not in found}
 
 
 _NAME_LIST = r"[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*,?\s+and\s+[A-Za-z_]\w*"

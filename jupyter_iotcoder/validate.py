@@ -254,6 +254,12 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         integers = " of int" if numbers.group(2) == "int" else ""
         array = param.model_copy(update={"type": f"np.ndarray{integers}{rest}"})
         return f"({sample_expression(array, sizes)}).tolist()"
+    records = re.match(r"\s*list\[dict\], keys (.+)", param.type)
+    if records:  # one record per item with the keys the user listed: text keys unique, ints counting, numbers rising
+        values = {"str": "f'sensor{_i}'", "int": "_i", "bool": "True"}
+        fields = [f"'{key}': {values.get(kind, '_i + 1')}"
+                  for key, kind in re.findall(r"'(\w+)'(?: (str|int|float|bool))?", records.group(1))]
+        return f"[{{{', '.join(fields)}}} for _i in range({RECORDS})]"
     if _ARRAY_LIST.match(param.type):  # windows, layers' weights: each its own array
         arrays = f"[_rng.normal(size={SAMPLES // 8}) for _i in range(4)]"
         return f"tuple({arrays})" if param.type.lstrip().lower().startswith("tuple") else arrays

@@ -246,7 +246,13 @@ def test_requirement_types_ignores_articles_named_like_parameters_and_other_para
 
 def test_requirement_types_give_nothing_for_structures_words_cannot_describe():
     assert _types("Write band_powers(x, bands) where bands is a dict mapping names to (low_hz, high_hz) tuples.") == {}
-    assert _types("Write ingest(x, rows) where rows is a list of dicts with the keys 'ts' and 'value'.") == {}
+    assert _types("Write ingest(x, rows) where rows is a list of dicts without a fixed layout.") == {}
+
+
+def test_a_list_of_dicts_with_listed_keys_keeps_each_key_and_the_kind_the_user_gives_it():
+    assert _types("Write rta(tasks) where tasks is a list of dicts with keys 'name' (str), 'priority' (int, larger is "
+                  "more urgent), 'C' (execution time) and 'T' (period).") == {
+        "tasks": "list[dict], keys 'name' str, 'priority' int, 'C', 'T'"}
 
 
 def test_requirement_types_stop_the_takes_list_where_the_next_clause_starts():
@@ -470,6 +476,20 @@ def test_a_dict_mapping_keys_to_plain_values_is_typed_by_what_the_user_says_of_b
 def test_a_string_parameter_keeps_the_value_the_user_quotes():
     requirement = "Write decode(data, byte_order) where byte_order is the string 'little_endian' or 'big_endian'."
     assert _types(requirement)["byte_order"] == "str, e.g. 'little_endian'"
+
+
+@pytest.mark.parametrize("requirement, sequences", [
+    ("Write fit(distances_m, rssi_dbm) fitting the model. Raise ValueError if the two arrays differ in length.",
+     ["distances_m", "rssi_dbm"]),
+    ("Write track(acc_max, acc_min, headings_deg, k=0.48) that sums the steps. Raise ValueError if the three inputs "
+     "differ in length or any acc_max < acc_min.", ["acc_max", "acc_min", "headings_deg"]),
+    ("Write align(t_dev, t_ref, offset=0.0) that aligns. Raise ValueError if t_dev and t_ref differ in length.",
+     ["t_dev", "t_ref"]),
+    ("Write fit(fs, rssi) where fs is the rate in Hz. Raise ValueError if the two arrays differ in length.", []),
+])
+def test_inputs_that_must_not_differ_in_length_are_sequences_of_one_length(requirement, sequences):
+    types = _types(requirement)
+    assert [name for name, kind in types.items() if kind == "np.ndarray, shape (n_samples,)"] == sequences
 
 
 def test_a_list_that_is_not_the_subject_of_the_clause_types_nothing():

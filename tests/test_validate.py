@@ -888,6 +888,8 @@ def test_python_container_annotations_get_python_values_and_records_get_rising_f
     assert len(records) == 64 and records[1]["ts"] - records[0]["ts"] == 60 and isinstance(records[0]["meta"], dict)
     scales = eval(sample_expression(Param(name="scales", type="dict[str, float]")), namespace)
     assert len(scales) == 8 and all(isinstance(k, str) and isinstance(v, float) for k, v in scales.items())
+    tasks = eval(sample_expression(Param(name="tasks", type="list[dict], keys 'name' str, 'priority' int, 'C'")))
+    assert len(tasks) == 64 and tasks[1] == {"name": "sensor1", "priority": 1, "C": 2}
     labels = eval(sample_expression(Param(name="labels", type="list[str], length n_samples")), namespace)
     assert set(labels) <= set(scales)  # a label looks its value up: MET values per activity
     spec = TaskSpec(task_id=1, target="t", signature=Signature(function_name="encode", parameters=["values"],
