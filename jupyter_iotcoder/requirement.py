@@ -772,10 +772,18 @@ RAISES_VALUE_ERROR = re.compile(r"\b(?:raise|raises|raising)\s+(?:an?\s+)?ValueE
 _CONDITION_START = r"(?:\bif|\bor|\band|,|\bwhen|\bunless)\s+(?:the\s+)?"
 # "max_gap < 1", not "window_s * fs < 2" (the name must start the condition and the number end it)
 _COMPARISON = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*(-?\d+(?:\.\d+)?)(?!\w|\.\d)(?!\s*[*/+-])")
-_SIGN = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is|are)\s+(not\s+positive|non-positive|negative)\b")
+# "fs is not positive", "var0 or noise_var is not positive": each name of the list
+_SIGN = re.compile(_CONDITION_START + r"([A-Za-z_]\w*(?:(?:\s*,\s*|\s+or\s+|\s+and\s+)[A-Za-z_]\w*)*)\s+(?:is|are)\s+"
+                   r"(not\s+positive|non-positive|negative)\b")
 # "sparsity is not in [0, 1)", "alpha is outside (0, 1]": a comparison at each end of the interval
 _OUTSIDE = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is\s+|lies\s+)?(?:not\s+in|outside(?:\s+of)?|not\s+within)"
                       r"\s+(?:the\s+(?:range|interval)\s+)?([\[(])\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*([\])])")
+# "hazard is not strictly between 0 and 1" (open), "x is not between 0 and 5" (closed)
+_BETWEEN = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is\s+|lies\s+)?not\s+(strictly\s+)?between\s+"
+                      r"(-?\d+(?:\.\d+)?)\s+and\s+(-?\d+(?:\.\d+)?)")
+# "sf is not in 6..12", "payload_len is outside 0..255": a closed integer range
+_DOTTED = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+(?:is\s+|lies\s+)?(?:not\s+in|outside(?:\s+of)?|not\s+within)"
+                     r"\s+(?:the\s+range\s+)?(-?\d+)\s*\.\.\s*(-?\d+)\b")
 # "a and b differ in length", "the two arrays have different lengths", "the lengths differ"
 _LENGTHS = r"(?:differ in length|have different lengths|do not have the same length)"
 _NAMED_LENGTHS = re.compile(_CONDITION_START + r"([A-Za-z_]\w*)\s+and\s+([A-Za-z_]\w*)\s+" + _LENGTHS)
@@ -813,7 +821,7 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
 
     "raise ValueError if max_gap < 1" -> ("max_gap", "<", 1.0); "... or fs is not positive" -> ("fs", "<=",
     0.0); "is negative" -> ("<", 0.0); "if sparsity is not in [0, 1)" -> ("sparsity", "<", 0.0) and
-    ("sparsity", ">=", 1.0); "if a and b differ in length" -> ("b", SHORTER, 0.0), and "" for the
+    ("sparsity", ">=", 1.0), "not strictly between 0 and 1" and "not in 6..12" likewise; "if a and b differ in length" -> ("b", SHORTER, 0.0), and "" for the
     parameter when the user names none ("the arrays differ in length"); "if x is empty" -> ("x", EMPTY, 0.0);
     "if x has fewer than 8 samples" -> ("x", FEWER, 8.0), "if fewer than 2 fixes are given" -> ("", FEWER, 2.0),
     "if fewer than 4 finite values are present" -> ("", FEWER_VALID, 4.0); "if the recording is shorter than
@@ -824,11 +832,17 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
     found: list[tuple[str, str, float]] = []
     for clause in refusal_clauses(requirement):
         conditions = [(m.start(), m.group(1), m.group(2), float(m.group(3))) for m in _COMPARISON.finditer(clause)]
-        conditions += [(m.start(), m.group(1), "<" if m.group(2) == "negative" else "<=", 0.0)
-                       for m in _SIGN.finditer(clause)]
+        conditions += [(m.start(), name, "<" if m.group(2) == "negative" else "<=", 0.0)
+                       for m in _SIGN.finditer(clause) for name in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+", m.group(1))]
         for m in _OUTSIDE.finditer(clause):
             conditions += [(m.start(), m.group(1), "<" if m.group(2) == "[" else "<=", float(m.group(3))),
                            (m.start(), m.group(1), ">" if m.group(5) == "]" else ">=", float(m.group(4)))]
+        for m in _BETWEEN.finditer(clause):
+            open_ends = bool(m.group(2))
+            conditions += [(m.start(), m.group(1), "<=" if open_ends else "<", float(m.group(3))),
+                           (m.start(), m.group(1), ">=" if open_ends else ">", float(m.group(4)))]
+        for m in _DOTTED.finditer(clause):
+            conditions += [(m.start(), m.group(1), "<", float(m.group(2))), (m.start(), m.group(1), ">", float(m.group(3)))]
         conditions += [(m.start(), m.group(2), SHORTER, 0.0) for m in _NAMED_LENGTHS.finditer(clause)
                        if m.group(1) in names]
         conditions += [(m.start(), "", SHORTER, 0.0) for m in _UNNAMED_LENGTHS.finditer(clause)]

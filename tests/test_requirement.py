@@ -593,6 +593,13 @@ def test_a_bare_array_named_as_coordinates_is_a_list_of_points():
     ("Write prune(w, sparsity). Raise ValueError if sparsity is not in [0, 1) or w is empty.",
      [("sparsity", "<", 0.0), ("sparsity", ">=", 1.0), ("w", "empty", 0.0)]),
     ("Write ema(x, alpha). Raise ValueError if alpha is outside (0, 1].", [("alpha", "<=", 0.0), ("alpha", ">", 1.0)]),
+    ("Write bocpd(x, hazard). Raise ValueError if hazard is not strictly between 0 and 1.",
+     [("hazard", "<=", 0.0), ("hazard", ">=", 1.0)]),
+    ("Write gain(x, k). Raise ValueError if k is not between 1 and 8.", [("k", "<", 1.0), ("k", ">", 8.0)]),
+    ("Write kf(x, var0, noise_var). Raise ValueError if x is empty, or var0 or noise_var is not positive.",
+     [("x", "empty", 0.0), ("noise_var", "<=", 0.0), ("var0", "<=", 0.0)]),
+    ("Write toa(sf, cr). Raise ValueError if sf is not in 6..12, or cr is not in 1..4.",
+     [("sf", "<", 6.0), ("sf", ">", 12.0), ("cr", "<", 1.0), ("cr", ">", 4.0)]),
 ])
 def test_stated_refusals_read_simple_conditions_that_raise_value_error(requirement, refusals):
     from jupyter_iotcoder.requirement import stated_refusals
