@@ -300,6 +300,10 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
             return coefficients
         if len(shape) == 1 and _TIME_NAME.search(param.name):
             return f"_np.cumsum(_rng.uniform(0.5, 1.5, size={shape}))"  # times only go forward
+        whole = _WHOLE_NUMBERS.search(param.name)
+        if whole:  # ADC codes inside a 12-bit range, counts and sizes never below zero
+            return (f"_rng.integers(100, 4000, size={shape})" if whole.group(1) else
+                    f"_rng.poisson(20.0, size={shape}).astype(float)")
         for pattern, mean, spread in _QUANTITY_SAMPLES:
             if re.search(pattern, words):
                 return f"_rng.normal({mean}, {spread}, size={shape})"
@@ -323,6 +327,10 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
             return _WINDOW
         if _COUNT_NAME.search(param.name):
             return _COUNT
+        if re.search(r"(?:^|_)bits$|^resolution$", param.name):
+            return "12"  # an ADC's resolution
+        if _WHOLE_NUMBERS.search(param.name) and _DATA_NAME.search(param.name) and not _UNIT_SUFFIX.search(param.name):
+            return f"_rng.poisson(20.0, size=({SAMPLES},)).astype(float)"
         if not _DATA_NAME.search(param.name) or _UNIT_SUFFIX.search(param.name):
             return _SETTING
     return f"_rng.normal(size={SAMPLES})"
@@ -333,6 +341,8 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
 _DATA_NAME = re.compile(r"^(?![kmn]$)[a-z]$|^[a-z]\w*[a-rt-z]s$|^(?:data|signal|series|audio|csi|ppg|ecg|eeg|emg|eda"
                         r"|acc|accel|gyro|mag|rssi|imu|raw|frame|packet|payload|matrix|x\w*|y\w*|z\w*)(?:_\w+)?$",
                         re.I)
+# Readings that are whole numbers by nature: ADC codes (group 1), event counts and sizes in bytes
+_WHOLE_NUMBERS = re.compile(r"^(?:adc_?)?(codes?|adc)(?:_\w+)?$|(?:^|_)(?:counts?|bytes|sizes?)$")
 # A unit that ends a name in s is no plural: `rtt_ms`, `uplink_bps`, `input_bytes` are one number each.
 _UNIT_SUFFIX = re.compile(r"_(?:ms|us|ns|secs|mins|hours|hrs|days|years|[kmg]?bps|bytes|bits|lux)$", re.I)
 _COUNT_NAME = re.compile(r"^(?:[kmn]|hop|step|order|lag|stride|iters?|n_\w+|num_\w+|\w+_count|min_\w+s)$")

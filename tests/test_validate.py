@@ -1097,6 +1097,7 @@ def test_anchor_positions_beside_a_pairwise_matrix_are_a_few_nodes_with_in_range
     ("hop", "3"), ("n_train", "3"), ("min_points", "3"), ("window", "32"), ("frame_len", "32"), ("dt", "1.0"),
     ("enter_std", "1.0"), ("wavelength", "1.0"), ("fs", "50"), ("x", "_rng.normal(size=2048)"),
     ("readings", "_rng.normal(size=2048)"), ("rssi_dbm", "_rng.normal(size=2048)"), ("tolerance_s", "1.0"),
+    ("adc_bits", "12"), ("counts", "_rng.poisson(20.0, size=(2048,)).astype(float)"),
 ])
 def test_a_parameter_nobody_typed_is_a_setting_unless_its_name_is_the_datas(name, sample):
     from jupyter_iotcoder.schema import UNTYPED
@@ -1221,3 +1222,13 @@ def test_spikes_in_readings_that_are_all_positive_keep_them_positive():
     assert spiked.min() > 0 and spiked.max() > 800 + 40 * 50 and spiked.min() < 800 - 10 * 50
     signed = namespace["_with_spikes"](np.random.default_rng(0).normal(size=300))
     assert signed.min() < -15
+
+
+def test_adc_codes_counts_and_sizes_are_sampled_as_the_whole_numbers_they_are():
+    import numpy as np
+
+    namespace = {"_rng": np.random.default_rng(0), "_np": np}
+    codes = eval(sample_expression(Param(name="adc_codes", type="np.ndarray, shape (n_samples,)")), namespace)
+    assert codes.min() > 0 and codes.max() < 4095
+    sizes = eval(sample_expression(Param(name="out_bytes", type="np.ndarray, shape (n_samples,)")), namespace)
+    assert sizes.min() >= 0 and np.all(sizes == np.floor(sizes))
