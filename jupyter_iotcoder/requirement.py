@@ -561,7 +561,8 @@ def _every_argument_types(text: str, signature: Signature) -> dict[str, str]:
 
 def _indexed_type(text: str, name: str) -> str | None:
     """A sequence for a name the user indexes by a variable: "out_bytes[i] is the size in bytes of layer i"."""
-    return "np.ndarray, shape (n_samples,)" if re.search(rf"(?<![\w.]){re.escape(name)}\[\s*[a-z]\w*\s*[-+\]]", text) else None
+    indexed = re.search(rf"(?<![\w.]){re.escape(name)}\[\s*[a-z]\w*\s*[-+\]]", text)
+    return "np.ndarray, shape (n_samples,)" if indexed else None
 
 
 # Names whose type a user relies on by the convention of scikit-learn code: X, X_train are feature rows,
@@ -821,7 +822,8 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
 
     "raise ValueError if max_gap < 1" -> ("max_gap", "<", 1.0); "... or fs is not positive" -> ("fs", "<=",
     0.0); "is negative" -> ("<", 0.0); "if sparsity is not in [0, 1)" -> ("sparsity", "<", 0.0) and
-    ("sparsity", ">=", 1.0), "not strictly between 0 and 1" and "not in 6..12" likewise; "if a and b differ in length" -> ("b", SHORTER, 0.0), and "" for the
+    ("sparsity", ">=", 1.0), "not strictly between 0 and 1" and "not in 6..12" likewise; "if a and b differ in
+    length" -> ("b", SHORTER, 0.0), and "" for the
     parameter when the user names none ("the arrays differ in length"); "if x is empty" -> ("x", EMPTY, 0.0);
     "if x has fewer than 8 samples" -> ("x", FEWER, 8.0), "if fewer than 2 fixes are given" -> ("", FEWER, 2.0),
     "if fewer than 4 finite values are present" -> ("", FEWER_VALID, 4.0); "if the recording is shorter than
