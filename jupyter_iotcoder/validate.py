@@ -65,7 +65,8 @@ _BYTE_COUNT = re.compile(BYTE_COUNT, re.I)
 # dict let code that crashes on any real document pass.
 _DOCUMENT = ("{'device': 'sensor-1', 'ts': 1700000000.0, 'temp_c': 21.5, 'online': True, "
              "'readings': [0.5, 1.5, 2.5], 'meta': {'fw': '1.2.0', 'rssi_dbm': -70}}")
-_LABELS = f"[('walk', 'run', 'sit')[i // 64 % 3] for i in range({SAMPLES})]"  # string class labels in runs
+_LABEL_WORDS = ('walk', 'run', 'sit')  # string class labels; a dict keyed by text starts with them
+_LABELS = f"[{_LABEL_WORDS}[i // 64 % 3] for i in range({SAMPLES})]"  # string class labels in runs
 _TREATED_AS_SEQUENCE = re.compile(r"TypeError: (?:'(?:float|int)' object is not (?:iterable|subscriptable)"
                                   r"|object of type '(?:float|int)' has no len\(\))")
 _ARRAY = re.compile(r"ndarray|array|list|sequence|matrix|series|tensor|iterable")
@@ -173,8 +174,8 @@ def _annotation_sample(node: ast.expr) -> str | None:
             if len(names) != 2 or names[0] not in _FIELD_SAMPLES or names[1] not in _FIELD_SAMPLES:
                 return None
             if names[0] == "str":  # the sample labels' words first: a label looks its value up (MET per activity)
-                return (f"{{_key: {_FIELD_SAMPLES[names[1]]} for _i, _key in enumerate(('walk', 'run', 'sit', "
-                        f"*(f'sensor{{_j}}' for _j in range(3, 8))))}}")
+                keys = f"({', '.join(map(repr, _LABEL_WORDS))}, *(f'sensor{{_j}}' for _j in range({len(_LABEL_WORDS)}, 8)))"
+                return f"{{_key: {_FIELD_SAMPLES[names[1]]} for _i, _key in enumerate({keys})}}"
             return f"{{{_FIELD_SAMPLES[names[0]]}: {_FIELD_SAMPLES[names[1]]} for _i in range(8)}}"
         if outer == "tuple":
             if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is Ellipsis:
@@ -256,7 +257,7 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
         return f"({sample_expression(array, sizes)}).tolist()"
     records = re.match(r"\s*list\[dict\], keys (.+)", param.type)
     if records:  # one record per item with the keys the user listed: text keys unique, ints counting, numbers rising
-        values = {"str": "f'sensor{_i}'", "int": "_i", "bool": "True"}
+        values = {**_FIELD_SAMPLES, "float": "_i + 1", "bool": "True"}
         fields = [f"'{key}': {values.get(kind, '_i + 1')}"
                   for key, kind in re.findall(r"'(\w+)'(?: (str|int|float|bool))?", records.group(1))]
         return f"[{{{', '.join(fields)}}} for _i in range({RECORDS})]"
@@ -329,10 +330,10 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
             return _COUNT
         if re.search(r"(?:^|_)bits$|^resolution$", param.name):
             return "12"  # an ADC's resolution
-        if _WHOLE_NUMBERS.search(param.name) and _DATA_NAME.search(param.name) and not _UNIT_SUFFIX.search(param.name):
-            return f"_rng.poisson(20.0, size=({SAMPLES},)).astype(float)"
         if not _DATA_NAME.search(param.name) or _UNIT_SUFFIX.search(param.name):
             return _SETTING
+        if _WHOLE_NUMBERS.search(param.name):
+            return sample_expression(param.model_copy(update={"type": f"np.ndarray, shape ({SAMPLES},)"}))
     return f"_rng.normal(size={SAMPLES})"
 
 
