@@ -448,29 +448,6 @@ def _shared_suffix_type(text: str, name: str) -> str | None:
     return None
 
 
-# "b, c and the four BatchNorm vectors have shape (n,)": a name that leads a list whose items share one predicate.
-_SHARED_PREDICATE = re.compile(r"^((?:\s*,\s*(?:and\s+)?|\s+and\s+)[^.;:]{1,80}?)\s+(?:(?:all|each|both)\s+)?"
-                               r"(?:are|have)\b([^;]*)")
-
-
-def _listed_type(text: str, name: str, names: list[str]) -> str | None:
-    """The type that a clause gives every item of a list that starts with `name`: "x, y and z are (n,) arrays",
-    "b and the four BatchNorm vectors have shape (n_out,)". Each further item is another parameter or a noun
-    phrase; anything else ("fs and computes ...") means the list is not the clause's subject."""
-    for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}(?![\w(\[])", text):
-        shared = _SHARED_PREDICATE.match(text[mention.end():])
-        if not shared:
-            continue
-        items = [item for item in _TOP_LEVEL_LIST.split(shared.group(1)) if item.strip()]
-        if not all(item.strip() in names or _NOUN_START.match(item) for item in items):
-            continue
-        clause = _AFTER_BREAK.split(shared.group(2), maxsplit=1)[0]
-        described = _described_type(clause)
-        if described and (_ARRAY_WORDS.search(clause) or _DIMS.search(clause)):
-            return described
-    return None
-
-
 def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     """Parameter name -> the type that the requirement's own words give it.
 
@@ -494,11 +471,10 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     required = sum(not parameter_parts(source)[2] and not source.startswith("*") for source in signature.parameters)
     found = _taken_types(after_call, names, required)
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
-    found = {**_shared_clause_types(text, names), **_every_argument_types(text, signature), **found}
+    found = {**_listed_types(text, names), **_every_argument_types(text, signature), **found}
     for name in names:
         if name not in found and name not in _ENGLISH:
-            kind = (_mentioned_type(text, name, names) or _listed_type(text, name, names)
-                    or _named_type(requirement[: call.start()], name)
+            kind = (_mentioned_type(text, name, names) or _named_type(requirement[: call.start()], name)
                     or _shared_suffix_type(text, name) or _tri_axial_type(requirement, name)
                     or _indexed_type(text, name))
             if kind:
@@ -523,25 +499,39 @@ def _equal_length_types(requirement: str, signature: Signature, found: dict[str,
     return {name: "np.ndarray, shape (n_samples,)" for name in sequences if name not in found}
 
 
-_NAME_LIST = r"[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*,?\s+and\s+[A-Za-z_]\w*"
-_SHARED_CLAUSE = re.compile(rf"(?<![\w.\[])(?=({_NAME_LIST})\s+(?:are|both\s+are|are\s+both)\s+([^;]*))")  # overlapping
+# "x, y and z are (n,) arrays", "b and the four BatchNorm vectors have shape (n,)": one predicate for every item.
+_SHARED_PREDICATE = re.compile(r"^((?:\s*,\s*(?:and\s+)?|\s+and\s+)[^.;:]{1,80}?)\s+(?:(?:all|each|both)\s+)?"
+                               r"(?:are|have)\b(?:\s+(?:all|both)\b)?([^;]*)")
 _PLURAL_SCALAR = re.compile(r"\s*(?:all\s+|both\s+)?(?:(ints|integers)|(floats)|(bools|booleans)|(strings|strs))\b")
 
 
-def _shared_clause_types(text: str, names: list[str]) -> dict[str, str]:
-    """The type that one clause gives several parameters, each named: "start_bit and length are ints", "factor and
-    offset are floats", "b and a are sequences of floats" (`a` and other English words included)."""
+def _listed_types(text: str, names: list[str]) -> dict[str, str]:
+    """The type that one clause gives every parameter in a list: "start_bit and length are ints", "b and a are
+    sequences of floats" (`a` and other English words included), "x, y and z are (n,) arrays". A list that also
+    holds noun phrases ("b and the four BatchNorm vectors have shape (n_out,)") gives array types only; an item
+    that is neither ("fs and computes ...") means the list is not the clause's subject."""
     found: dict[str, str] = {}
-    for clause in _SHARED_CLAUSE.finditer(text):
-        items = [item for item in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", clause.group(1)) if item]
-        if not all(item in names for item in items):
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    for mention in re.finditer(rf"(?<![\w.\[])({alternatives})(?![\w(\[])", text) if names else ():
+        shared = _SHARED_PREDICATE.match(text[mention.end():])
+        if not shared:
             continue
-        words = _AFTER_BREAK.split(clause.group(2), maxsplit=1)[0]
-        plural = _PLURAL_SCALAR.match(words)
-        kind = (("int", "float", "bool", "str")[[bool(g) for g in plural.groups()].index(True)] if plural
-                else _described_type(words))
+        items = [mention.group(1)] + [item.strip() for item in _TOP_LEVEL_LIST.split(shared.group(1)) if item.strip()]
+        only_names = all(item in names for item in items)
+        if not only_names and (mention.group(1) in _ENGLISH or not all(item in names or _NOUN_START.match(item)
+                                                                         for item in items)):
+            continue
+        clause = _AFTER_BREAK.split(shared.group(2), maxsplit=1)[0]
+        plural = _PLURAL_SCALAR.match(clause) if only_names else None
+        if plural:
+            kind = ("int", "float", "bool", "str")[[bool(group) for group in plural.groups()].index(True)]
+        elif only_names or _ARRAY_WORDS.search(clause) or _DIMS.search(clause):
+            kind = _described_type(clause)
+        else:
+            kind = None
         for item in items if kind else []:
-            found.setdefault(item, kind)
+            if item in names:
+                found.setdefault(item, kind)
     return found
 
 

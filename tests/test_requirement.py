@@ -431,6 +431,13 @@ def test_a_clause_about_a_list_of_names_types_each_name_in_the_list():
     assert user_types(axes, find_required_signature(axes)) == {
         "x": "np.ndarray, shape (n,), m/s^2", "y": "np.ndarray, shape (n,), m/s^2",
         "z": "np.ndarray, shape (n,), m/s^2", "fs": "float, Hz"}
+    both = "Write distance(a, b) where a and b are both (3,) arrays in metres."
+    assert _types(both) == {"a": "np.ndarray, shape (3,), metres", "b": "np.ndarray, shape (3,), metres"}
+
+
+def test_a_list_that_holds_a_noun_phrase_gives_its_names_only_an_array_type():
+    requirement = "Write scale(x, k) where x is an (n,) array, and k and the sensor gain are floats."
+    assert "k" not in _types(requirement)
 
 
 def test_a_clause_about_several_named_parameters_gives_each_the_scalar_or_sequence_type_it_states():
