@@ -244,8 +244,14 @@ _EITHER_WORDS = re.compile(r"\b(?:sequences?|iterables?|array-like)\b", re.I)
 _ONE_CONTAINER = re.compile(r"\b(?:arrays?|lists?|ndarrays?|numpy)\b", re.I)
 
 
+# "a list of (L_i, C) arrays", "a sequence of 1-D NumPy arrays": templates, windows or layers, each its own array
+_ARRAYS_IN_A_LIST = re.compile(r"\b(?:lists?|sequences?)\s+of\s+(?:[\w(),-]+\s+){0,3}?(?:numpy\s+)?n?d?arrays\b", re.I)
+
+
 def _array_type(phrase: str, dims: re.Match | None, suffix: str) -> str:
     """The type of a parameter whose words name an array, list, sequence or shape."""
+    if _ARRAYS_IN_A_LIST.search(phrase):
+        return "list[np.ndarray]" + (f", each of shape {dims.group(0)}" if dims else "") + suffix
     integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
     if re.search(r"\bstr(?:ing)?s?\b", phrase) or not integers and re.search(r"\b(?:ids|names|topics)\b", phrase):
         return "list[str], length n_samples"
@@ -467,7 +473,8 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
     if end < 0:
         return {name: kind for name in names if name not in _ENGLISH
                 and (kind := _mentioned_type(requirement, name, names))}
-    after_call = re.sub(r"^\s*->\s*[\w\[\], .|]+?(?=\s+(?:that|which)\b)", "", requirement[end + 1:])
+    # "f(a, b) -> float that takes ...", "`f(a, b)` that takes ...": the return annotation and a closing backtick
+    after_call = re.sub(r"^(?:\s*->\s*[\w\[\], .|]+?)?`?(?=\s+(?:that|which)\b)", "", requirement[end + 1:])
     required = sum(not parameter_parts(source)[2] and not source.startswith("*") for source in signature.parameters)
     found = _taken_types(after_call, names, required)
     text = requirement[: call.start()] + " ; " + requirement[end + 1:]
@@ -485,18 +492,46 @@ def requirement_types(requirement: str, signature: Signature) -> dict[str, str]:
 def _equal_length_types(requirement: str, signature: Signature, found: dict[str, str]) -> dict[str, str]:
     """Sequences of one length for the untyped inputs that "raise ValueError if the two arrays differ in length"
     (the first two parameters without a default) or "if t and x differ in length" names."""
+    return {name: "np.ndarray, shape (n_samples,)" for group in stated_equal_lengths(requirement, signature, found)
+            for name in group if name not in found}
+
+
+# "len(labels) != len(templates)"; "labels is a list of strings, one per template"
+_LENGTHS_UNEQUAL = re.compile(r"\blen\(\s*([A-Za-z_]\w*)\s*\)\s*!=\s*len\(\s*([A-Za-z_]\w*)\s*\)")
+_ONE_PER = re.compile(r"\bone\s+(?:\w+\s+){0,2}?(?:per|for each|for every)\s+([a-z_]\w*?)(?:es|s)?\b", re.I)
+
+
+def stated_equal_lengths(requirement: str, signature: Signature,
+                         types: dict[str, str] | None = None) -> list[tuple[str, ...]]:
+    """Groups of inputs that the user says have one length each: "raise ValueError if t and x differ in length",
+    "if the two arrays differ in length" (the first two parameters without a default, unless one is a number the
+    user typed: `types`), "len(labels) != len(templates)", "labels ..., one per template".
+
+    Their samples must then have one length (a list of 64 records beside an array of 2048 readings is refused
+    by correct code), and one of them one element short must be refused."""
     required = [name for name, _, default in map(parameter_parts, signature.parameters) if name and not default]
-    names = set(signature_parameter_names(signature))
-    sequences: list[str] = []
+    names = signature_parameter_names(signature)
+    types = types if types is not None else requirement_types(requirement, signature)
+    groups: list[tuple[str, ...]] = []
     for clause in refusal_clauses(requirement):
-        for named in _NAMED_LENGTHS.finditer(clause):
-            sequences += [name for name in named.group(1, 2) if name in names]
+        for named in (*_NAMED_LENGTHS.finditer(clause), *_LENGTHS_UNEQUAL.finditer(clause)):
+            groups.append(named.group(1, 2))
         for unnamed in _UNNAMED_LENGTHS.finditer(clause):
             count = re.search(r"\b(two|three|both)\b", unnamed.group(0))
-            leading = required[: _COUNTS[count.group(1)]] if count else []
-            if not any(name in found and not _ARRAY_TYPE.search(found[name]) for name in leading):
-                sequences += leading  # none of them is a number the user typed: these are the inputs meant
-    return {name: "np.ndarray, shape (n_samples,)" for name in sequences if name not in found}
+            leading = tuple(required[: _COUNTS[count.group(1)]] if count else [])
+            if not any(name in types and not _ARRAY_TYPE.search(types[name]) for name in leading):
+                groups.append(leading)  # none of them is a number the user typed: these are the inputs meant
+    for name in names:
+        for mention in re.finditer(rf"(?<![\w.\[]){re.escape(name)}\s+(?:is|are|holds?|has|have|gives?)\b", requirement):
+            sentence = re.split(r"[;.](?:\s|$)", requirement[mention.end():], maxsplit=1)[0][:160]
+            others = [m.start() for n in names if n != name for m in re.finditer(rf"\b{re.escape(n)}\b", sentence)]
+            per = _ONE_PER.search(sentence[: min(others, default=len(sentence))])  # up to the next parameter's words
+            other = per and next((n for n in names if n != name and n.lower() in (
+                per.group(1).lower() + "s", per.group(1).lower() + "es")), None)
+            if other:
+                groups.append((name, other))
+                break
+    return list(dict.fromkeys(group for group in groups if len(group) > 1 and all(n in names for n in group)))
 
 
 # "x, y and z are (n,) arrays", "b and the four BatchNorm vectors have shape (n,)": one predicate for every item.
@@ -813,7 +848,7 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
     "raise ValueError if max_gap < 1" -> ("max_gap", "<", 1.0); "... or fs is not positive" -> ("fs", "<=",
     0.0); "is negative" -> ("<", 0.0); "if sparsity is not in [0, 1)" -> ("sparsity", "<", 0.0) and
     ("sparsity", ">=", 1.0), "not strictly between 0 and 1" and "not in 6..12" likewise; "if a and b differ in
-    length" -> ("b", SHORTER, 0.0), and "" for the
+    length" or "len(a) != len(b)" -> ("b", SHORTER, 0.0), and "" for the
     parameter when the user names none ("the arrays differ in length"); "if x is empty" -> ("x", EMPTY, 0.0);
     "if x has fewer than 8 samples" -> ("x", FEWER, 8.0), "if fewer than 2 fixes are given" -> ("", FEWER, 2.0),
     "if fewer than 4 finite values are present" -> ("", FEWER_VALID, 4.0); "if the recording is shorter than
@@ -835,7 +870,8 @@ def stated_refusals(requirement: str, signature: Signature) -> list[tuple[str, s
                            (m.start(), m.group(1), ">=" if open_ends else ">", float(m.group(4)))]
         for m in _DOTTED.finditer(clause):
             conditions += [(m.start(), m.group(1), "<", float(m.group(2))), (m.start(), m.group(1), ">", float(m.group(3)))]
-        conditions += [(m.start(), m.group(2), SHORTER, 0.0) for m in _NAMED_LENGTHS.finditer(clause)
+        conditions += [(m.start(), m.group(2), SHORTER, 0.0)
+                       for m in (*_NAMED_LENGTHS.finditer(clause), *_LENGTHS_UNEQUAL.finditer(clause))
                        if m.group(1) in names]
         conditions += [(m.start(), "", SHORTER, 0.0) for m in _UNNAMED_LENGTHS.finditer(clause)]
         conditions += [(m.start(), m.group(1), EMPTY, 0.0) for m in _EMPTY.finditer(clause)]

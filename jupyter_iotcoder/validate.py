@@ -44,7 +44,8 @@ from typing import Callable
 
 from .known_answers import SIGNALS, KnownAnswer, check_source, known_answer
 from .requirement import (BYTE_COUNT, COMPARISONS, DURATION, EITHER_CONTAINER, EMPTY, FEWER, FEWER_VALID,
-                          RAISES_VALUE_ERROR, SHORTER, parameter_parts, stated_refusals, stated_relations)
+                          RAISES_VALUE_ERROR, SHORTER, parameter_parts, stated_equal_lengths, stated_refusals,
+                          stated_relations)
 from .sandbox import run_cells
 from .schema import UNTYPED, CodeModule, Param, Task, TaskSpec, stated_dtype
 from .sensors import ExampleArguments, example_arguments
@@ -262,7 +263,13 @@ def sample_expression(param: Param, sizes: dict[str, int] | None = None) -> str:
                   for key, kind in re.findall(r"'(\w+)'(?: (str|int|float|bool))?", records.group(1))]
         return f"[{{{', '.join(fields)}}} for _i in range({RECORDS})]"
     if _ARRAY_LIST.match(param.type):  # windows, layers' weights: each its own array
-        arrays = f"[_rng.normal(size={SAMPLES // 8}) for _i in range(4)]"
+        dims = _dims(param.type)
+        if dims:  # "each of shape (L_i, C)": the later axes shared with the other inputs, a named first axis varying
+            shape = _shape(param.type, sizes)
+            first = str(shape[0]) if dims[0].isdigit() else f"{max(8, shape[0] // 8)} + 5 * _i"
+            arrays = f"[_rng.normal(size=({first}, {', '.join(map(str, shape[1:]))})) for _i in range(4)]"
+        else:
+            arrays = f"[_rng.normal(size={SAMPLES // 8}) for _i in range(4)]"
         return f"tuple({arrays})" if param.type.lstrip().lower().startswith("tuple") else arrays
     container = _container_sample(param.type)
     if container:
@@ -558,6 +565,13 @@ def _few_valid(values, count):
     return values
 
 
+def _same_length(inputs, names):
+    """The named inputs cut to the length of the shortest (rows of an array, items of a list)."""
+    shortest = min(len(inputs[name]) for name in names)
+    for name in names:
+        inputs[name] = inputs[name][:shortest]
+
+
 def _related(a, b, refused, broken=False, each=False):
     """a and b (numbers, or arrays of one shape) swapped where `a <refused> b` holds, so that it holds nowhere;
     `broken`: then made to hold at its edge (a equal to b for <=, half or one below for <), in the last
@@ -615,6 +629,9 @@ class InputVariant:
     relations: tuple[tuple[str, str, str, bool], ...] = ()
     # ...but this one is broken at its edge, and the function must refuse the inputs.
     broken_relation: tuple[str, str, str, bool] | None = None
+    # Groups of inputs that the user says have one length (`stated_equal_lengths`): their samples are cut to
+    # the shortest (64 records beside 2048 readings), before a refusal cuts one of them short.
+    same_length: tuple[tuple[str, ...], ...] = ()
     # Bounds of single inputs that the user says raise ValueError ("sparsity is not in [0, 1)": ("sparsity",
     # ">=", 1.0), ...): a number sampled beyond one is moved inside, so that correct code accepts the inputs.
     limits: tuple[tuple[str, str, float], ...] = ()
@@ -757,18 +774,23 @@ def harness_source(steps: list[tuple[Task, TaskSpec, CodeModule]], call_last: bo
         return expression
 
     values = {name: sample(p) for name, p in inputs.items()}
-    for name, value in variant.refusal:
-        values[name] = value.replace("{sample}", values[name])
-    values.update((name, value) for name, value in (variant.known.inputs if variant.known else ()) if name in values)
+    known = {name: value for name, value in (variant.known.inputs if variant.known else ()) if name in values}
+    values.update(known)
     arguments = ", ".join(f"{name!r}: {value}" for name, value in values.items())
     lines = ["import numpy as _np", "_rng = _np.random.default_rng(0)", source, _OUTPUT_CHECK, _FINGERPRINT, _INPUT_HELPERS,
              *([variant.example.setup("_example")] if variant.example else []), *([SIGNALS] if variant.known else []),
              f"_inputs = {{{arguments}}}"]
+    for group in variant.same_length:
+        sampled_group = [name for name in group if name in values and name not in defaults and name not in known
+                         and not (variant.example and variant.example.expression(name, "_example"))]
+        if len(sampled_group) > 1:
+            lines.append(f"_same_length(_inputs, {sampled_group!r})")
     for a, op, b, each in variant.relations:
         if a in values and b in values:
             broken = (a, op, b, each) == variant.broken_relation
             lines.append(f"_inputs[{a!r}], _inputs[{b!r}] = _related(_inputs[{a!r}], _inputs[{b!r}], {op!r}"
                          f"{', broken=True, each=' + str(each) if broken else ''})")
+    lines += [f"_inputs[{name!r}] = {value.replace('{sample}', f'_inputs[{name!r}]')}" for name, value in variant.refusal]
     if variant.refusal or variant.broken_relation:  # the user said these inputs raise ValueError: is that so?
         lines += ["try:", f"    {function}(*_inputs.values())", "except ValueError:", f"    print({_REFUSED!r})"]
         return "\n".join(lines) + "\n"
@@ -919,7 +941,8 @@ def _validate_on_samples(steps: list[tuple[Task, TaskSpec, CodeModule]], timeout
     """
     signature = steps[-1][1].signature
     limits = tuple(r for r in stated_refusals(requirement, signature) if r[1] in COMPARISONS)
-    base = InputVariant(relations=tuple(stated_relations(requirement, signature)), limits=limits)
+    base = InputVariant(relations=tuple(stated_relations(requirement, signature)), limits=limits,
+                        same_length=tuple(stated_equal_lengths(requirement, signature)))
     verdict, refused = _judge(steps, base, timeout, memory_mb, call_last, requirement)
     if refused:
         for retry in (replace(base, falling_settings=True), replace(base, single_counts=True)):

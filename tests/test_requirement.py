@@ -187,6 +187,13 @@ def test_requirement_types_counts_two_arrays_for_two_parameters():
                                                        "b": "np.ndarray, shape (n_samples,)"}
 
 
+def test_requirement_types_read_the_takes_list_after_a_signature_in_backticks():
+    text = ("Write `mount(gyro_a: np.ndarray, gyro_b: np.ndarray) -> np.ndarray` that takes the two gyro logs as "
+            "(N, 3) float arrays in rad/s and returns R.")
+    assert _types(text) == {"gyro_a": "np.ndarray, shape (N, 3), rad/s", "gyro_b": "np.ndarray, shape (N, 3), rad/s"}
+    assert _types("Write `rate(x)` that takes a 1-D array in volts.") == {"x": "np.ndarray, shape (n_samples,), volts"}
+
+
 def test_requirement_types_reads_the_words_next_to_each_name():
     types = _types("Write segment(acc, labels, fs) where acc is an (N, C) array and labels a length-N sequence "
                    "of strings; fs is in Hz. Raise ValueError if acc is empty.")
@@ -630,6 +637,39 @@ def test_stated_relations_read_comparisons_of_two_parameters_that_raise_value_er
     from jupyter_iotcoder.requirement import stated_relations
 
     assert stated_relations(requirement, find_required_signature(requirement)) == relations
+
+
+@pytest.mark.parametrize("requirement,groups", [
+    ("Write rate(t, x). Raise ValueError if t and x differ in length.", [("t", "x")]),
+    ("Write pdr(acc_max, acc_min, headings, k=0.48). Raise ValueError if the three inputs differ in length.",
+     [("acc_max", "acc_min", "headings")]),
+    ("Write nearest(query, templates, labels) where labels is a list of strings, one per template. Raise "
+     "ValueError if templates is empty or len(labels) != len(templates).", [("labels", "templates")]),
+    ("Write locate(gateways, toa_s) where toa_s holds one arrival time for each gateway.", [("toa_s", "gateways")]),
+    ("Write power(x, fs, bands) that returns an array with one power per band.", []),
+    ("Write scale(x, k). Raise ValueError if the two inputs differ in length.", []),
+])
+def test_stated_equal_lengths_group_the_inputs_the_user_says_have_one_length(requirement, groups):
+    from jupyter_iotcoder.requirement import stated_equal_lengths
+
+    signature = find_required_signature(requirement)
+    types = {"k": "float"} if "scale" in requirement else None
+    assert stated_equal_lengths(requirement, signature, types) == groups
+
+
+def test_unequal_lengths_written_as_len_calls_are_a_refusal_of_one_input_cut_short():
+    from jupyter_iotcoder.requirement import SHORTER, stated_refusals
+
+    requirement = "Write nearest(query, templates, labels). Raise ValueError if len(labels) != len(templates)."
+    assert stated_refusals(requirement, find_required_signature(requirement)) == [("templates", SHORTER, 0.0)]
+
+
+def test_a_list_of_shaped_arrays_is_a_list_whose_arrays_each_have_that_shape():
+    requirement = ("Write nearest(query, templates) where query is an (L, C) array and templates is a list of "
+                   "(L_i, C) arrays (lengths may differ).")
+    assert _types(requirement)["templates"] == "list[np.ndarray], each of shape (L_i, C)"
+    assert _types("Write merge(windows) where windows is a sequence of 1-D NumPy arrays.") == {
+        "windows": "list[np.ndarray]"}
 
 
 @pytest.mark.parametrize("requirement,length", [

@@ -456,6 +456,33 @@ def test_inputs_that_the_user_says_must_have_equal_lengths_are_tried_one_element
                                                           "    return"), too_few).status == "passed"
 
 
+def test_inputs_the_user_says_have_one_length_are_sampled_at_one_length_before_one_is_cut_short():
+    """64 sample records beside 2048 sample readings: correct code refuses them (inconclusive) without the cut."""
+    spec = _users_spec("locate", {"gateways": "list[tuple[float, float]]", "toa_s": "np.ndarray, shape (n,), s"},
+                       {"xy": "tuple"})
+    requirement = "Write locate(gateways, toa_s). Raise ValueError if the two lists differ in length."
+    code = ("import numpy as np\n\ndef locate(gateways, toa_s):\n    CHECK\n"
+            "    pairs = list(zip(gateways, toa_s))  # the shorter input decides, silently\n"
+            "    g = np.asarray([p for p, _ in pairs], float)\n    w = np.exp(-np.abs([t for _, t in pairs]))\n"
+            "    return (float(g[:, 0] @ w / w.sum()), float(g[:, 1] @ w / w.sum()))\n")
+    checked = code.replace("CHECK", "if len(gateways) != len(toa_s):\n        raise ValueError('one time per gateway')")
+    assert _run(spec, checked, requirement).status == "passed"
+    unchecked = _run(spec, code.replace("CHECK", "pass"), requirement)
+    assert unchecked.status == "failed" and "toa_s one element shorter" in unchecked.problem, unchecked.problem
+
+
+def test_a_list_of_shaped_arrays_is_sampled_as_arrays_of_varying_length_sharing_the_later_axes():
+    import numpy as np
+
+    types = ["np.ndarray, shape (L, C)", "list[np.ndarray], each of shape (L_i, C)"]
+    sizes = dimension_sizes(types)
+    namespace = {"_rng": np.random.default_rng(0), "_np": np}
+    query = eval(sample_expression(Param(name="query", type=types[0]), sizes), namespace)
+    templates = eval(sample_expression(Param(name="templates", type=types[1]), sizes), namespace)
+    assert isinstance(templates, list) and len({t.shape[0] for t in templates}) == len(templates) > 1
+    assert all(t.ndim == 2 and t.shape[1] == query.shape[1] for t in templates)
+
+
 def test_a_recording_shorter_than_the_users_minimum_duration_must_be_refused():
     spec = _users_spec("smooth", {"x": "np.ndarray, shape (n_samples,)", "fs": "float, Hz"}, {"level": "float"})
     requirement = "Write smooth(x, fs). Raise ValueError if the recording is shorter than 10 seconds."
