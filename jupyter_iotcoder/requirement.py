@@ -252,7 +252,7 @@ def _array_type(phrase: str, dims: re.Match | None, suffix: str) -> str:
     """The type of a parameter whose words name an array, list, sequence or shape."""
     if _ARRAYS_IN_A_LIST.search(phrase):
         return "list[np.ndarray]" + (f", each of shape {dims.group(0)}" if dims else "") + suffix
-    integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b", phrase)
+    integers = re.search(r"\bints?\b|\bintegers?\b|\bint(?:8|16|32|64)\b|\bcounts\b", phrase)
     if re.search(r"\bstr(?:ing)?s?\b", phrase) or not integers and re.search(r"\b(?:ids|names|topics)\b", phrase):
         return "list[str], length n_samples"
     if re.search(r"\bnested\s+lists?\b|\blists?\s+of\s+lists\b", phrase, re.I):  # rows as Python lists (JSON)

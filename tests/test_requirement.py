@@ -563,7 +563,7 @@ def test_an_array_of_a_stated_length_and_kind_keeps_both():
     ("n x n covariance matrices given as nested lists", "list[list[float]], shape (n, n)"),
     ("a list of 3-D points", "np.ndarray, shape (n_points, 3)"),
     ("their surveyed (K, 2) positions in metres", "np.ndarray, shape (K, 2), metres"),
-    ("two equal-length 1-D NumPy arrays of raw ADC counts", "np.ndarray, shape (n_samples,)"),
+    ("two equal-length 1-D NumPy arrays of raw ADC counts", "np.ndarray of int, shape (n_samples,)"),
 ])
 def test_counts_spelled_dimensions_and_point_lists_give_the_shape(phrase, kind):
     text = f"Write fuse(x, fs) where x is {phrase}."
@@ -662,6 +662,14 @@ def test_unequal_lengths_written_as_len_calls_are_a_refusal_of_one_input_cut_sho
 
     requirement = "Write nearest(query, templates, labels). Raise ValueError if len(labels) != len(templates)."
     assert stated_refusals(requirement, find_required_signature(requirement)) == [("templates", SHORTER, 0.0)]
+
+
+def test_an_array_of_counts_holds_whole_numbers():
+    requirement = ("Write alarms(history, today) where history is a (W, 24) NumPy array of hourly counts and "
+                   "today is a length-24 array of today's counts.")
+    assert _types(requirement) == {"history": "np.ndarray of int, shape (W, 24)", "today": "np.ndarray of int, shape (24,)"}
+    assert _types("Write hr(ppg, fs) that takes a 1-D NumPy array of raw ADC counts and the rate in Hz.")["ppg"] == (
+        "np.ndarray of int, shape (n_samples,)")
 
 
 def test_a_list_of_shaped_arrays_is_a_list_whose_arrays_each_have_that_shape():
