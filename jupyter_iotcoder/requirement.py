@@ -627,6 +627,8 @@ def user_types(requirement: str, signature: Signature) -> dict[str, str]:
         bare_array = annotation in ("", "np.ndarray", "ndarray", "numpy.ndarray")
         if bare_array:
             kind = described.get(name) or _conventional_type(name, names) or annotation
+        elif described.get(name, "").startswith(f"{annotation}, "):  # `list[np.ndarray]`, "each of shape (L_i, C)"
+            kind = described[name]
         else:
             kind = annotation
         if kind in ("bytes", "bytearray", "list[bytes]"):

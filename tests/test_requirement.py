@@ -240,6 +240,15 @@ def test_user_types_give_x_and_y_their_scikit_learn_meaning_but_not_a_lone_y():
     assert user_types(coordinates, find_required_signature(coordinates)) == {}
 
 
+def test_user_types_keep_an_annotation_unless_the_words_refine_it():
+    requirement = ("Write nearest(query, templates: list[np.ndarray], fs: float, k: int) where templates is a list "
+                   "of (L_i, C) arrays, fs is the sampling rate in Hz and k is a float.")
+    types = user_types(requirement, find_required_signature(requirement))
+    assert types["templates"] == "list[np.ndarray], each of shape (L_i, C)"
+    assert types["fs"] == "float, Hz"
+    assert types["k"] == "int", "words that contradict the annotation do not replace it"
+
+
 def test_requirement_types_reads_a_noun_phrase_before_the_name():
     assert _types("Write lowpass(x, cutoff) for a 1-D NumPy array x of volts.") == {
         "x": "np.ndarray, shape (n_samples,)"}
