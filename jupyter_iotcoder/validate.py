@@ -566,8 +566,11 @@ def _few_valid(values, count):
 
 
 def _same_length(inputs, names):
-    """The named inputs cut to the length of the shortest (rows of an array, items of a list)."""
-    shortest = min(len(inputs[name]) for name in names)
+    """The named lists, tuples and arrays cut to the length of the shortest (rows of an array, items of a list);
+    anything else (a number or document the spec made of one of them) is left as it is."""
+    names = [name for name in names if isinstance(inputs[name], (list, tuple)) or _np.ndim(inputs[name]) > 0
+             and isinstance(inputs[name], _np.ndarray)]
+    shortest = min((len(inputs[name]) for name in names), default=0)
     for name in names:
         inputs[name] = inputs[name][:shortest]
 

@@ -471,6 +471,16 @@ def test_inputs_the_user_says_have_one_length_are_sampled_at_one_length_before_o
     assert unchecked.status == "failed" and "toa_s one element shorter" in unchecked.problem, unchecked.problem
 
 
+def test_one_length_cuts_lists_and_arrays_and_leaves_what_has_no_length():
+    import numpy as np
+
+    namespace = {"_np": np}
+    exec(_INPUT_HELPERS, namespace)
+    inputs = {"records": [(i, 0.1 * i) for i in range(64)], "times": np.arange(2048.0), "rate": 50, "doc": {"a": 1}}
+    namespace["_same_length"](inputs, ["records", "times", "rate", "doc"])
+    assert len(inputs["records"]) == len(inputs["times"]) == 64 and inputs["rate"] == 50 and inputs["doc"] == {"a": 1}
+
+
 def test_a_list_of_shaped_arrays_is_sampled_as_arrays_of_varying_length_sharing_the_later_axes():
     import numpy as np
 
