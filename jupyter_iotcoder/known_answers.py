@@ -241,6 +241,21 @@ def _not_the_number(result, expected, tolerance, truth, hint, as_hex=False):
     plain = result.item() if number and hasattr(result, "item") else result  # 935.2, not np.float64(935.2)
     shown = f"{plain!r} (0x{int(result):X})" if as_hex and number and float(result).is_integer() else repr(plain)
     return f"it returned {shown}, but {truth}: {hint}"
+
+
+def _topic_matches_wrongly(match, cases, filter_first):
+    """The first of the (filter, topic, matches) `cases` on which `match` is wrong, said in words; "" if none."""
+    for topic_filter, topic, expected in cases:
+        args = (topic_filter, topic) if filter_first else (topic, topic_filter)
+        rule = f"{topic_filter!r} {'matches' if expected else 'does not match'} {topic!r}"
+        try:
+            got = match(*args)
+        except Exception as error:
+            return f"{match.__name__}{args!r} raised {type(error).__name__}: {error}, but under MQTT's rules {rule}"
+        if not isinstance(got, (bool, _np.bool_)) or bool(got) != expected:
+            return (f"{match.__name__}{args!r} returned {got!r}, but under MQTT's rules {rule}: split both on '/', "
+                    f"'+' stands for exactly one level (which may be empty), '#' for all the remaining levels")
+    return ""
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
@@ -319,6 +334,8 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     returned = described_return(requirement, signature)
+    if returned == "bool":
+        return _topic_match_answer(requirement, signature, returned)
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
@@ -965,6 +982,48 @@ def _rr_answer(requirement: str, signature: Signature, said: str, needed: list[s
     what = f"{len(_RR_MS)} RR intervals of a resting heart (about 800 ms, in {'s' if seconds else 'ms'})"
     return KnownAnswer(what, inputs, expected, 0.01 * abs(expected), unit_name,
                        check=_number_check(expected, 0.01 * abs(expected), truth, hint))
+
+
+# Topic-filter examples of the MQTT specification (3.1.1 section 4.7, 5.0 section 4.7) that every statement of its
+# rules agrees on: '#' matching its parent level and filters on '$' topics are left out, users state those either way.
+MQTT_CASES = (
+    ("sport/tennis/+", "sport/tennis/player1", True),
+    ("sport/tennis/+", "sport/tennis/player1/ranking", False),
+    ("sport/+", "sport", False),
+    ("sport/+/player1", "sport/tennis/player1", True),
+    ("+/+", "/finance", True),
+    ("+", "/finance", False),
+    ("sport/#", "sport/tennis/player1", True),
+    ("#", "sport/tennis/player1", True),
+    ("sport/tennis", "sport/tennis", True),
+    ("sport/tennis", "sport/Tennis", False),
+    ("sport/tennis", "sport/tennis/player1", False),
+    ("sport/tennis/player1", "sport/tennis", False),
+)
+_MQTT_WORDS = re.compile(r"\bMQTT\b")
+_WILDCARD_WORDS = re.compile(r"wildcard|'\+'|\+|'#'|#|\bsubscri", re.I)
+_FILTER_NAME = re.compile(r"filter|pattern|sub(?:scription)?$|^sub_|wildcard|mask", re.I)
+_TOPIC_NAME = re.compile(r"topic|^name$", re.I)
+
+
+def _topic_match_answer(requirement: str, signature: Signature, returned: str | None) -> KnownAnswer | None:
+    """Whether an MQTT topic filter matches a topic: the specification's own examples, each must come out right.
+
+    For a function of a filter and a topic (told apart by their names) that the user says returns a bool."""
+    if returned != "bool" or not _MQTT_WORDS.search(requirement) or not _WILDCARD_WORDS.search(requirement):
+        return None
+    needed = _required(signature)
+    filters = [name for name in needed if _FILTER_NAME.search(name)]
+    topics = [name for name in needed if _TOPIC_NAME.search(name) and name not in filters]
+    if len(needed) != 2 or len(filters) != 1 or len(topics) != 1:
+        return None
+    filter_first = needed.index(filters[0]) == 0
+    first_filter, first_topic, _ = MQTT_CASES[0]
+    inputs = ((filters[0], repr(first_filter)), (topics[0], repr(first_topic)))
+    inputs = inputs if filter_first else inputs[::-1]
+    check = f"_topic_matches_wrongly({signature.function_name}, {MQTT_CASES!r}, {filter_first})"
+    return KnownAnswer(f"the {len(MQTT_CASES)} topic-filter examples of the MQTT specification", inputs, 1.0, 0.0, "",
+                       check=check)
 
 
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:

@@ -573,3 +573,43 @@ def test_every_number_of_a_returned_dict_with_an_answer_on_the_same_inputs_is_ch
     namespace["_result"] = {"mean_hr": 75.0}
     with pytest.raises(AssertionError, match="not a dict with the keys mean_hr, sdnn, rmssd, pnn50"):
         exec(check_source(answer), namespace)
+
+
+MQTT = ("Write matches(topic_filter: str, topic: str) -> bool that says whether an MQTT subscription filter with "
+        "the '+' and '#' wildcards matches a topic.")
+
+
+def _mqtt_reference(topic_filter: str, topic: str) -> bool:
+    wanted, levels = topic_filter.split("/"), topic.split("/")
+    for i, level in enumerate(wanted):
+        if level == "#":
+            return True
+        if i >= len(levels) or level not in ("+", levels[i]):
+            return False
+    return len(wanted) == len(levels)
+
+
+def test_an_mqtt_topic_matcher_must_get_the_specifications_examples_right():
+    from jupyter_iotcoder.known_answers import MQTT_CASES
+
+    answer = _answer(MQTT)
+    assert dict(answer.inputs) == {"topic_filter": repr(MQTT_CASES[0][0]), "topic": repr(MQTT_CASES[0][1])}
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    check = namespace["_topic_matches_wrongly"]
+    assert check(_mqtt_reference, MQTT_CASES, True) == ""
+    prefix = lambda topic_filter, topic: topic.startswith(topic_filter.split("+")[0].rstrip("/"))  # noqa: E731
+    assert "'sport/tennis/+' does not match 'sport/tennis/player1/ranking'" in check(prefix, MQTT_CASES, True)
+    swapped = _answer(MQTT.replace("matches(topic_filter: str, topic: str)", "matches(topic, pattern)"))
+    assert [name for name, _ in swapped.inputs] == ["topic", "pattern"] and swapped.check.endswith("False)")
+    assert check(lambda topic, pattern: _mqtt_reference(pattern, topic), MQTT_CASES, False) == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    MQTT.replace("an MQTT", "a"),
+    MQTT.replace("-> bool", "-> list"),
+    MQTT.replace("topic: str)", "topic: str, qos: int)"),
+    MQTT.replace("matches(topic_filter: str, topic: str)", "matches(a: str, b: str)"),
+])
+def test_no_topic_match_answer_without_mqtt_a_bool_or_a_filter_and_a_topic_told_apart(requirement):
+    assert _answer(requirement) is None

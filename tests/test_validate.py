@@ -1269,3 +1269,18 @@ def test_adc_codes_counts_and_sizes_are_sampled_as_the_whole_numbers_they_are():
     assert codes.min() > 0 and codes.max() < 4095
     sizes = eval(sample_expression(Param(name="out_bytes", type="np.ndarray, shape (n_samples,)")), namespace)
     assert sizes.min() >= 0 and np.all(sizes == np.floor(sizes))
+
+
+def test_an_mqtt_topic_matcher_that_gets_a_specification_example_wrong_fails_validation():
+    requirement = ("Write matches(topic_filter: str, topic: str) -> bool that says whether an MQTT subscription filter "
+                   "with the '+' and '#' wildcards matches a topic.")
+    spec = _users_spec("matches", {"topic_filter": "str", "topic": "str"}, {"matched": "bool"})
+    spec = spec.model_copy(update={"signature": find_required_signature(requirement)})  # `-> bool` as the user wrote it
+    prefix = "def matches(topic_filter, topic):\n    return topic.startswith(topic_filter.rstrip('#+/'))\n"
+    failed = _run(spec, prefix, requirement)
+    assert failed.status == "failed" and "under MQTT's rules" in failed.problem, failed.problem
+    levels = ("def matches(topic_filter, topic):\n    f, t = topic_filter.split('/'), topic.split('/')\n"
+              "    for i, level in enumerate(f):\n        if level == '#':\n            return True\n"
+              "        if i >= len(t) or level not in ('+', t[i]):\n            return False\n"
+              "    return len(f) == len(t)\n")
+    assert _run(spec, levels, requirement).status == "passed"
