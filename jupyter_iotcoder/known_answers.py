@@ -256,6 +256,30 @@ def _topic_matches_wrongly(match, cases, filter_first):
             return (f"{match.__name__}{args!r} returned {got!r}, but under MQTT's rules {rule}: split both on '/', "
                     f"'+' stands for exactly one level (which may be empty), '#' for all the remaining levels")
     return ""
+
+
+def _stuffed_wrongly(function, cases, decode):
+    """The first (raw, encoded) COBS case on which `function` (an encoder, or a decoder when `decode`) is wrong,
+    said in words; "" if none. The frame's trailing 0x00 delimiter may be there or not: users want either."""
+    for raw, encoded in cases:
+        given, wanted = (encoded, raw) if decode else (raw, encoded)
+        right = (wanted,) if decode else (wanted, wanted + bytes(1))
+        for argument in (given, given + bytes(1)) if decode else (given,):
+            try:
+                got = function(argument)
+            except Exception as error:
+                got = error
+            if isinstance(got, (bytes, bytearray)) and bytes(got) in right:
+                break
+        else:
+            def brief(data):
+                return repr(data) if len(data) <= 16 else f"<{len(data)} bytes: {bytes(data[:8])!r}...{bytes(data[-4:])!r}>"
+            shown = (f"raised {type(got).__name__}: {got}" if isinstance(got, Exception) else
+                     f"returned {brief(got)}" if isinstance(got, (bytes, bytearray)) else f"returned {got!r:.80}")
+            return (f"{function.__name__}({brief(given)}) {shown}, but COBS {'decodes' if decode else 'encodes'} it to "
+                    f"{brief(wanted)}: each block is a code byte (1 + the number of non-zero bytes up to the next "
+                    f"zero, which is dropped) and those bytes; 0xFF is a run of 254 non-zero bytes with no zero after")
+    return ""
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
@@ -336,6 +360,8 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     returned = described_return(requirement, signature)
     if returned == "bool":
         return _topic_match_answer(requirement, signature, returned)
+    if returned in ("bytes", "bytearray"):
+        return _cobs_answer(requirement, signature)
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
@@ -1024,6 +1050,40 @@ def _topic_match_answer(requirement: str, signature: Signature, returned: str | 
     check = f"_topic_matches_wrongly({signature.function_name}, {MQTT_CASES!r}, {filter_first})"
     return KnownAnswer(f"the {len(MQTT_CASES)} topic-filter examples of the MQTT specification", inputs, 1.0, 0.0, "",
                        check=check)
+
+
+def cobs_encode(data: bytes) -> bytes:
+    """COBS (Cheshire and Baker 1999) without the trailing 0x00 delimiter: the reference for `COBS_CASES`."""
+    out, block = bytearray(), bytearray()
+    for byte in data:
+        if byte:
+            block.append(byte)
+        if not byte or len(block) == 254:
+            out += bytes([len(block) + 1]) + block
+            block = bytearray()
+    return bytes(out + bytes([len(block) + 1]) + block)
+
+
+# Raw frames with their COBS encodings: the published examples (zeros alone, in a row, between data) and a run
+# longer than one 254-byte block. Runs that end exactly at a block's end are left out: encoders differ there.
+COBS_CASES = tuple((raw, cobs_encode(raw)) for raw in (
+    b"\x00", b"\x00\x00", b"\x00\x11\x00", b"\x11\x22\x00\x33", b"\x11\x22\x33\x44", b"\x11\x00\x00\x00",
+    bytes(range(1, 256)) + bytes(range(1, 46)), b"\x05" * 10 + b"\x00" + b"\x07" * 300 + b"\x00\x09"))
+_COBS_WORDS = re.compile(r"\bCOBS\b|consistent overhead byte stuffing", re.I)
+
+
+def _cobs_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
+    """A COBS encoder or decoder of one bytes input (a decoder by its name) must give the known encodings."""
+    needed = _required(signature)
+    if not _COBS_WORDS.search(requirement) or len(needed) != 1:
+        return None
+    decode = bool(re.search(r"decod|unstuff", signature.function_name, re.I))
+    if not decode and not re.search(r"encod|stuff|frame|pack", signature.function_name, re.I):
+        return None
+    raw, encoded = COBS_CASES[3]
+    check = f"_stuffed_wrongly({signature.function_name}, {COBS_CASES!r}, {decode})"
+    return KnownAnswer(f"{len(COBS_CASES)} frames with known COBS encodings", ((needed[0], repr(encoded if decode else raw)),),
+                       1.0, 0.0, "", check=check)
 
 
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:

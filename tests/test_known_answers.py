@@ -613,3 +613,46 @@ def test_an_mqtt_topic_matcher_must_get_the_specifications_examples_right():
 ])
 def test_no_topic_match_answer_without_mqtt_a_bool_or_a_filter_and_a_topic_told_apart(requirement):
     assert _answer(requirement) is None
+
+
+COBS = ("Write cobs_encode(data: bytes) -> bytes for our UART link: COBS (Consistent Overhead Byte Stuffing), so "
+        "that 0x00 can delimit packets.")
+
+
+def _cobs_decode(encoded: bytes) -> bytes:
+    out, at = bytearray(), 0
+    encoded = encoded.rstrip(b"\x00")
+    while at < len(encoded):
+        code = encoded[at]
+        out += encoded[at + 1: at + code]
+        at += code
+        if code < 0xFF and at < len(encoded):
+            out.append(0)
+    return bytes(out)
+
+
+def test_cobs_cases_are_the_published_examples_and_round_trip():
+    from jupyter_iotcoder.known_answers import COBS_CASES
+
+    published = {b"\x00": b"\x01\x01", b"\x00\x00": b"\x01\x01\x01", b"\x11\x22\x00\x33": b"\x03\x11\x22\x02\x33",
+                 b"\x11\x22\x33\x44": b"\x05\x11\x22\x33\x44", b"\x11\x00\x00\x00": b"\x02\x11\x01\x01\x01"}
+    cases = dict(COBS_CASES)
+    assert all(cases[raw] == encoded for raw, encoded in published.items())
+    assert all(_cobs_decode(encoded) == raw and 0 not in encoded for raw, encoded in COBS_CASES)
+
+
+def test_a_cobs_encoder_or_decoder_must_give_the_known_encodings_with_or_without_the_delimiter():
+    from jupyter_iotcoder.known_answers import COBS_CASES, cobs_encode
+
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    check = namespace["_stuffed_wrongly"]
+    answer = _answer(COBS)
+    assert answer.check.startswith("_stuffed_wrongly(cobs_encode,") and answer.check.endswith("False)")
+    assert check(cobs_encode, COBS_CASES, False) == ""
+    assert check(lambda data: cobs_encode(data) + b"\x00", COBS_CASES, False) == "", "the delimiter is the user's call"
+    no_blocks = lambda data: bytes(b if b else 1 for b in data)  # noqa: E731 - zeros replaced: no COBS
+    assert "but COBS encodes it to b'\\x01\\x01'" in check(no_blocks, COBS_CASES, False)
+    decoder = _answer(COBS.replace("cobs_encode(data: bytes)", "cobs_decode(frame: bytes)"))
+    assert decoder.check.endswith("True)") and check(_cobs_decode, COBS_CASES, True) == ""
+    assert _answer(COBS.replace("COBS (Consistent Overhead Byte Stuffing)", "SLIP")) is None
