@@ -20,6 +20,7 @@ sandbox (`SIGNALS` defines their builders).
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from dataclasses import dataclass, replace
@@ -833,6 +834,7 @@ _ECHO = re.compile(r"echo|pulse|duration|time|tof|^t(?:_\w+)?$|_us$|_ms$", re.I)
 _AIR_TEMPERATURE = re.compile(r"temp|celsius|^t_?c$", re.I)
 _TIME_UNITS = ((r"(?:^|_)us$|micro|µs", 1e-6), (r"(?:^|_)ms$|milli", 1e-3), (r"(?:^|_)s$|seconds?\b", 1.0))
 _TIME_NAMES = ((1e-6, "µs"), (1e-3, "ms"), (1.0, "s"))
+_TIME_WORDS = ((r"\bmicroseconds?\b|\bus\b|µs", 1e-6), (r"\bmilliseconds?\b|\bms\b", 1e-3), (r"\bseconds?\b|(?<!')\bs\b", 1.0))
 _LENGTH_UNITS = ((r"\bcm\b|centimet", 0.01), (r"\bmm\b|millimet", 0.001), (r"\bmet(?:re|er)s?\b|\bm\b", 1.0))
 
 
@@ -897,6 +899,98 @@ def _free_space_loss_answer(requirement: str, signature: Signature, said: str) -
     truth = f"the free-space path loss over 1 km at 2.4 GHz is {expected:.2f} dB"
     hint = "FSPL = 20 log10(d) + 20 log10(f) + 20 log10(4 pi / c) with d in m and f in Hz; check the units' constant"
     return KnownAnswer("1 km at 2.4 GHz", inputs, expected, 0.1, "dB", check=_number_check(expected, 0.1, truth, hint))
+
+
+_LORA_WORDS = re.compile(r"\bLoRa", re.I)
+_AIRTIME_WORDS = re.compile(r"time[- ]on[- ]air|air[- ]?time|\bToA\b", re.I)
+_LORA_ROLES = (("sf", r"^sf$|spreading"), ("payload", r"payload|^pl$|n_?bytes|size"), ("bw", r"^bw|bandwidth"),
+               ("cr", r"^cr$|coding"), ("preamble", r"preamble"), ("header", r"header"), ("crc", r"crc"),
+               ("ldro", r"ldro|low_?data|^de$"))
+
+
+def lora_time_on_air_s(payload: int, sf: int, bw_hz: float, cr: int, preamble: int, explicit_header: bool,
+                       crc_on: bool, ldro: bool) -> float:
+    """Semtech's SX127x time on air (AN1200.13): the preamble plus the payload symbols; `cr` 1..4 is 4/5..4/8."""
+    symbol = 2 ** sf / bw_hz
+    bits = 8 * payload - 4 * sf + 28 + 16 * crc_on - 20 * (not explicit_header)
+    payload_symbols = 8 + max(math.ceil(bits / (4 * (sf - 2 * ldro))) * (cr + 4), 0)
+    return (preamble + 4.25) * symbol + payload_symbols * symbol
+
+
+def _lora_airtime_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """A LoRa packet's time on air: 20 bytes at SF7, 125 kHz, 4/5, 8 preamble symbols, explicit header and CRC is
+    56.576 ms (Semtech's calculator), within 0.1 %; settings the user gave defaults keep them, in the units and
+    coding-rate convention the names, defaults or words give."""
+    if not _LORA_WORDS.search(requirement) or not _AIRTIME_WORDS.search(requirement + said):
+        return None
+    seconds = _unit_of(re.split(r"[(,;]", said)[0], _TIME_WORDS)
+    roles: dict[str, tuple[str, str]] = {}
+    for name, default in _parameters(signature):
+        role = next((role for role, pattern in _LORA_ROLES if re.search(pattern, name, re.I)), None)
+        if role is None or role in roles:
+            return None  # a setting this formula does not know, or two of one kind
+        roles[role] = (name, default)
+    if seconds is None or not {"sf", "payload"} <= roles.keys():
+        return None
+    settings = {"sf": 7, "payload": 20, "bw_hz": 125000.0, "cr": 1, "preamble": 8, "explicit_header": True,
+                "crc_on": True, "ldro": False}
+    inputs = [(roles["sf"][0], "7"), (roles["payload"][0], "20")]
+    if "bw" in roles:
+        name, default = roles["bw"]
+        khz = bool(re.search(r"khz", name, re.I) or re.search(r"\bkHz\b", _words_about(requirement, name)))
+        if default:
+            value = _literal_number(default)
+            if value is None:
+                return None
+            settings["bw_hz"] = value if value >= 1000 else value * 1000.0
+        elif khz or re.search(r"hz", name, re.I):
+            inputs.append((name, "125.0" if khz else "125000.0"))
+        else:
+            return None  # a bandwidth in Hz or kHz, the words do not say
+    if "cr" in roles:
+        name, default = roles["cr"]
+        value = _literal_number(default) if default else None
+        if value in (1, 2, 3, 4) or not default and re.search(r"\b1\s*(?:\.\.|-|to)\s*4\b", requirement):
+            settings["cr"] = int(value or 1)
+            inputs += [] if default else [(name, "1")]
+        elif value in (5, 6, 7, 8) or not default and re.search(r"\b5\s*(?:\.\.|-|to)\s*8\b", requirement):
+            settings["cr"] = int(value or 5) - 4
+            inputs += [] if default else [(name, "5")]
+        else:
+            return None
+    for role, key in (("preamble", "preamble"), ("header", "explicit_header"), ("crc", "crc_on"), ("ldro", "ldro")):
+        if role not in roles:
+            continue
+        name, default = roles[role]
+        implicit = role == "header" and re.search(r"implicit", name, re.I)
+        if not default:
+            value = 8 if role == "preamble" else (not settings[key] if implicit else settings[key])
+            inputs.append((name, repr(value)))
+        elif role == "preamble" and _literal_number(default) is not None:
+            settings[key] = int(_literal_number(default))
+        elif default in ("True", "False"):
+            settings[key] = (default == "True") != bool(implicit)
+        elif not (role == "ldro" and default == "None"):  # None: automatic, off at SF7
+            return None
+    expected = lora_time_on_air_s(**settings) / seconds
+    unit = dict(_TIME_NAMES)[seconds]
+    truth = (f"{settings['payload']} bytes at SF7, {settings['bw_hz'] / 1000:g} kHz, coding rate 4/{settings['cr'] + 4}, "
+             f"{settings['preamble']} preamble symbols, {'explicit' if settings['explicit_header'] else 'implicit'} "
+             f"header, CRC {'on' if settings['crc_on'] else 'off'} take {expected:.6g} {unit} on air")
+    hint = ("T_sym = 2**sf / bw; preamble (n + 4.25) symbols; payload 8 + max(ceil((8 PL - 4 SF + 28 + 16 CRC - 20 IH) "
+            "/ (4 (SF - 2 DE))) (CR + 4), 0) symbols")
+    tolerance = 0.001 * expected
+    return KnownAnswer(f"a {settings['payload']}-byte LoRa packet at SF7", tuple(inputs), expected, tolerance, unit,
+                       check=_number_check(expected, tolerance, truth, hint))
+
+
+def _literal_number(source: str) -> float | None:
+    """The number a default's source is (`125000.0`, `125e3`, `8`), else None."""
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _words_about(requirement: str, name: str) -> str:
@@ -1099,7 +1193,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
     return (_distance_answer(requirement, signature, said, needed) or _rr_answer(requirement, signature, said, needed)
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
-            or _free_space_loss_answer(requirement, signature, said)
+            or _free_space_loss_answer(requirement, signature, said) or _lora_airtime_answer(requirement, signature, said)
             or _dew_point_answer(requirement, signature, said, needed))
 
 

@@ -656,3 +656,32 @@ def test_a_cobs_encoder_or_decoder_must_give_the_known_encodings_with_or_without
     decoder = _answer(COBS.replace("cobs_encode(data: bytes)", "cobs_decode(frame: bytes)"))
     assert decoder.check.endswith("True)") and check(_cobs_decode, COBS_CASES, True) == ""
     assert _answer(COBS.replace("COBS (Consistent Overhead Byte Stuffing)", "SLIP")) is None
+
+
+def test_lora_time_on_air_matches_semtechs_calculator():
+    from jupyter_iotcoder.known_answers import lora_time_on_air_s
+
+    assert lora_time_on_air_s(20, 7, 125000.0, 1, 8, True, True, False) == pytest.approx(0.056576)
+    assert lora_time_on_air_s(51, 12, 125000.0, 1, 8, True, True, True) == pytest.approx(2.465792)
+
+
+@pytest.mark.parametrize("requirement,inputs,expected", [
+    ("Write lora_toa(payload_len: int, sf: int, bw_hz: float = 125000.0, cr: int = 1) -> float returning the LoRa "
+     "time on air in seconds.", {"sf": "7", "payload_len": "20"}, 0.056576),
+    ("Write airtime_ms(sf, payload_bytes, bw_khz, cr) returning the LoRa packet's time on air in milliseconds "
+     "(float), with cr = 1..4 for 4/5..4/8.", {"sf": "7", "payload_bytes": "20", "bw_khz": "125.0", "cr": "1"}, 56.576),
+    ("Write toa(sf: int, payload: int, cr: int = 5, crc: bool = False) -> float returning the LoRa time on air in "
+     "ms.", {"sf": "7", "payload": "20"}, 51.456),
+])
+def test_a_lora_time_on_air_is_known_in_the_units_and_conventions_the_user_gives(requirement, inputs, expected):
+    answer = _answer(requirement)
+    assert dict(answer.inputs) == inputs and answer.expected == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write toa(sf, payload_len, bw) returning the LoRa time on air in seconds (float).",
+    "Write toa(sf: int, payload_len: int, freq_mhz: float) -> float returning the LoRa time on air in seconds.",
+    "Write toa(sf: int, payload_len: int) -> float returning the LoRa time on air.",
+])
+def test_no_lora_answer_when_a_unit_or_a_setting_is_unknown(requirement):
+    assert _answer(requirement) is None
