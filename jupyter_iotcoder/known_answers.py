@@ -362,7 +362,7 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     if returned == "bool":
         return _topic_match_answer(requirement, signature, returned)
     if returned in ("bytes", "bytearray"):
-        return _cobs_answer(requirement, signature)
+        return _cobs_answer(requirement, signature) or _modbus_request_answer(requirement, signature)
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
@@ -1178,6 +1178,37 @@ def _cobs_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     check = f"_stuffed_wrongly({signature.function_name}, {COBS_CASES!r}, {decode})"
     return KnownAnswer(f"{len(COBS_CASES)} frames with known COBS encodings", ((needed[0], repr(encoded if decode else raw)),),
                        1.0, 0.0, "", check=check)
+
+
+_MODBUS_RTU = re.compile(r"\bModbus\b(?![- ]?(?:ASCII|TCP))", re.I)
+_MODBUS_FUNCTIONS = ((r"\bholding registers?\b|\b0x0?3\b|function(?: code)? 3\b", 3),
+                     (r"\binput registers?\b|\b0x0?4\b|function(?: code)? 4\b", 4))
+_MODBUS_ROLES = (("slave", r"slave|unit|device|node|server|^addr(?:ess)?$|^id$"), ("start", r"start|first|reg\w*_?addr|^register$|offset"),
+                 ("count", r"count|quantity|num|^n_|length|^n$"))
+
+
+def _modbus_request_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
+    """A Modbus RTU request that reads holding (0x03) or input (0x04) registers: slave 17, 3 registers from
+    address 107 is 11 03 00 6B 00 03 and the CRC-16/MODBUS low byte first (the specification's example)."""
+    if not _MODBUS_RTU.search(requirement) or re.search(r"\bTCP\b|\bMBAP\b|\bASCII\b|\bLRC\b", requirement):
+        return None
+    codes = {code for pattern, code in _MODBUS_FUNCTIONS if re.search(pattern, requirement, re.I)}
+    needed = _required(signature)
+    roles = {role: [name for name in needed if re.search(pattern, name, re.I)] for role, pattern in _MODBUS_ROLES}
+    if len(codes) != 1 or len(needed) != 3 or any(len(names) != 1 for names in roles.values()) or \
+            len({names[0] for names in roles.values()}) != 3:
+        return None
+    code = codes.pop()
+    body = bytes([17, code, 0, 107, 0, 3])
+    checksum = crc(body, "CRC-16/MODBUS")
+    frame = body + bytes([checksum & 0xFF, checksum >> 8])
+    inputs = ((roles["slave"][0], "17"), (roles["start"][0], "107"), (roles["count"][0], "3"))
+    check = (f"'' if isinstance(_result, (bytes, bytearray)) and bytes(_result) == {frame!r} else "
+             f"f'it returned {{_result!r:.80}}, but the request is {frame.hex(' ').upper()}: slave id, function code "
+             f"{code:#04x}, start address and register count as big-endian uint16, then the CRC-16/MODBUS of those six "
+             f"bytes, low byte first'")
+    return KnownAnswer(f"the Modbus RTU request for 3 registers from address 107 of slave 17", inputs, 0.0, 0.0, "",
+                       check=check)
 
 
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:

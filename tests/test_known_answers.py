@@ -685,3 +685,34 @@ def test_a_lora_time_on_air_is_known_in_the_units_and_conventions_the_user_gives
 ])
 def test_no_lora_answer_when_a_unit_or_a_setting_is_unknown(requirement):
     assert _answer(requirement) is None
+
+
+MODBUS = ("Write read_request(slave_id: int, start_addr: int, count: int) -> bytes that builds the Modbus RTU "
+          "'Read Holding Registers' request frame with its CRC.")
+
+
+def _modbus_request(slave_id: int, start_addr: int, count: int, code: int = 3) -> bytes:
+    from jupyter_iotcoder.known_answers import crc
+
+    body = bytes([slave_id, code]) + start_addr.to_bytes(2, "big") + count.to_bytes(2, "big")
+    return body + crc(body, "CRC-16/MODBUS").to_bytes(2, "little")
+
+
+def test_a_modbus_rtu_read_request_is_the_specifications_example_frame():
+    answer = _answer(MODBUS)
+    assert dict(answer.inputs) == {"slave_id": "17", "start_addr": "107", "count": "3"}
+    assert _modbus_request(17, 107, 3) == bytes.fromhex("1103006B00037687"), "the Modbus specification's example"
+    for frame, wrong in ((_modbus_request(17, 107, 3), ""), (_modbus_request(17, 107, 3)[:-2] + b"\x87\x76", "76 87")):
+        got = eval(answer.check, {"_result": frame})
+        assert (wrong in got and got) if wrong else got == ""
+    inputs = _answer(MODBUS.replace("Holding", "Input")).check
+    assert _modbus_request(17, 107, 3, 4).hex(" ").upper() in inputs
+
+
+@pytest.mark.parametrize("requirement", [
+    MODBUS.replace("Modbus RTU", "Modbus TCP"),
+    MODBUS.replace("'Read Holding Registers' request", "request"),
+    MODBUS.replace("count: int)", "count: int, function: int)"),
+])
+def test_no_modbus_answer_for_tcp_an_unnamed_function_or_other_inputs(requirement):
+    assert _answer(requirement) is None
