@@ -116,6 +116,15 @@ def _vibration_signal(n, fs, hz):
     return 1.5 + _np.sin(2 * _np.pi * hz * t) + 0.4 * _np.sin(2 * _np.pi * 2.6 * hz * t) + rng.normal(0, 0.2, n)
 
 
+def _mains_signal(n, fs, f0):
+    """Mains voltage as an ADC front end gives it: a 1.2 V peak at f0 on a 1.65 V offset, with 5 % third and 3 %
+    fifth harmonic (THD 5.831 %) and a little noise."""
+    rng = _np.random.default_rng(23)
+    t = _np.arange(n) / fs
+    wave = sum(share * _np.sin(2 * _np.pi * h * f0 * t + 0.3 * h) for h, share in ((1, 1.0), (3, 0.05), (5, 0.03)))
+    return 1.65 + 1.2 * wave + rng.normal(0, 0.0005, n)
+
+
 def _two_tones(n, fs, f_pass, a_pass, f_stop, a_stop):
     """A DC offset, a tone a filter must pass, one it must remove, and a little noise."""
     rng = _np.random.default_rng(19)
@@ -1180,6 +1189,54 @@ def _cobs_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                        1.0, 0.0, "", check=check)
 
 
+_THD_WORDS = re.compile(r"\bTHD\b|total harmonic distortion", re.I)
+_FUNDAMENTAL_NAME = re.compile(r"^f_?0$|^f_?(?:1|fund\w*|mains|line|grid)(?:_hz)?$|fundamental|mains|line_?freq|grid",
+                               re.I)
+_HARMONICS_NAME = re.compile(r"harmonic|^n_?h$|order", re.I)
+THD_PERCENT = 100.0 * math.hypot(0.05, 0.03)  # of `_mains_signal`
+
+
+def _thd_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """The total harmonic distortion of mains voltage with 5 % third and 3 % fifth harmonic: 5.831 % (within 0.15
+    points), or 0.0583 as a ratio, as the words say (either when they do not); 1 s at 6400 Hz, whole periods."""
+    if not _THD_WORDS.search(requirement) or not re.search(r"distortion|\bTHD\b", said, re.I):
+        return None
+    parts = _parameters(signature)
+    rates = [name for name, _ in parts if _RATE_NAME.search(name)]
+    fundamentals = [(name, default) for name, default in parts if _FUNDAMENTAL_NAME.search(name)]
+    harmonics = [(name, default) for name, default in parts if _HARMONICS_NAME.search(name)]
+    signals = [name for name, default in parts if not default and name not in rates
+               and name not in dict(fundamentals) and name not in dict(harmonics)]
+    if len(rates) != 1 or len(signals) != 1 or len(fundamentals) > 1 or len(harmonics) > 1 or \
+            len(rates) + len(signals) + len(fundamentals) + len(harmonics) != len(parts):
+        return None
+    f0 = 50.0
+    inputs = [(signals[0], ""), (rates[0], "6400")]
+    if fundamentals:
+        name, default = fundamentals[0]
+        f0 = _literal_number(default) if default else 50.0
+        if f0 not in (50.0, 60.0):
+            return None
+        inputs += [] if default else [(name, "50.0")]
+    if harmonics and not harmonics[0][1]:
+        inputs.append((harmonics[0][0], "25"))
+    inputs[0] = (signals[0], f"_mains_signal(6400, 6400, {f0!r})")
+    percent = bool(re.search(r"percent|%", said, re.I))
+    ratio = bool(re.search(r"\bratio\b|fraction", said, re.I))
+    if percent and ratio:
+        return None
+    scales = [100.0] if percent else [1.0] if ratio else [100.0, 1.0]
+    right = " or ".join(f"abs(float(_result) - {THD_PERCENT * scale / 100:.6g}) <= {0.15 * scale / 100:.6g}"
+                        for scale in scales)
+    truth = f"{THD_PERCENT:.3f} %{' (0.0583 as a ratio)' if len(scales) > 1 else ''}"
+    check = (f"'' if _np.ndim(_result) == 0 and _np.isreal(_result) and ({right}) else f'it returned {{_result!r:.80}},"
+             f" but this voltage has a THD of {truth}: the rms of the harmonics 2..H divided by the amplitude of "
+             f"the fundamental, from the FFT bins at h * f0 (the DC offset and noise are no distortion)'")
+    return KnownAnswer(f"1 s of {f0:g} Hz mains voltage on a DC offset with 5 % third and 3 % fifth harmonic (6400 Hz)",
+                       tuple(inputs),
+                       THD_PERCENT, 0.15, "%", check=check)
+
+
 _MODBUS_RTU = re.compile(r"\bModbus\b(?![- ]?(?:ASCII|TCP))", re.I)
 _MODBUS_FUNCTIONS = ((r"\bholding registers?\b|\b0x0?3\b|function(?: code)? 3\b", 3),
                      (r"\binput registers?\b|\b0x0?4\b|function(?: code)? 4\b", 4))
@@ -1225,6 +1282,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
             or _free_space_loss_answer(requirement, signature, said) or _lora_airtime_answer(requirement, signature, said)
+            or _thd_answer(requirement, signature, said)
             or _dew_point_answer(requirement, signature, said, needed))
 
 

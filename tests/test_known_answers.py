@@ -716,3 +716,40 @@ def test_a_modbus_rtu_read_request_is_the_specifications_example_frame():
 ])
 def test_no_modbus_answer_for_tcp_an_unnamed_function_or_other_inputs(requirement):
     assert _answer(requirement) is None
+
+
+THD = ("Write thd(v, fs, f0=50.0, n_harmonics=25) that takes a 1-D NumPy array of mains voltage and returns the "
+       "total harmonic distortion in percent (float).")
+
+
+def _thd_percent(v: np.ndarray, fs: float, f0: float = 50.0, n_harmonics: int = 25, window: bool = False) -> float:
+    x = v - np.mean(v)
+    spectrum = np.abs(np.fft.rfft(x * (np.hanning(len(x)) if window else 1.0)))
+    bins = [int(round(h * f0 * len(x) / fs)) for h in range(1, n_harmonics + 1) if h * f0 < fs / 2]
+    return 100.0 * float(np.sqrt(np.sum(spectrum[bins[1:]] ** 2)) / spectrum[bins[0]])
+
+
+def test_the_thd_of_mains_voltage_with_known_harmonics_is_known_in_percent_or_as_a_ratio():
+    from jupyter_iotcoder.known_answers import THD_PERCENT
+
+    answer = _answer(THD)
+    assert dict(answer.inputs) == {"v": "_mains_signal(6400, 6400, 50.0)", "fs": "6400"}
+    v = _signal("_mains_signal(6400, 6400, 50.0)")
+    for window in (False, True):
+        assert eval(answer.check, {"_np": np, "_result": _thd_percent(v, 6400, window=window)}) == ""
+    with_dc = 100.0 * float(np.sqrt(np.sum(np.abs(np.fft.rfft(v))[[0, 150, 250]] ** 2)) / np.abs(np.fft.rfft(v))[50])
+    assert "THD of 5.831 %" in eval(answer.check, {"_np": np, "_result": with_dc})
+    ratio = _answer(THD.replace("in percent (float)", "as a ratio (float)"))
+    assert eval(ratio.check, {"_np": np, "_result": THD_PERCENT / 100}) == ""
+    assert eval(ratio.check, {"_np": np, "_result": THD_PERCENT}) != ""
+    sixty = _answer(THD.replace("f0=50.0", "f0=60.0"))
+    assert dict(sixty.inputs)["v"] == "_mains_signal(6400, 6400, 60.0)"
+
+
+@pytest.mark.parametrize("requirement", [
+    THD.replace("thd(v, fs,", "thd(v, i, fs,"),
+    THD.replace("thd(v, fs,", "thd(v,"),
+    THD.replace("f0=50.0", "f0=400.0"),
+])
+def test_no_thd_answer_for_other_inputs_or_an_unusual_fundamental(requirement):
+    assert _answer(requirement) is None
