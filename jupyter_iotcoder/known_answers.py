@@ -58,6 +58,45 @@ class KnownAnswer:
 # realistic enough for a correct method (a dicrotic wave after each pulse, baseline wander, noise,
 # gravity in an unknown orientation), and plain enough that the right answer is not in doubt.
 SIGNALS = '''
+def _beat_times(end_s, per_minute, breaths_per_minute, rng):
+    """The times (s) of the beats of `_pulse_signal`: from 0.4 s, at the rate with 1 % jitter, breathing swinging it."""
+    beats, at = [], 0.4
+    while at < end_s:
+        beats.append(at)
+        swing = _np.sin(2 * _np.pi * breaths_per_minute / 60.0 * at) if breaths_per_minute else 0.0
+        at += 60.0 / per_minute * (1 + 0.04 * swing + rng.normal(0, 0.01))
+    return beats
+
+
+def _beats_found_wrongly(result, n, fs, per_minute, ecg, tolerance_s):
+    """What is wrong with `result` as the sample indices of the beats of `_pulse_signal(n, fs, per_minute, 0, ecg)`
+    (R peaks or systolic peaks): each beat found within `tolerance_s`, nothing else; "" when right."""
+    beats = _np.array(_beat_times((n - 1) / fs, per_minute, 0.0, _np.random.default_rng(7)))
+    found = _np.asarray(result).ravel()
+    if found.dtype.kind not in "iuf" or (found.size and not _np.all(_np.isfinite(found))):
+        return f"it returned {result!r:.80}, not sample indices"
+    if found.size and (_np.all(found < 1.0) or _np.any(found != _np.round(found))):
+        return f"it returned {found[:5].tolist()}..., not whole sample indices (times in seconds?)"
+    times = found / fs
+    inner = beats[(beats > 0.5) & (beats < (n - 1) / fs - 0.5)]  # a beat at either edge may be cut off
+    missed = [b for b in inner if not _np.any(_np.abs(times - b) <= tolerance_s)]
+    extra = [f for f in times if _np.min(_np.abs(beats - f)) > 2 * tolerance_s]
+    if not missed and not extra:
+        return ""
+    problems = ([f"{len(missed)} beats missed (the first at {missed[0]:.2f} s)"] if missed else []) + (
+        [f"{len(extra)} detections that are no beat (the first at {extra[0]:.2f} s)"] if extra else [])
+    if found.size and missed:  # one delay for every detection: the peaks of a filter's delayed output
+        offsets = [times[_np.argmin(_np.abs(times - b))] - b for b in inner]
+        lag = float(_np.median(offsets))
+        if abs(lag) > tolerance_s and _np.std(offsets) < tolerance_s / 2:
+            problems.append(f"the detections are {abs(lag) * 1000:.0f} ms {'after' if lag > 0 else 'before'} the beats "
+                            f"(a causal filter's delay? use a zero-phase filter or look for the peak in the input)")
+    return (f"it found {len(found)} {'R peaks' if ecg else 'pulse peaks'}, but the signal has {len(beats)} beats at "
+            f"{per_minute:g} per minute: {' and '.join(problems)}; band-pass filter, find the peaks at least a "
+            f"refractory period apart above a threshold relative to the filtered signal, and return indices into the "
+            f"input signal")
+
+
 def _pulse_signal(n, fs, per_minute, breaths_per_minute=0.0, ecg=False):
     """Raw PPG-like counts: a systolic pulse and a dicrotic shoulder per beat, wander and noise. With
     `breaths_per_minute`, breathing modulates the pulse amplitude, the baseline and the beat intervals;
@@ -65,11 +104,7 @@ def _pulse_signal(n, fs, per_minute, breaths_per_minute=0.0, ecg=False):
     rng = _np.random.default_rng(7)
     t = _np.arange(n) / fs
     breath = _np.sin(2 * _np.pi * breaths_per_minute / 60.0 * t) if breaths_per_minute else _np.zeros(n)
-    beats, at = [], 0.4
-    while at < t[-1]:
-        beats.append(at)
-        swing = _np.sin(2 * _np.pi * breaths_per_minute / 60.0 * at) if breaths_per_minute else 0.0
-        at += 60.0 / per_minute * (1 + 0.04 * swing + rng.normal(0, 0.01))
+    beats = _beat_times(t[-1], per_minute, breaths_per_minute, rng)
     wave = _np.zeros(n)
     for beat in beats:
         if ecg:
@@ -375,7 +410,8 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
-                or _outlier_answer(requirement, signature, phrases[0]))
+                or _outlier_answer(requirement, signature, phrases[0])
+                or _beat_peaks_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
     if phrases and returned == "dict":
@@ -1013,6 +1049,29 @@ _OUTLIER_RULE = re.compile(r"z-?scores?|\bIQR\b|interquartile|median absolute de
 _NOT_POINTWISE = re.compile(r"rolling|moving|window|EWMA|CUSUM|season|hour|group|trend|drift|previous|neighbo|"
                             r"rate of change|consecutive|persist", re.I)
 _THRESHOLD = re.compile(r"^k$|thresh|^z\w*|sigma|factor|^n_?std|cutoff|limit", re.I)
+
+
+_BEAT_PEAKS = re.compile(r"\bR[- ]?peaks?\b|\bQRS\b|\bheart ?beats?\b|\bbeats\b|\bsystolic peaks?\b|\bpulse peaks?\b"
+                         r"|\bPPG peaks?\b", re.I)
+_INDICES = re.compile(r"\bindices\b|\bindexes\b|\bsample index", re.I)
+
+
+def _beat_peaks_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """The sample indices of the beats in one ECG (R peaks) or PPG (systolic peaks) signal: 72 beats per minute,
+    each found within 75 ms (ECG, 250 Hz) or 150 ms (PPG, 50 Hz), and no other detection; 60 s."""
+    if not _BEAT_PEAKS.search(said) or not _INDICES.search(said):
+        return None
+    needed = _required(signature)
+    rates = [name for name in needed if _RATE_NAME.search(name)]
+    signals = [name for name in needed if name not in rates]
+    if len(rates) != 1 or len(signals) != 1 or _MATRIX.search(user_types(requirement, signature).get(signals[0], "")):
+        return None
+    ecg = bool(_ECG_NAME.search(signals[0]) or _ECG_WORDS.search(requirement) and not _PULSE_NAME.search(requirement))
+    fs, tolerance = (250, 0.075) if ecg else (RATE_HZ, 0.15)
+    n = int(SECONDS * fs)
+    what = f"a synthetic {'ECG' if ecg else 'pulse signal'} at 72 beats per minute ({fs} Hz, {SECONDS:g} s)"
+    return KnownAnswer(what, ((signals[0], f"_pulse_signal({n}, {fs}, 72.0, 0.0, {ecg})"), (rates[0], str(fs))),
+                       0.0, 0.0, "", check=f"_beats_found_wrongly(_result, {n}, {fs}, 72.0, {ecg}, {tolerance})")
 
 
 def _outlier_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:

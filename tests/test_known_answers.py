@@ -753,3 +753,37 @@ def test_the_thd_of_mains_voltage_with_known_harmonics_is_known_in_percent_or_as
 ])
 def test_no_thd_answer_for_other_inputs_or_an_unusual_fundamental(requirement):
     assert _answer(requirement) is None
+
+
+def _beat_check(answer: KnownAnswer, result) -> str:
+    namespace = {"_np": np, "_result": result}
+    exec(SIGNALS, namespace)
+    return eval(answer.check, namespace)
+
+
+def test_r_peaks_and_pulse_peaks_must_be_found_at_each_beat_and_nowhere_else():
+    from scipy.signal import lfilter
+
+    ecg = _answer("Write detect_r_peaks(ecg, fs) that returns a 1-D NumPy integer array of R-peak sample indices.")
+    signal = _signal(dict(ecg.inputs)["ecg"])
+    band = butter(2, [5, 15], btype="bandpass", fs=250)
+    peaks, _ = find_peaks(filtfilt(*band, signal), distance=50, height=0.3 * np.max(filtfilt(*band, signal)))
+    assert _beat_check(ecg, peaks) == ""
+    delayed, _ = find_peaks(lfilter(*butter(4, [5, 15], btype="bandpass", fs=250), signal), distance=50, height=0.2)
+    assert "ms after the beats" in _beat_check(ecg, delayed + 25)
+    assert "not whole sample indices" in _beat_check(ecg, peaks / 250.0)
+    assert "detections that are no beat" in _beat_check(ecg, np.sort(np.r_[peaks, peaks[:5] + 100]))
+    ppg = _answer("Write systolic_peaks(ppg, fs) returning the indices of the systolic peaks as an int array.")
+    pulse = _signal(dict(ppg.inputs)["ppg"])
+    found, _ = find_peaks(filtfilt(*butter(2, [0.5, 4], btype="bandpass", fs=50), pulse), distance=20)
+    assert dict(ppg.inputs)["fs"] == "50" and _beat_check(ppg, found) == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write detect_r_peaks(ecg, fs) that returns the number of R peaks (int).",
+    "Write detect_r_peaks(ecg, ppg, fs) that returns the indices of the R peaks.",
+    "Write detect_r_peaks(ecg) that returns the indices of the R peaks.",
+])
+def test_no_beat_answer_without_indices_one_signal_and_its_rate(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "_beats_found_wrongly" not in answer.check
