@@ -97,6 +97,23 @@ def _beats_found_wrongly(result, n, fs, per_minute, ecg, tolerance_s):
             f"input signal")
 
 
+def _inside_wrongly(function, result, points, polygon, inside, points_first):
+    """What is wrong with the point-in-polygon answers for `points`: `result` for an array of points, else `function`
+    called on each point (`points_first`: the point is the first argument); "" when every answer is `inside`'s."""
+    if result is None or _np.ndim(result) == 0:  # one point per call
+        result = [function(*((p, polygon) if points_first else (polygon, p))) for p in points]
+    got = _np.asarray(result).ravel()
+    if got.shape != (len(points),) or got.dtype.kind not in "biu":
+        return f"it returned {result!r:.80}, not one bool per point ({len(points)} points)"
+    wrong = [i for i, (g, w) in enumerate(zip(got.astype(bool), inside)) if g != w]
+    if not wrong:
+        return ""
+    shown = ", ".join(f"{tuple(points[i])} is {'inside' if inside[i] else 'outside'}" for i in wrong[:3])
+    return (f"{len(wrong)} of {len(points)} points are on the wrong side of the U-shaped polygon {_np.asarray(polygon).tolist()}: {shown}; "
+            f"cast a ray from the point and count the edges it crosses (odd: inside), every edge including the one "
+            f"from the last vertex back to the first")
+
+
 def _pulse_signal(n, fs, per_minute, breaths_per_minute=0.0, ecg=False):
     """Raw PPG-like counts: a systolic pulse and a dicrotic shoulder per beat, wander and noise. With
     `breaths_per_minute`, breathing modulates the pulse amplitude, the baseline and the beat intervals;
@@ -404,14 +421,16 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     returned = described_return(requirement, signature)
     if returned == "bool":
-        return _topic_match_answer(requirement, signature, returned)
+        return _topic_match_answer(requirement, signature, returned) or _point_in_polygon_answer(
+            requirement, signature, phrases[0] if phrases else "a bool")
     if returned in ("bytes", "bytearray"):
         return _cobs_answer(requirement, signature) or _modbus_request_answer(requirement, signature)
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
                 or _outlier_answer(requirement, signature, phrases[0])
-                or _beat_peaks_answer(requirement, signature, phrases[0]))
+                or _beat_peaks_answer(requirement, signature, phrases[0])
+                or _point_in_polygon_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
     if phrases and returned == "dict":
@@ -1072,6 +1091,42 @@ def _beat_peaks_answer(requirement: str, signature: Signature, said: str) -> Kno
     what = f"a synthetic {'ECG' if ecg else 'pulse signal'} at 72 beats per minute ({fs} Hz, {SECONDS:g} s)"
     return KnownAnswer(what, ((signals[0], f"_pulse_signal({n}, {fs}, 72.0, 0.0, {ecg})"), (rates[0], str(fs))),
                        0.0, 0.0, "", check=f"_beats_found_wrongly(_result, {n}, {fs}, 72.0, {ecg}, {tolerance})")
+
+
+# A U-shaped (concave) polygon, open at the top, and points clear of its edges: inside the arms and the base, in
+# the notch between the arms, and around it.
+U_POLYGON = ((0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (7.0, 10.0), (7.0, 3.0), (3.0, 3.0), (3.0, 10.0), (0.0, 10.0))
+U_POINTS = (((1.0, 1.0), True), ((5.0, 1.5), True), ((8.5, 8.0), True), ((1.5, 9.0), True), ((5.0, 6.0), False),
+            ((5.0, 9.5), False), ((11.0, 5.0), False), ((-1.0, 5.0), False), ((5.0, -1.0), False), ((12.0, 12.0), False))
+_POLYGON_NAME = re.compile(r"poly|fence|boundary|vertices|paddock|zone|area|region|ring", re.I)
+_POINTS_NAME = re.compile(r"^p$|^pt|point|fix|position|^pos|xy|location|coord", re.I)
+_INSIDE = re.compile(r"\binside\b|\bwithin\b|\bcontain", re.I)
+
+
+def _point_in_polygon_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """Whether points lie inside a polygon (a geofence): a concave U shape and ten points clear of its edges, given
+    as an (N, 2) array, or one point per call for a function of one point that returns a bool."""
+    if not _INSIDE.search(requirement) or not re.search(r"\bbool|True\b", said):
+        return None
+    needed = _required(signature)
+    polygons = [name for name in needed if _POLYGON_NAME.search(name)]
+    points = [name for name in needed if _POINTS_NAME.search(name) and name not in polygons]
+    if len(needed) != 2 or len(polygons) != 1 or len(points) != 1:
+        return None
+    closed = bool(re.search(r"GeoJSON|closed ring|first (?:vertex|point) (?:is )?repeated", requirement, re.I)) and \
+        not re.search(r"may or may not|or not\b|optionally", requirement, re.I)
+    polygon = [list(v) for v in U_POLYGON + (U_POLYGON[:1] if closed else ())]
+    coordinates = [list(p) for p, _ in U_POINTS]
+    inside = [flag for _, flag in U_POINTS]
+    single = not re.search(r"s$|_array$|_xy$|^xy$", points[0]) and not re.search(r"\b(?:arrays?|lists?)\b", said)
+    points_first = needed.index(points[0]) == 0
+    first = f"_np.array({coordinates[0]!r})" if single else f"_np.array({coordinates!r})"
+    inputs = ((points[0], first), (polygons[0], f"_np.array({polygon!r})"))
+    result = "None" if single else "_result"
+    check = (f"_inside_wrongly({signature.function_name}, {result}, {coordinates!r}, _np.array({polygon!r}), "
+             f"{inside!r}, {points_first})")
+    return KnownAnswer(f"a U-shaped polygon and {len(coordinates)} points clear of its edges",
+                       inputs if points_first else inputs[::-1], 0.0, 0.0, "", check=check)
 
 
 def _outlier_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:

@@ -787,3 +787,46 @@ def test_r_peaks_and_pulse_peaks_must_be_found_at_each_beat_and_nowhere_else():
 def test_no_beat_answer_without_indices_one_signal_and_its_rate(requirement):
     answer = _answer(requirement)
     assert answer is None or "_beats_found_wrongly" not in answer.check
+
+
+def _inside(point, polygon) -> bool:
+    x, y = point
+    inside = False
+    for (x1, y1), (x2, y2) in zip(polygon, np.roll(polygon, -1, axis=0)):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _polygon_check(answer: KnownAnswer, result, function=None) -> str:
+    namespace = {"_np": np, "_result": result}
+    exec(SIGNALS, namespace)
+    namespace[answer.check.split("(", 2)[1].split(",")[0]] = function
+    return eval(answer.check, namespace)
+
+
+def test_points_in_a_concave_polygon_must_each_be_on_the_right_side():
+    from jupyter_iotcoder.known_answers import U_POINTS, U_POLYGON
+
+    assert [_inside(p, np.array(U_POLYGON)) for p, _ in U_POINTS] == [inside for _, inside in U_POINTS]
+    many = _answer("Write in_fence(points, polygon) where points is an (N, 2) array; return a boolean array, True "
+                   "for points inside the polygon.")
+    polygon = np.array(U_POLYGON)
+    right = np.array([_inside(p, polygon) for p, _ in U_POINTS])
+    assert _polygon_check(many, right) == ""
+    convex_hull_only = np.array([0 <= x <= 10 and 0 <= y <= 10 for (x, y), _ in U_POINTS])
+    assert "(5.0, 6.0) is outside" in _polygon_check(many, convex_hull_only)
+    one = _answer("Write is_inside(polygon, point) -> bool that says whether the point is inside the geofence polygon.")
+    assert [name for name, _ in one.inputs] == ["polygon", "point"]
+    assert _polygon_check(one, True, lambda polygon, point: _inside(point, polygon)) == ""
+    assert "wrong side" in _polygon_check(one, True, lambda polygon, point: bool(point[0] < 10 and point[1] < 10))
+
+
+@pytest.mark.parametrize("requirement", [
+    "Write in_fence(points, polygon) returning the number of points inside the polygon (int).",
+    "Write in_fence(lat, lon, polygon) returning a boolean array, True for fixes inside the polygon.",
+    "Write in_fence(points, radius) returning a boolean array, True for points inside the circle.",
+])
+def test_no_polygon_answer_without_points_a_polygon_and_a_bool_per_point(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "_inside_wrongly" not in answer.check
