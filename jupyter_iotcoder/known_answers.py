@@ -177,6 +177,29 @@ def _mains_signal(n, fs, f0):
     return 1.65 + 1.2 * wave + rng.normal(0, 0.0005, n)
 
 
+def _offset_sine(n, fs):
+    """A 50 Hz sine of amplitude 4 on an offset of 3 (RMS sqrt(3**2 + 4**2 / 2) = 4.123; its standard deviation
+    alone is 2.828) and a little noise."""
+    rng = _np.random.default_rng(29)
+    return 3.0 + 4.0 * _np.sin(2 * _np.pi * 50.0 * _np.arange(n) / fs) + rng.normal(0, 0.01, n)
+
+
+def _running_rms_wrongly(result, n):
+    """What is wrong with `result` as a running RMS of `_offset_sine(n, ...)` over whole periods: "" when right."""
+    values = _np.asarray(result, dtype=float).ravel() if _np.ndim(result) == 1 else None
+    if values is None or not 0 < len(values) <= n:
+        return f"it returned {result!r:.80}, not one running RMS per window position"
+    middle = _np.median(values[_np.isfinite(values)]) if _np.any(_np.isfinite(values)) else _np.nan
+    if abs(middle - RUNNING_RMS) <= 0.02 * RUNNING_RMS:
+        return ""
+    return (f"its values are {middle:.4g} in the middle of the signal, but 3 + 4 sin(2 pi 50 t) has an RMS of "
+            f"{RUNNING_RMS:.4g} over whole periods: the square root of the mean of the squared samples in each window "
+            f"(the offset counts; the standard deviation would give 2.828)")
+
+
+RUNNING_RMS = float(_np.sqrt(9.0 + 8.0))
+
+
 def _two_tones(n, fs, f_pass, a_pass, f_stop, a_stop):
     """A DC offset, a tone a filter must pass, one it must remove, and a little noise."""
     rng = _np.random.default_rng(19)
@@ -430,7 +453,8 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                 or _position_answer(requirement, signature, phrases[0])
                 or _outlier_answer(requirement, signature, phrases[0])
                 or _beat_peaks_answer(requirement, signature, phrases[0])
-                or _point_in_polygon_answer(requirement, signature, phrases[0]))
+                or _point_in_polygon_answer(requirement, signature, phrases[0])
+                or _running_rms_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
         return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
     if phrases and returned == "dict":
@@ -1127,6 +1151,47 @@ def _point_in_polygon_answer(requirement: str, signature: Signature, said: str) 
              f"{inside!r}, {points_first})")
     return KnownAnswer(f"a U-shaped polygon and {len(coordinates)} points clear of its edges",
                        inputs if points_first else inputs[::-1], 0.0, 0.0, "", check=check)
+
+
+_RUNNING = re.compile(r"\b(?:moving|rolling|running|sliding|windowed)\b", re.I)
+_AC_ONLY = re.compile(r"\bAC\b|remov\w* (?:the )?(?:DC|mean|offset)|mean-removed|detrend|zero-mean|standard deviation",
+                      re.I)
+_WINDOW_NAME = re.compile(r"window|^win|^w$|^n$|length|size|span", re.I)
+
+
+def _running_rms_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """A running RMS over a window of whole periods of 3 + 4 sin(2 pi 50 t) (1000 Hz, 2 s) is 4.123, within 2 %
+    in the middle; the window (0.2 s) in seconds, milliseconds or samples as its name or the words say."""
+    if not re.search(r"\bRMS\b|root[- ]mean[- ]square", said, re.I) or not _RUNNING.search(requirement) or \
+            _AC_ONLY.search(requirement):
+        return None
+    parts = _parameters(signature)
+    rates = [name for name, _ in parts if _RATE_NAME.search(name)]
+    windows = [(name, default) for name, default in parts if _WINDOW_NAME.search(name) and name not in rates]
+    signals = [name for name, default in parts if not default and name not in rates and name not in dict(windows)]
+    if len(signals) != 1 or len(windows) != 1 or len(rates) > 1 or len(signals) + len(windows) + len(rates) != len(parts):
+        return None
+    fs, n = 1000, 2000
+    name, default = windows[0]
+    scale = _unit_of(name, _TIME_UNITS) or _unit_of(_words_about(requirement, name), _TIME_WORDS)
+    if scale is None and not rates:
+        scale = 0.0  # no rate to turn seconds into samples: a count of samples
+    if scale is None:
+        return None
+    samples_per_unit = fs * scale if scale else 1.0
+    if default:
+        value = _literal_number(default)
+        if value is None or round(value * samples_per_unit) % 20 or value * samples_per_unit < 20:
+            return None  # the user's window is no whole number of 50 Hz periods at 1000 Hz
+        inputs = [(signals[0], f"_offset_sine({n}, {fs})")]
+    else:
+        window = 200 / samples_per_unit
+        inputs = [(signals[0], f"_offset_sine({n}, {fs})"), (name, repr(window) if scale else "200")]
+    inputs += [(rate, str(fs)) for rate in rates]
+    order = [name for name, _ in parts]
+    inputs.sort(key=lambda item: order.index(item[0]))
+    return KnownAnswer(f"3 + 4 sin(2 pi 50 t) at {fs} Hz, a window of whole periods", tuple(inputs), 0.0, 0.0, "",
+                       check=f"_running_rms_wrongly(_result, {n})")
 
 
 def _outlier_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:

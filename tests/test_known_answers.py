@@ -830,3 +830,38 @@ def test_points_in_a_concave_polygon_must_each_be_on_the_right_side():
 def test_no_polygon_answer_without_points_a_polygon_and_a_bool_per_point(requirement):
     answer = _answer(requirement)
     assert answer is None or "_inside_wrongly" not in answer.check
+
+
+RMS = ("Write moving_rms(x, fs, window_s) that returns the running RMS of the 1-D signal as a float NumPy array the "
+       "same length as x.")
+
+
+def _moving_rms(x: np.ndarray, window: int) -> np.ndarray:
+    return np.sqrt(np.convolve(x ** 2, np.ones(window) / window, mode="same"))
+
+
+def test_a_running_rms_over_whole_periods_of_an_offset_sine_is_known():
+    answer = _answer(RMS)
+    assert dict(answer.inputs) == {"x": "_offset_sine(2000, 1000)", "fs": "1000", "window_s": "0.2"}
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    x = eval("_offset_sine(2000, 1000)", namespace)
+    check = namespace["_running_rms_wrongly"]
+    assert check(_moving_rms(x, 200), 2000) == ""
+    assert "the standard deviation would give 2.828" in check(
+        np.array([np.std(x[max(0, i - 100): i + 100]) for i in range(2000)]), 2000)
+    samples = _answer("Write rolling_rms(signal, window) returning the rolling root-mean-square as an array, window "
+                      "in samples.")
+    assert dict(samples.inputs) == {"signal": "_offset_sine(2000, 1000)", "window": "200"}
+    assert dict(_answer(RMS.replace("window_s)", "window_ms=100)")).inputs) == {
+        "x": "_offset_sine(2000, 1000)", "fs": "1000"}
+
+
+@pytest.mark.parametrize("requirement", [
+    RMS.replace("window_s)", "window_ms=30)"),
+    RMS.replace("running RMS", "running AC RMS"),
+    RMS.replace("window_s)", "window_s, overlap)"),
+])
+def test_no_running_rms_answer_for_a_partial_period_window_ac_rms_or_other_inputs(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "_running_rms_wrongly" not in answer.check
