@@ -109,7 +109,8 @@ def _inside_wrongly(function, result, points, polygon, inside, points_first):
     if not wrong:
         return ""
     shown = ", ".join(f"{tuple(points[i])} is {'inside' if inside[i] else 'outside'}" for i in wrong[:3])
-    return (f"{len(wrong)} of {len(points)} points are on the wrong side of the U-shaped polygon {_np.asarray(polygon).tolist()}: {shown}; "
+    vertices = _np.asarray(polygon).tolist()
+    return (f"{len(wrong)} of {len(points)} points are on the wrong side of the U-shaped polygon {vertices}: {shown}; "
             f"cast a ray from the point and count the edges it crosses (odd: inside), every edge including the one "
             f"from the last vertex back to the first")
 
@@ -358,7 +359,7 @@ def _stuffed_wrongly(function, cases, decode):
                 break
         else:
             def brief(data):
-                return repr(data) if len(data) <= 16 else f"<{len(data)} bytes: {bytes(data[:8])!r}...{bytes(data[-4:])!r}>"
+                return repr(data) if len(data) <= 16 else f"<{len(data)} bytes: {bytes(data[:8])!r}...>"
             shown = (f"raised {type(got).__name__}: {got}" if isinstance(got, Exception) else
                      f"returned {brief(got)}" if isinstance(got, (bytes, bytearray)) else f"returned {got!r:.80}")
             return (f"{function.__name__}({brief(given)}) {shown}, but COBS {'decodes' if decode else 'encodes'} it to "
