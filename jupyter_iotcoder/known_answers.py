@@ -1134,19 +1134,19 @@ def _point_in_polygon_answer(requirement: str, signature: Signature, said: str) 
     if not _INSIDE.search(requirement) or not re.search(r"\bbool|True\b", said):
         return None
     needed = _required(signature)
-    polygons = [name for name in needed if _POLYGON_NAME.search(name)]
-    points = [name for name in needed if _POINTS_NAME.search(name) and name not in polygons]
-    if len(needed) != 2 or len(polygons) != 1 or len(points) != 1:
+    roles = _two_roles(needed, _POLYGON_NAME, _POINTS_NAME)
+    if roles is None:
         return None
+    polygon_name, points_name = roles
     closed = bool(re.search(r"GeoJSON|closed ring|first (?:vertex|point) (?:is )?repeated", requirement, re.I)) and \
         not re.search(r"may or may not|or not\b|optionally", requirement, re.I)
     polygon = [list(v) for v in U_POLYGON + (U_POLYGON[:1] if closed else ())]
     coordinates = [list(p) for p, _ in U_POINTS]
     inside = [flag for _, flag in U_POINTS]
-    single = not re.search(r"s$|_array$|_xy$|^xy$", points[0]) and not re.search(r"\b(?:arrays?|lists?)\b", said)
-    points_first = needed.index(points[0]) == 0
+    single = not re.search(r"s$|_array$|_xy$|^xy$", points_name) and not re.search(r"\b(?:arrays?|lists?)\b", said)
+    points_first = needed.index(points_name) == 0
     first = f"_np.array({coordinates[0]!r})" if single else f"_np.array({coordinates!r})"
-    inputs = ((points[0], first), (polygons[0], f"_np.array({polygon!r})"))
+    inputs = ((points_name, first), (polygon_name, f"_np.array({polygon!r})"))
     result = "None" if single else "_result"
     check = (f"_inside_wrongly({signature.function_name}, {result}, {coordinates!r}, _np.array({polygon!r}), "
              f"{inside!r}, {points_first})")
@@ -1315,6 +1315,14 @@ _FILTER_NAME = re.compile(r"filter|pattern|sub(?:scription)?$|^sub_|wildcard|mas
 _TOPIC_NAME = re.compile(r"topic|^name$", re.I)
 
 
+def _two_roles(needed: list[str], first: re.Pattern, second: re.Pattern) -> tuple[str, str] | None:
+    """The two required parameters told apart by their names (`first` is tried first: `topic_filter` is the filter,
+    `topic` the topic), or None unless there are exactly two and each pattern names one."""
+    firsts = [name for name in needed if first.search(name)]
+    seconds = [name for name in needed if second.search(name) and name not in firsts]
+    return (firsts[0], seconds[0]) if len(needed) == 2 and len(firsts) == 1 and len(seconds) == 1 else None
+
+
 def _topic_match_answer(requirement: str, signature: Signature, returned: str | None) -> KnownAnswer | None:
     """Whether an MQTT topic filter matches a topic: the specification's own examples, each must come out right.
 
@@ -1322,13 +1330,13 @@ def _topic_match_answer(requirement: str, signature: Signature, returned: str | 
     if returned != "bool" or not _MQTT_WORDS.search(requirement) or not _WILDCARD_WORDS.search(requirement):
         return None
     needed = _required(signature)
-    filters = [name for name in needed if _FILTER_NAME.search(name)]
-    topics = [name for name in needed if _TOPIC_NAME.search(name) and name not in filters]
-    if len(needed) != 2 or len(filters) != 1 or len(topics) != 1:
+    roles = _two_roles(needed, _FILTER_NAME, _TOPIC_NAME)
+    if roles is None:
         return None
-    filter_first = needed.index(filters[0]) == 0
+    topic_filter, topic = roles
+    filter_first = needed.index(topic_filter) == 0
     first_filter, first_topic, _ = MQTT_CASES[0]
-    inputs = ((filters[0], repr(first_filter)), (topics[0], repr(first_topic)))
+    inputs = ((topic_filter, repr(first_filter)), (topic, repr(first_topic)))
     inputs = inputs if filter_first else inputs[::-1]
     check = f"_topic_matches_wrongly({signature.function_name}, {MQTT_CASES!r}, {filter_first})"
     return KnownAnswer(f"the {len(MQTT_CASES)} topic-filter examples of the MQTT specification", inputs, 1.0, 0.0, "",

@@ -265,7 +265,7 @@ def test_no_crc_answer_when_the_crc_is_ambiguous_or_not_the_one_number_returned(
     assert _answer(requirement) is None
 
 
-def _number_problem(answer: KnownAnswer, result) -> str:
+def _check_problem(answer: KnownAnswer, result) -> str:
     namespace = {"_np": np, "_result": result}
     exec(SIGNALS, namespace)
     return eval(answer.check, namespace)
@@ -273,12 +273,12 @@ def _number_problem(answer: KnownAnswer, result) -> str:
 
 def test_a_wrong_crc_is_shown_in_hex_beside_the_check_value():
     answer = _answer("Write crc16_modbus(frame: bytes) -> int that computes the Modbus RTU CRC-16 of a frame.")
-    assert _number_problem(answer, 0x4B37) == "" and _number_problem(answer, np.uint16(0x4B37)) == ""
-    wrong = _number_problem(answer, crc(b"123456789", "CRC-16/ARC"))
+    assert _check_problem(answer, 0x4B37) == "" and _check_problem(answer, np.uint16(0x4B37)) == ""
+    wrong = _check_problem(answer, crc(b"123456789", "CRC-16/ARC"))
     assert wrong.startswith("it returned 47933 (0xBB3D), but the CRC-16/MODBUS of b'123456789' is 19255 (0x4B37)")
     assert "initial value" in wrong
-    assert _number_problem(answer, b"\x37\x4b").startswith("it returned b'7K', but")
-    assert _number_problem(answer, None).startswith("it returned None, but")
+    assert _check_problem(answer, b"\x37\x4b").startswith("it returned b'7K', but")
+    assert _check_problem(answer, None).startswith("it returned None, but")
 
 
 def _haversine_m(lat1, lon1, lat2, lon2, radius=6371000.0):
@@ -292,22 +292,22 @@ def test_a_great_circle_distance_is_known_between_two_fixes_and_along_a_track():
                    "between two GPS fixes given in degrees.")
     args = {name: float(value) for name, value in pair.inputs}
     right = _haversine_m(args["lat1"], args["lon1"], args["lat2"], args["lon2"])
-    assert _number_problem(pair, right) == ""
-    assert _number_problem(pair, _haversine_m(args["lat1"], args["lon1"], args["lat2"], args["lon2"], 6378137.0)) == ""
+    assert _check_problem(pair, right) == ""
+    assert _check_problem(pair, _haversine_m(args["lat1"], args["lon1"], args["lat2"], args["lon2"], 6378137.0)) == ""
     in_radians = 2 * 6371000.0 * np.arcsin(np.sqrt(np.sin((args["lat2"] - args["lat1"]) / 2) ** 2 + np.cos(
         args["lat1"]) * np.cos(args["lat2"]) * np.sin((args["lon2"] - args["lon1"]) / 2) ** 2))
-    assert "convert degrees to radians" in _number_problem(pair, in_radians)
+    assert "convert degrees to radians" in _check_problem(pair, in_radians)
     km = _answer("Write dist_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float returning the haversine "
                  "distance in km.")
     assert km.expected == pytest.approx(right / 1000)
-    assert "935.2496067890928, but its great-circle length is 0.9352 km" in _number_problem(km, right)
+    assert "935.2496067890928, but its great-circle length is 0.9352 km" in _check_problem(km, right)
 
     track = _answer("Write track_length(lats, lons) that takes NumPy arrays of GPS latitudes and longitudes in degrees "
                     "and returns the total distance of the track in metres (float).")
     namespace = {"_np": np}
     lats, lons = (eval(source, namespace) for _, source in track.inputs)
-    assert _number_problem(track, float(np.sum(_haversine_m(lats[:-1], lons[:-1], lats[1:], lons[1:])))) == ""
-    assert _number_problem(track, float(_haversine_m(lats[0], lons[0], lats[-1], lons[-1]))) != "", "end to end"
+    assert _check_problem(track, float(np.sum(_haversine_m(lats[:-1], lons[:-1], lats[1:], lons[1:])))) == ""
+    assert _check_problem(track, float(_haversine_m(lats[0], lons[0], lats[-1], lons[-1]))) != "", "end to end"
 
 
 @pytest.mark.parametrize("requirement", [
@@ -323,8 +323,8 @@ def test_an_rssi_path_loss_distance_and_a_dew_point_are_known():
     rssi = _answer("Write rssi_to_distance(rssi: float, tx_power: float = -59.0, n: float = 2.0) -> float that returns "
                    "the distance in metres from the log-distance path-loss model.")
     assert dict(rssi.inputs) == {"rssi": "-79.0", "tx_power": "-59.0", "n": "2.0"}
-    assert _number_problem(rssi, 10 ** ((-59.0 - -79.0) / (10 * 2.0))) == ""
-    assert "sign of (P0 - rssi)" in _number_problem(rssi, 10 ** ((-79.0 - -59.0) / (10 * 2.0)))
+    assert _check_problem(rssi, 10 ** ((-59.0 - -79.0) / (10 * 2.0))) == ""
+    assert "sign of (P0 - rssi)" in _check_problem(rssi, 10 ** ((-79.0 - -59.0) / (10 * 2.0)))
     assert _answer("Write rssi_to_distance(rssi, tx_power) that returns the distance in metres from the "
                    "log-distance path-loss model with exponent 2.") is None, "the exponent is no parameter"
 
@@ -332,8 +332,8 @@ def test_an_rssi_path_loss_distance_and_a_dew_point_are_known():
                       "the temperature in °C and relative humidity in %.")
     assert dict(percent.inputs) == {"temp_c": "25.0", "rh": "60.0"}
     magnus = 237.7 * (np.log(0.6) + 17.27 * 25 / 262.7) / (17.27 - (np.log(0.6) + 17.27 * 25 / 262.7))
-    assert _number_problem(percent, magnus) == "" and _number_problem(percent, 25 - (100 - 60) / 5) == ""
-    assert _number_problem(percent, magnus + 273.15) != ""
+    assert _check_problem(percent, magnus) == "" and _check_problem(percent, 25 - (100 - 60) / 5) == ""
+    assert _check_problem(percent, magnus + 273.15) != ""
     fraction = _answer("Write dew_point(t, rh) returning the dew point (float, °C); rh is a fraction 0-1.")
     assert dict(fraction.inputs) == {"t": "25.0", "rh": "0.6"}
     assert _answer("Write dew_point(t, rh) returning the dew point in °F (float).") is None
@@ -361,9 +361,9 @@ def test_a_barometric_altitude_is_known_in_the_pressure_unit_the_user_works_in(r
     answer = _answer(requirement)
     assert dict(answer.inputs) == inputs
     hypsometric = 287.05 * 288.15 / 9.80665 * np.log(1013.25 / 900.0)
-    assert _number_problem(answer, 44330 * (1 - (900 / 1013.25) ** (1 / 5.255))) == ""
-    assert _number_problem(answer, hypsometric) == "", "the hypsometric formula at 15 C is within the tolerance"
-    assert "check the pressure's unit" in _number_problem(answer, 44330 * (1 - (900 / 101325) ** (1 / 5.255)))
+    assert _check_problem(answer, 44330 * (1 - (900 / 1013.25) ** (1 / 5.255))) == ""
+    assert _check_problem(answer, hypsometric) == "", "the hypsometric formula at 15 C is within the tolerance"
+    assert "check the pressure's unit" in _check_problem(answer, 44330 * (1 - (900 / 101325) ** (1 / 5.255)))
 
 
 @pytest.mark.parametrize("requirement", [
@@ -381,8 +381,8 @@ def test_an_ntc_thermistor_at_the_resistance_of_50_c_reads_50_c():
     values = {name: float(value) for name, value in answer.inputs}
     r, r0, t0, beta = values["resistance_ohm"], values["r0"], values["t0_c"], values["beta"]
     beta_equation = 1 / (1 / (t0 + 273.15) + np.log(r / r0) / beta) - 273.15
-    assert _number_problem(answer, beta_equation) == ""
-    assert "work in kelvin" in _number_problem(answer, 1 / (1 / t0 + np.log(r / r0) / beta))
+    assert _check_problem(answer, beta_equation) == ""
+    assert "work in kelvin" in _check_problem(answer, 1 / (1 / t0 + np.log(r / r0) / beta))
     kelvin = _answer("Write ntc(r_ntc, r0=10000.0, t0_k=298.15, beta=3950.0) -> float returning the NTC temperature in "
                      "degrees Celsius.")
     assert dict(kelvin.inputs)["t0_k"] == "298.15"
@@ -396,9 +396,9 @@ def test_an_ultrasonic_echo_is_known_in_the_time_and_distance_units_the_user_nam
                         "temperature.")
     echo_us = float(dict(corrected.inputs)["echo_us"])
     assert dict(corrected.inputs)["temp_c"] == "20.0" and corrected.expected == 100.0
-    assert _number_problem(corrected, echo_us * 1e-6 * (331.3 + 0.606 * 20.0) / 2 * 100) == ""
-    assert _number_problem(corrected, echo_us / 58.0) == "", "the datasheet's 58 us per cm is close enough"
-    assert "halve the round trip" in _number_problem(corrected, echo_us * 1e-6 * 343.0 * 100)
+    assert _check_problem(corrected, echo_us * 1e-6 * (331.3 + 0.606 * 20.0) / 2 * 100) == ""
+    assert _check_problem(corrected, echo_us / 58.0) == "", "the datasheet's 58 us per cm is close enough"
+    assert "halve the round trip" in _check_problem(corrected, echo_us * 1e-6 * 343.0 * 100)
     seconds = _answer("Write ultrasonic_distance(duration) that returns the distance to the obstacle in metres "
                       "(float); duration is the echo round-trip time in seconds.")
     assert seconds.expected == 1.0 and float(seconds.inputs[0][1]) == pytest.approx(0.005824, abs=1e-6)
@@ -413,8 +413,8 @@ def test_free_space_path_loss_is_known_in_the_units_of_the_parameters():
     answer = _answer("Write fspl_db(distance_km: float, freq_mhz: float) -> float returning the free-space path loss "
                      "in dB.")
     assert dict(answer.inputs) == {"distance_km": "1.0", "freq_mhz": "2400.0"}
-    assert _number_problem(answer, 20 * np.log10(1.0) + 20 * np.log10(2400.0) + 32.44) == ""
-    assert _number_problem(answer, 20 * np.log10(1.0) + 20 * np.log10(2400.0) - 147.55) != ""
+    assert _check_problem(answer, 20 * np.log10(1.0) + 20 * np.log10(2400.0) + 32.44) == ""
+    assert _check_problem(answer, 20 * np.log10(1.0) + 20 * np.log10(2400.0) - 147.55) != ""
     worded = _answer("Write fspl(d, f) that returns the free-space path loss in dB (float), where d is the distance "
                      "in metres and f the frequency in Hz.")
     assert dict(worded.inputs) == {"d": "1000.0", "f": "2400000000.0"}
@@ -442,9 +442,9 @@ def test_trilateration_from_exact_ranges_must_find_the_tag(requirement, dimensio
     anchors, ranges = (eval(source, namespace) for _, source in answer.inputs)
     assert anchors.shape[1] == dimensions and len(ranges) == len(anchors)
     right = _least_squares_position(anchors, ranges)
-    assert _number_problem(answer, right) == "" and _number_problem(answer, tuple(right)) == ""
-    assert "least squares" in _number_problem(answer, anchors.mean(axis=0))
-    assert "not a position of" in _number_problem(answer, {"x": right[0]})
+    assert _check_problem(answer, right) == "" and _check_problem(answer, tuple(right)) == ""
+    assert "least squares" in _check_problem(answer, anchors.mean(axis=0))
+    assert "not a position of" in _check_problem(answer, {"x": right[0]})
 
 
 def test_no_position_answer_without_anchors_and_ranges_alone_or_a_known_dimension():
@@ -540,17 +540,17 @@ def test_no_outlier_answer_for_rules_over_windows_or_results_other_than_flags(re
 def test_heart_rate_variability_from_rr_intervals_is_known_in_the_users_units():
     rmssd = _answer("Write rmssd(rr_ms) that returns the RMSSD in ms (float) of a series of RR intervals.")
     rr = eval(rmssd.inputs[0][1], {"_np": np})
-    assert _number_problem(rmssd, float(np.sqrt(np.mean(np.diff(rr) ** 2)))) == ""
-    assert "RMSSD = sqrt(mean(diff(rr) ** 2))" in _number_problem(rmssd, float(np.std(np.diff(rr))) * 2)
+    assert _check_problem(rmssd, float(np.sqrt(np.mean(np.diff(rr) ** 2)))) == ""
+    assert "RMSSD = sqrt(mean(diff(rr) ** 2))" in _check_problem(rmssd, float(np.std(np.diff(rr))) * 2)
     sdnn = _answer("Write sdnn(rr) returning the SDNN (float) of RR intervals in milliseconds.")
-    assert _number_problem(sdnn, float(np.std(rr))) == "" and _number_problem(sdnn, float(np.std(rr, ddof=1))) == ""
+    assert _check_problem(sdnn, float(np.std(rr))) == "" and _check_problem(sdnn, float(np.std(rr, ddof=1))) == ""
     fraction = _answer("Write pnn50(rr_s) that returns pNN50 as a fraction (float) of RR intervals given in seconds.")
     in_seconds = eval(fraction.inputs[0][1], {"_np": np})
     assert np.allclose(in_seconds, rr / 1000)
     share = float(np.mean(np.abs(np.diff(in_seconds)) > 0.05))
-    assert _number_problem(fraction, share) == "" and _number_problem(fraction, 100 * share) != ""
+    assert _check_problem(fraction, share) == "" and _check_problem(fraction, 100 * share) != ""
     hr = _answer("Write hrv(rr_ms) returning a dict with 'mean_hr' (bpm, 60000 / mean RR) and 'rmssd' (ms).")
-    assert hr.key == "mean_hr" and _number_problem(hr, 60000 / float(np.mean(rr))) == ""
+    assert hr.key == "mean_hr" and _check_problem(hr, 60000 / float(np.mean(rr))) == ""
     assert _answer("Write sdnn(intervals) returning the standard deviation (float).") is None, "ms or s?"
 
 
@@ -603,16 +603,6 @@ def test_an_mqtt_topic_matcher_must_get_the_specifications_examples_right():
     swapped = _answer(MQTT.replace("matches(topic_filter: str, topic: str)", "matches(topic, pattern)"))
     assert [name for name, _ in swapped.inputs] == ["topic", "pattern"] and swapped.check.endswith("False)")
     assert check(lambda topic, pattern: _mqtt_reference(pattern, topic), MQTT_CASES, False) == ""
-
-
-@pytest.mark.parametrize("requirement", [
-    MQTT.replace("an MQTT", "a"),
-    MQTT.replace("-> bool", "-> list"),
-    MQTT.replace("topic: str)", "topic: str, qos: int)"),
-    MQTT.replace("matches(topic_filter: str, topic: str)", "matches(a: str, b: str)"),
-])
-def test_no_topic_match_answer_without_mqtt_a_bool_or_a_filter_and_a_topic_told_apart(requirement):
-    assert _answer(requirement) is None
 
 
 COBS = ("Write cobs_encode(data: bytes) -> bytes for our UART link: COBS (Consistent Overhead Byte Stuffing), so "
@@ -678,15 +668,6 @@ def test_a_lora_time_on_air_is_known_in_the_units_and_conventions_the_user_gives
     assert dict(answer.inputs) == inputs and answer.expected == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("requirement", [
-    "Write toa(sf, payload_len, bw) returning the LoRa time on air in seconds (float).",
-    "Write toa(sf: int, payload_len: int, freq_mhz: float) -> float returning the LoRa time on air in seconds.",
-    "Write toa(sf: int, payload_len: int) -> float returning the LoRa time on air.",
-])
-def test_no_lora_answer_when_a_unit_or_a_setting_is_unknown(requirement):
-    assert _answer(requirement) is None
-
-
 MODBUS = ("Write read_request(slave_id: int, start_addr: int, count: int) -> bytes that builds the Modbus RTU "
           "'Read Holding Registers' request frame with its CRC.")
 
@@ -707,15 +688,6 @@ def test_a_modbus_rtu_read_request_is_the_specifications_example_frame():
         assert (wrong in got and got) if wrong else got == ""
     inputs = _answer(MODBUS.replace("Holding", "Input")).check
     assert _modbus_request(17, 107, 3, 4).hex(" ").upper() in inputs
-
-
-@pytest.mark.parametrize("requirement", [
-    MODBUS.replace("Modbus RTU", "Modbus TCP"),
-    MODBUS.replace("'Read Holding Registers' request", "request"),
-    MODBUS.replace("count: int)", "count: int, function: int)"),
-])
-def test_no_modbus_answer_for_tcp_an_unnamed_function_or_other_inputs(requirement):
-    assert _answer(requirement) is None
 
 
 THD = ("Write thd(v, fs, f0=50.0, n_harmonics=25) that takes a 1-D NumPy array of mains voltage and returns the "
@@ -746,21 +718,6 @@ def test_the_thd_of_mains_voltage_with_known_harmonics_is_known_in_percent_or_as
     assert dict(sixty.inputs)["v"] == "_mains_signal(6400, 6400, 60.0)"
 
 
-@pytest.mark.parametrize("requirement", [
-    THD.replace("thd(v, fs,", "thd(v, i, fs,"),
-    THD.replace("thd(v, fs,", "thd(v,"),
-    THD.replace("f0=50.0", "f0=400.0"),
-])
-def test_no_thd_answer_for_other_inputs_or_an_unusual_fundamental(requirement):
-    assert _answer(requirement) is None
-
-
-def _beat_check(answer: KnownAnswer, result) -> str:
-    namespace = {"_np": np, "_result": result}
-    exec(SIGNALS, namespace)
-    return eval(answer.check, namespace)
-
-
 def test_r_peaks_and_pulse_peaks_must_be_found_at_each_beat_and_nowhere_else():
     from scipy.signal import lfilter
 
@@ -768,15 +725,15 @@ def test_r_peaks_and_pulse_peaks_must_be_found_at_each_beat_and_nowhere_else():
     signal = _signal(dict(ecg.inputs)["ecg"])
     band = butter(2, [5, 15], btype="bandpass", fs=250)
     peaks, _ = find_peaks(filtfilt(*band, signal), distance=50, height=0.3 * np.max(filtfilt(*band, signal)))
-    assert _beat_check(ecg, peaks) == ""
+    assert _check_problem(ecg, peaks) == ""
     delayed, _ = find_peaks(lfilter(*butter(4, [5, 15], btype="bandpass", fs=250), signal), distance=50, height=0.2)
-    assert "ms after the beats" in _beat_check(ecg, delayed + 25)
-    assert "not whole sample indices" in _beat_check(ecg, peaks / 250.0)
-    assert "detections that are no beat" in _beat_check(ecg, np.sort(np.r_[peaks, peaks[:5] + 100]))
+    assert "ms after the beats" in _check_problem(ecg, delayed + 25)
+    assert "not whole sample indices" in _check_problem(ecg, peaks / 250.0)
+    assert "detections that are no beat" in _check_problem(ecg, np.sort(np.r_[peaks, peaks[:5] + 100]))
     ppg = _answer("Write systolic_peaks(ppg, fs) returning the indices of the systolic peaks as an int array.")
     pulse = _signal(dict(ppg.inputs)["ppg"])
     found, _ = find_peaks(filtfilt(*butter(2, [0.5, 4], btype="bandpass", fs=50), pulse), distance=20)
-    assert dict(ppg.inputs)["fs"] == "50" and _beat_check(ppg, found) == ""
+    assert dict(ppg.inputs)["fs"] == "50" and _check_problem(ppg, found) == ""
 
 
 @pytest.mark.parametrize("requirement", [
@@ -865,3 +822,25 @@ def test_a_running_rms_over_whole_periods_of_an_offset_sine_is_known():
 def test_no_running_rms_answer_for_a_partial_period_window_ac_rms_or_other_inputs(requirement):
     answer = _answer(requirement)
     assert answer is None or "_running_rms_wrongly" not in answer.check
+
+
+@pytest.mark.parametrize("requirement", [
+    MQTT.replace("an MQTT", "a"),
+    MQTT.replace("-> bool", "-> list"),
+    MQTT.replace("topic: str)", "topic: str, qos: int)"),
+    MQTT.replace("matches(topic_filter: str, topic: str)", "matches(a: str, b: str)"),
+    "Write toa(sf, payload_len, bw) returning the LoRa time on air in seconds (float).",
+    "Write toa(sf: int, payload_len: int, freq_mhz: float) -> float returning the LoRa time on air in seconds.",
+    "Write toa(sf: int, payload_len: int) -> float returning the LoRa time on air.",
+    MODBUS.replace("Modbus RTU", "Modbus TCP"),
+    MODBUS.replace("'Read Holding Registers' request", "request"),
+    MODBUS.replace("count: int)", "count: int, function: int)"),
+    THD.replace("thd(v, fs,", "thd(v, i, fs,"),
+    THD.replace("thd(v, fs,", "thd(v,"),
+    THD.replace("f0=50.0", "f0=400.0"),
+])
+def test_no_protocol_or_power_answer_where_the_words_leave_the_convention_or_the_inputs_open(requirement):
+    """No MQTT answer without MQTT, a bool and a filter and a topic told apart; no LoRa airtime without a unit or
+    with an unknown setting; no Modbus for TCP, an unnamed function or other inputs; no THD for other inputs or an
+    unusual fundamental."""
+    assert _answer(requirement) is None
