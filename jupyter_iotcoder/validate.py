@@ -568,8 +568,8 @@ def _few_valid(values, count):
 def _same_length(inputs, names):
     """The named lists, tuples and arrays cut to the length of the shortest (rows of an array, items of a list);
     anything else (a number or document the spec made of one of them) is left as it is."""
-    names = [name for name in names if isinstance(inputs[name], (list, tuple)) or _np.ndim(inputs[name]) > 0
-             and isinstance(inputs[name], _np.ndarray)]
+    names = [name for name in names if isinstance(inputs[name], (list, tuple))
+             or isinstance(inputs[name], _np.ndarray) and inputs[name].ndim]
     shortest = min((len(inputs[name]) for name in names), default=0)
     for name in names:
         inputs[name] = inputs[name][:shortest]
