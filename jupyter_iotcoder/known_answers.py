@@ -446,7 +446,7 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     returned = described_return(requirement, signature)
     if returned == "bool":
         return _topic_match_answer(requirement, signature, returned) or _point_in_polygon_answer(
-            requirement, signature, phrases[0] if phrases else "a bool")
+            requirement, signature, phrases[0] if phrases else "", returned)
     if returned in ("bytes", "bytearray"):
         return _cobs_answer(requirement, signature) or _modbus_request_answer(requirement, signature)
     if phrases and returned in ("np.ndarray", "list"):
@@ -1128,10 +1128,12 @@ _POINTS_NAME = re.compile(r"^p$|^pt|point|fix|position|^pos|xy|location|coord", 
 _INSIDE = re.compile(r"\binside\b|\bwithin\b|\bcontain", re.I)
 
 
-def _point_in_polygon_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+def _point_in_polygon_answer(requirement: str, signature: Signature, said: str,
+                             returned: str | None = None) -> KnownAnswer | None:
     """Whether points lie inside a polygon (a geofence): a concave U shape and ten points clear of its edges, given
-    as an (N, 2) array, or one point per call for a function of one point that returns a bool."""
-    if not _INSIDE.search(requirement) or not re.search(r"\bbool|True\b", said):
+    as an (N, 2) array, or one point per call for a function of one point that returns a bool (`returned`, from
+    its annotation, or words in `said`)."""
+    if not _INSIDE.search(requirement) or not (returned == "bool" or re.search(r"\bbool|True\b", said)):
         return None
     needed = _required(signature)
     roles = _two_roles(needed, _POLYGON_NAME, _POINTS_NAME)
