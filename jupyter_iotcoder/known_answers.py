@@ -366,6 +366,49 @@ def _stuffed_wrongly(function, cases, decode):
                     f"{brief(wanted)}: each block is a code byte (1 + the number of non-zero bytes up to the next "
                     f"zero, which is dropped) and those bytes; 0xFF is a run of 254 non-zero bytes with no zero after")
     return ""
+
+
+def _slipped_wrongly(function, cases, mode):
+    """The first (frame, escaped) SLIP case on which `function` is wrong, said in words; "" if none. `mode`:
+    "encode" (a frame -> its escaped bytes, with END after them, and before them too, or neither: the user's
+    call), "decode" (one frame's escaped bytes, with or without END -> the frame) or "stream" (the frames, each
+    ended by END after one leading END, in one buffer -> the list of frames; an empty first frame is allowed)."""
+    end = bytes([0xC0])
+    rule = ("each 0xC0 (END) in a frame is sent as 0xDB 0xDC and each 0xDB (ESC) as 0xDB 0xDD, every other byte "
+            "(0xDC and 0xDD too) as itself, and END ends the frame")
+
+    def outcome(argument):
+        try:
+            return function(argument)
+        except Exception as error:
+            return error
+
+    def shown(got):
+        return f"raised {type(got).__name__}: {got}" if isinstance(got, Exception) else f"returned {got!r:.120}"
+
+    if mode == "stream":
+        stream = end + b"".join(escaped + end for _, escaped in cases)
+        frames = [raw for raw, _ in cases]
+        got = outcome(stream)
+        try:
+            decoded = [bytes(frame) for frame in got]
+        except Exception:
+            decoded = None
+        if decoded in (frames, [b""] + frames):
+            return ""
+        return (f"{function.__name__}(<{len(stream)} bytes: {len(frames)} frames>) {shown(got)}, but SLIP decodes it "
+                f"to {frames!r:.160}: {rule}")
+    for raw, escaped in cases:
+        if mode == "encode":
+            given, right, arguments = raw, (escaped, escaped + end, end + escaped + end), (raw,)
+        else:
+            given, right, arguments = escaped + end, (raw,), (escaped + end, escaped, end + escaped + end)
+        results = [outcome(argument) for argument in arguments]
+        if not any(isinstance(got, (bytes, bytearray)) and bytes(got) in right for got in results):
+            wanted = right[1] if mode == "encode" else raw
+            return (f"{function.__name__}({given!r:.60}) {shown(results[0])}, but SLIP "
+                    f"{'encodes' if mode == 'encode' else 'decodes'} it to {wanted!r:.60}: {rule}")
+    return ""
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
@@ -448,7 +491,10 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return _topic_match_answer(requirement, signature, returned) or _point_in_polygon_answer(
             requirement, signature, phrases[0] if phrases else "", returned)
     if returned in ("bytes", "bytearray"):
-        return _cobs_answer(requirement, signature) or _modbus_request_answer(requirement, signature)
+        return (_cobs_answer(requirement, signature) or _slip_answer(requirement, signature, returned)
+                or _modbus_request_answer(requirement, signature))
+    if returned and returned.startswith("list") and _slip_answer(requirement, signature, returned):
+        return _slip_answer(requirement, signature, returned)
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
@@ -1377,6 +1423,40 @@ def _cobs_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     check = f"_stuffed_wrongly({signature.function_name}, {COBS_CASES!r}, {decode})"
     return KnownAnswer(f"{len(COBS_CASES)} frames with known COBS encodings", ((needed[0], repr(encoded if decode else raw)),),
                        1.0, 0.0, "", check=check)
+
+
+def slip_escape(frame: bytes) -> bytes:
+    """SLIP's escaping (RFC 1055) of one frame, without END: ESC first, so that no inserted ESC is escaped again."""
+    return frame.replace(b"\xdb", b"\xdb\xdd").replace(b"\xc0", b"\xdb\xdc")
+
+
+# Frames with their SLIP escapes: END and ESC in the data, alone and in a row, and the bytes ESC_END and ESC_ESC
+# standing for themselves where no ESC comes before them.
+SLIP_CASES = tuple((frame, slip_escape(frame)) for frame in (
+    b"\x01\xc0\x02", b"\xdb", b"\xc0\xc0\xdb\xdb", b"\xdc\xdd\x10", b"hello", bytes(range(0xBA, 0xE0))))
+_SLIP_WORDS = re.compile(r"\bSLIP\b|RFC ?1055", re.I)
+_DECODER_NAME = re.compile(r"decod|unstuff|unslip|unescape|deframe|parse|split|read|receiv|\brx|_rx", re.I)
+_ENCODER_NAME = re.compile(r"encod|escape|stuff|frame|pack|wrap|send|\btx|_tx", re.I)
+
+
+def _slip_answer(requirement: str, signature: Signature, returned: str | None) -> KnownAnswer | None:
+    """A SLIP encoder or decoder of one bytes input must give the known escapes: a decoder (by its name) returns
+    one frame as bytes, or every frame of a buffer as a list."""
+    needed = _required(signature)
+    if not _SLIP_WORDS.search(requirement) or len(needed) != 1 or returned is None:
+        return None
+    decode = bool(_DECODER_NAME.search(signature.function_name))
+    if not decode and not _ENCODER_NAME.search(signature.function_name):
+        return None
+    mode = ("stream" if returned.startswith("list") else "decode") if decode else "encode"
+    if returned.startswith("list") != (mode == "stream") or not returned.startswith(("bytes", "bytearray", "list")):
+        return None
+    raw, escaped = SLIP_CASES[0]
+    given = {"encode": raw, "decode": escaped + b"\xc0",
+             "stream": b"\xc0" + b"".join(escaped + b"\xc0" for _, escaped in SLIP_CASES)}[mode]
+    check = f"_slipped_wrongly({signature.function_name}, {SLIP_CASES!r}, {mode!r})"
+    return KnownAnswer(f"{len(SLIP_CASES)} frames with known SLIP escapes", ((needed[0], repr(given)),), 1.0, 0.0, "",
+                       check=check)
 
 
 _THD_WORDS = re.compile(r"\bTHD\b|total harmonic distortion", re.I)

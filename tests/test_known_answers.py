@@ -645,7 +645,85 @@ def test_a_cobs_encoder_or_decoder_must_give_the_known_encodings_with_or_without
     assert "but COBS encodes it to b'\\x01\\x01'" in check(no_blocks, COBS_CASES, False)
     decoder = _answer(COBS.replace("cobs_encode(data: bytes)", "cobs_decode(frame: bytes)"))
     assert decoder.check.endswith("True)") and check(_cobs_decode, COBS_CASES, True) == ""
-    assert _answer(COBS.replace("COBS (Consistent Overhead Byte Stuffing)", "SLIP")) is None
+    assert "COBS" not in _answer(COBS.replace("COBS (Consistent Overhead Byte Stuffing)", "SLIP")).what
+
+
+SLIP = ("A weather-station gateway frames packets with SLIP (RFC 1055). Write slip_decode(stream: bytes) -> "
+        "list[bytes] that returns the decoded frames in order.")
+END, ESC = 0xC0, 0xDB
+
+
+def _slip_frames(stream: bytes) -> list[bytes]:
+    """RFC 1055's recv_packet, frame after frame: empty frames are skipped, an unfinished one is dropped."""
+    frames, frame, escaped = [], bytearray(), False
+    for byte in stream:
+        if escaped:
+            frame.append({0xDC: END, 0xDD: ESC}[byte])
+            escaped = False
+        elif byte == ESC:
+            escaped = True
+        elif byte == END:
+            if frame:
+                frames.append(bytes(frame))
+            frame = bytearray()
+        else:
+            frame.append(byte)
+    return frames
+
+
+def _slip_send(frame: bytes) -> bytes:
+    """RFC 1055's send_packet: END, the escaped bytes, END."""
+    return bytes([END]) + b"".join({END: b"\xdb\xdc", ESC: b"\xdb\xdd"}.get(byte, bytes([byte])) for byte in frame) \
+        + bytes([END])
+
+
+def test_slip_cases_round_trip_through_rfc_1055s_own_routines():
+    from jupyter_iotcoder.known_answers import SLIP_CASES
+
+    assert dict(SLIP_CASES)[b"\x01\xc0\x02"] == b"\x01\xdb\xdc\x02"
+    assert all(_slip_send(raw) == bytes([END]) + escaped + bytes([END]) for raw, escaped in SLIP_CASES)
+    assert _slip_frames(b"".join(_slip_send(raw) for raw, _ in SLIP_CASES)) == [raw for raw, _ in SLIP_CASES]
+
+
+def test_a_slip_encoder_or_decoder_must_give_the_known_escapes():
+    from jupyter_iotcoder.known_answers import SLIP_CASES
+
+    namespace = {"_np": np}
+    exec(SIGNALS, namespace)
+    check = namespace["_slipped_wrongly"]
+    stream = _answer(SLIP)
+    assert stream.check.startswith("_slipped_wrongly(slip_decode,") and stream.check.endswith("'stream')")
+    assert stream.refusal_is_a_bug, "the frames are valid: refusing them is wrong"
+    assert _slip_frames(eval(dict(stream.inputs)["stream"])) == [raw for raw, _ in SLIP_CASES]
+    assert check(_slip_frames, SLIP_CASES, "stream") == ""
+    keeps_empty = lambda data: data.split(b"\xc0")[:-1]  # noqa: E731 - no unescaping at all
+    assert "but SLIP decodes it to" in check(keeps_empty, SLIP_CASES, "stream")
+    swapped = lambda data: _slip_frames(data.replace(b"\xdb\xdc", b"\xdb\xdd"))  # noqa: E731
+    assert "0xDB 0xDC" in check(swapped, SLIP_CASES, "stream")
+
+    encoder = _answer(SLIP.replace("slip_decode(stream: bytes) -> list[bytes]", "slip_encode(frame: bytes) -> bytes"))
+    assert encoder.check.endswith("'encode')")
+    assert check(_slip_send, SLIP_CASES, "encode") == ""
+    assert check(lambda frame: _slip_send(frame)[1:], SLIP_CASES, "encode") == "", "a leading END is the user's call"
+    end_first = lambda frame: frame.replace(b"\xc0", b"\xdb\xdc").replace(b"\xdb", b"\xdb\xdd") + b"\xc0"  # noqa: E731
+    assert "<lambda>(b'\\x01\\xc0\\x02') returned b'\\x01\\xdb\\xdd\\xdc\\x02\\xc0'" in check(
+        end_first, SLIP_CASES, "encode")
+
+    decoder = _answer(SLIP.replace("slip_decode(stream: bytes) -> list[bytes]", "slip_decode(packet: bytes) -> bytes"))
+    assert decoder.check.endswith("'decode')")
+    assert check(lambda packet: _slip_frames(packet)[0], SLIP_CASES, "decode") == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    SLIP.replace("SLIP (RFC 1055)", "COBS"),
+    SLIP.replace("slip_decode(stream: bytes)", "slip_decode(stream: bytes, strict: bool)"),
+    SLIP.replace("slip_decode(stream: bytes)", "handle(stream: bytes)"),
+    SLIP.replace("slip_decode(stream: bytes) -> list[bytes]", "slip_encode(frame: bytes) -> list[bytes]"),
+    SLIP.replace("-> list[bytes] that returns the decoded frames in order", "that returns the number of frames (int)"),
+])
+def test_no_slip_answer_without_slip_one_bytes_input_and_a_coder_by_its_name(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "SLIP" not in answer.what
 
 
 def test_lora_time_on_air_matches_semtechs_calculator():
