@@ -409,6 +409,23 @@ def _slipped_wrongly(function, cases, mode):
             return (f"{function.__name__}({given!r:.60}) {shown(results[0])}, but SLIP "
                     f"{'encodes' if mode == 'encode' else 'decodes'} it to {wanted!r:.60}: {rule}")
     return ""
+
+
+def _rto_wrongly(result, samples, expected):
+    """What is wrong with `result` as RFC 6298's RTO after each of the RTT `samples` (`expected`, a list), or after
+    the last of them (`expected`, one number); "" if nothing."""
+    try:
+        got = [float(value) for value in result] if _np.ndim(result) else [float(result)]
+    except (TypeError, ValueError):
+        return f"it returned {result!r:.120}, not the retransmission timeout"
+    wanted = list(expected) if isinstance(expected, (list, tuple)) else [expected]
+    if len(got) == len(wanted) and _np.allclose(got, wanted, rtol=1e-6, atol=1e-9):
+        return ""
+    shown = [round(value, 4) for value in got][:12]
+    return (f"for the RTT samples {list(samples)!r} it returned {shown!r}, but RFC 6298 gives "
+            f"{[round(value, 4) for value in wanted]!r}: the first sample R sets SRTT = R and RTTVAR = R / 2; each "
+            f"later one sets RTTVAR = (1 - beta) * RTTVAR + beta * |SRTT - R| with the old SRTT, then SRTT = (1 - "
+            f"alpha) * SRTT + alpha * R; RTO = SRTT + max(G, K * RTTVAR), clamped to its bounds")
 '''
 
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
@@ -487,6 +504,9 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
     returned = described_return(requirement, signature)
+    rto = _rto_answer(requirement, signature, returned)
+    if rto:
+        return rto
     if returned == "bool":
         return _topic_match_answer(requirement, signature, returned) or _point_in_polygon_answer(
             requirement, signature, phrases[0] if phrases else "", returned)
@@ -1423,6 +1443,59 @@ def _cobs_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     check = f"_stuffed_wrongly({signature.function_name}, {COBS_CASES!r}, {decode})"
     return KnownAnswer(f"{len(COBS_CASES)} frames with known COBS encodings", ((needed[0], repr(encoded if decode else raw)),),
                        1.0, 0.0, "", check=check)
+
+
+def rfc6298_rto(samples: list[float], alpha: float = 0.125, beta: float = 0.25, k: float = 4.0, clock_g: float = 0.0,
+                lowest: float = 0.0, highest: float = math.inf) -> list[float]:
+    """The retransmission timeout after each RTT sample (RFC 6298, section 2): the reference for `_rto_answer`."""
+    timeouts, srtt, rttvar = [], None, None
+    for rtt in samples:
+        if srtt is None:
+            srtt, rttvar = rtt, rtt / 2
+        else:
+            rttvar = (1 - beta) * rttvar + beta * abs(srtt - rtt)
+            srtt = (1 - alpha) * srtt + alpha * rtt
+        timeouts.append(min(max(srtt + max(clock_g, k * rttvar), lowest), highest))
+    return timeouts
+
+
+# RTT samples (s) whose timeouts stay between 4 and 7 s: clear of the usual 1 s floor and 60 s ceiling.
+RTT_SAMPLES = (2.0, 1.0, 3.0, 2.5, 0.8, 1.6)
+_RTO_WORDS = re.compile(r"RFC ?6298|\bSRTT\b|\bRTTVAR\b|Jacobson|Karn", re.I)
+_RTO_ROLES = (("alpha", r"^alpha$|^a$|srtt_gain"), ("beta", r"^beta$|^b$|rttvar_gain"), ("k", r"^k$|mult"),
+              ("clock_g", r"clock|granular|^g$|^tick"), ("lowest", r"^min|lower|floor"),
+              ("highest", r"^max|upper|ceil"), ("initial", r"init|first|start"))
+
+
+def _rto_answer(requirement: str, signature: Signature, returned: str | None) -> KnownAnswer | None:
+    """TCP's retransmission timeout (RFC 6298) from a list of RTT samples: the timeout after each sample (a
+    returned list) or after the last (a number), with the gains, granularity and bounds the user's defaults set;
+    seconds or milliseconds as the samples' name or words say."""
+    needed = _required(signature)
+    if not _RTO_WORDS.search(requirement) or not re.search(r"\bRTO\b|retransmission time", requirement, re.I) \
+            or len(needed) != 1 or returned not in ("float", "int", "list", "list[float]", "np.ndarray"):
+        return None
+    settings: dict[str, float] = {}
+    for name, default in _parameters(signature):
+        if name in needed:
+            continue
+        role = next((role for role, pattern in _RTO_ROLES if re.search(pattern, name, re.I)), None)
+        value = _literal_number(default)
+        if role is None or role in settings or value is None:
+            return None  # a setting the formula does not know, or one that is not a number
+        settings[role] = value
+    settings.pop("initial", None)  # in force only before the first sample
+    scale = _unit_of(needed[0], _TIME_UNITS) or _unit_of(_words_about(requirement, needed[0]), _TIME_WORDS)
+    if scale is None:  # the one time unit the requirement says, else seconds as in the RFC
+        said = {size for pattern, size in _TIME_WORDS if re.search(pattern, requirement, re.I)}
+        if len(said) > 1:
+            return None
+        scale = said.pop() if said else 1.0
+    samples = [rtt / scale for rtt in RTT_SAMPLES]
+    timeouts = rfc6298_rto(samples, **settings)
+    expected = [round(value, 12) for value in timeouts] if returned != "float" else round(timeouts[-1], 12)
+    check = f"_rto_wrongly(_result, {samples!r}, {expected!r})"
+    return KnownAnswer(f"{len(samples)} RTT samples", ((needed[0], repr(samples)),), 0.0, 0.0, "", check=check)
 
 
 def slip_escape(frame: bytes) -> bytes:

@@ -726,6 +726,58 @@ def test_no_slip_answer_without_slip_one_bytes_input_and_a_coder_by_its_name(req
     assert answer is None or "SLIP" not in answer.what
 
 
+RTO = ("Our CoAP client adapts its retransmission timeout the way TCP does (RFC 6298). Write rto_estimates("
+       "rtt_samples, clock_g=0.0, min_rto=1.0, max_rto=60.0) -> list[float] where rtt_samples are RTTs in seconds; "
+       "return the RTO after each sample.")
+
+
+def _rto_by_hand(samples, granularity=0.0):
+    """RFC 6298 section 2 written out again, with its constants."""
+    srtt = rttvar = None
+    timeouts = []
+    for rtt in samples:
+        if srtt is None:
+            srtt, rttvar = rtt, rtt / 2
+        else:
+            rttvar = 0.75 * rttvar + 0.25 * abs(srtt - rtt)
+            srtt = 0.875 * srtt + 0.125 * rtt
+        timeouts.append(min(max(srtt + max(granularity, 4 * rttvar), 1.0), 60.0))
+    return timeouts
+
+
+def test_rfc6298_rto_after_each_sample_or_the_last_must_follow_the_rfc():
+    from jupyter_iotcoder.known_answers import RTT_SAMPLES
+
+    answer = _answer(RTO)
+    samples = eval(dict(answer.inputs)["rtt_samples"])
+    assert samples == list(RTT_SAMPLES) and _rto_by_hand(samples)[:2] == [6.0, 5.875]
+    assert _check_problem(answer, _rto_by_hand(samples)) == ""
+    assert _check_problem(answer, np.array(_rto_by_hand(samples))) == ""
+    srtt_updated_first = [3.625, 3.1094, 4.7363, 5.1873, 4.8667, 4.2217]  # a generated cell's answer
+    assert "but RFC 6298 gives [6.0, 5.875," in _check_problem(answer, srtt_updated_first)
+    assert "not the retransmission timeout" in _check_problem(answer, None)
+    last = _answer(RTO.replace("-> list[float]", "-> float").replace("after each sample", "after the last sample"))
+    assert _check_problem(last, _rto_by_hand(samples)[-1]) == ""
+    assert _check_problem(last, _rto_by_hand(samples)) != "", "the list where one number was asked for"
+    in_ms = _answer(RTO.replace("RTTs in seconds", "RTTs in milliseconds").replace("min_rto=1.0, max_rto=60.0",
+                                                                                    "min_rto=1000, max_rto=60000"))
+    samples_ms = eval(dict(in_ms.inputs)["rtt_samples"])
+    assert samples_ms[0] == 2000.0 and _check_problem(in_ms, [1000 * rto for rto in _rto_by_hand(samples)]) == ""
+    coarse = _answer(RTO.replace("clock_g=0.0", "clock_g=5.0"))
+    assert _check_problem(coarse, _rto_by_hand(samples, 5.0)) == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    RTO.replace(" (RFC 6298)", ""),
+    RTO.replace("clock_g=0.0", "link_type='nb-iot'"),
+    RTO.replace("rto_estimates(rtt_samples,", "rto_estimates(rtt_samples, losses,"),
+    RTO.replace(" -> list[float]", ""),
+])
+def test_no_rto_answer_without_rfc_6298_one_list_of_samples_and_known_settings(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "RTT" not in answer.what
+
+
 def test_lora_time_on_air_matches_semtechs_calculator():
     from jupyter_iotcoder.known_answers import lora_time_on_air_s
 
