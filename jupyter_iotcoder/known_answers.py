@@ -1625,8 +1625,74 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
             or _free_space_loss_answer(requirement, signature, said) or _lora_airtime_answer(requirement, signature, said)
-            or _thd_answer(requirement, signature, said)
+            or _thd_answer(requirement, signature, said) or _battery_life_answer(requirement, signature, said)
             or _dew_point_answer(requirement, signature, said, needed))
+
+
+_LIFE_UNITS = ((r"\byears?\b|_y(?:ea)?rs?$", 8760.0), (r"\bdays?\b|_d(?:ay)?s?$", 24.0), (r"\bhours?\b|_h(?:ou)?r?s?$", 1.0))
+_CURRENT_UNITS = ((r"\b(?:µA|uA|microamps?)\b|_ua$", 1e-3), (r"\bmA\b|milliamps?|_ma$", 1.0), (r"\bA\b|\bamps?\b|_a$", 1e3))
+_CAPACITY_NAME = re.compile(r"capacity|_mah$|_ah$|^mah$|^ah$|battery", re.I)
+_PROFILE_NAME = re.compile(r"phase|profile|cycle|states?$|modes?$|schedule|segments", re.I)
+_MEAN_CURRENT_NAME = re.compile(r"current|_ma$|_ua$|draw|^i_|load", re.I)
+_USABLE_NAME = re.compile(r"derat|usable|efficiency", re.I)
+_LIFE_WORDS = re.compile(r"\b(?:battery life|lifetime|life ?span|how long|runtime)\b", re.I)
+_PAIR = re.compile(r"\(([^(),]*),([^(),]*)\)")
+
+
+def _battery_life_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """A battery's lifetime: 1000 mAh, times the derating the user's default sets, over a mean current of 2.009 mA
+    (0.01 mA for 90 s and 20 mA for 10 s, a list of (current, duration) phases in the order the words give) or of
+    2 mA given as one number; in the hours, days or years the function's name or words ask for, within 0.5 %."""
+    if not re.search(r"\bbatter", requirement, re.I) or not _LIFE_WORDS.search(requirement + " " + said):
+        return None
+    hours = _unit_of(signature.function_name, _LIFE_UNITS) or _unit_of(said, _LIFE_UNITS)
+    parts = _parameters(signature)
+    capacities = [name for name, default in parts if not default and _CAPACITY_NAME.search(name)]
+    profiles = [name for name, default in parts if not default and _PROFILE_NAME.search(name)]
+    currents = [name for name, default in parts if not default and _MEAN_CURRENT_NAME.search(name)
+                and name not in capacities + profiles]
+    usable = [(name, _literal_number(default)) for name, default in parts if default and _USABLE_NAME.search(name)]
+    if hours is None or len(capacities) != 1 or len(profiles) + len(currents) != 1 or len(usable) > 1 \
+            or len(_required(signature)) != 2 or len(usable) != len(parts) - 2:
+        return None
+    if not usable and re.search(r"derat|usable|efficien|self-discharge|margin|ageing|aging", requirement, re.I):
+        return None  # a loss the words name but no parameter sets: its size is not known here
+    factor = usable[0][1] if usable else 1.0
+    if factor is None or not 0 < factor <= 1:
+        return None
+    ampere_hours = bool(re.search(r"_ah$|^ah$", capacities[0], re.I)
+                        or re.search(r"\bAh\b", _words_about(requirement, capacities[0])))
+    inputs = [(capacities[0], "1.0" if ampere_hours else "1000.0")]
+    if profiles:
+        pair = next((m for m in _PAIR.finditer(requirement)
+                     if {re.search(r"current|\bm?A\b|µA|uA|draw", m.group(i), re.I) is not None for i in (1, 2)}
+                     == {True, False} and re.search(r"duration|time|\bs\b|seconds?|\bms\b|minutes?|hours?",
+                                                    m.group(1) + m.group(2), re.I)), None)
+        if pair is None:
+            return None
+        current_first = re.search(r"current|\bm?A\b|µA|uA|draw", pair.group(1), re.I) is not None
+        scale = _unit_of(pair.group(1) if current_first else pair.group(2), _CURRENT_UNITS)
+        if scale is None:
+            return None
+        phases = [(0.01 / scale, 90.0), (20.0 / scale, 10.0)]
+        given = [(round(current, 9), time) if current_first else (time, round(current, 9)) for current, time in phases]
+        inputs.append((profiles[0], repr(given)))
+        mean_ma, drawn = (0.01 * 90.0 + 20.0 * 10.0) / 100.0, "0.01 mA for 90 s and 20 mA for 10 s"
+    else:
+        scale = _unit_of(currents[0], _CURRENT_UNITS) or _unit_of(_words_about(requirement, currents[0]), _CURRENT_UNITS)
+        if scale is None:
+            return None
+        inputs.append((currents[0], repr(2.0 / scale)))
+        mean_ma, drawn = 2.0, "2 mA"
+    order = [name for name, _ in parts]
+    inputs.sort(key=lambda item: order.index(item[0]))
+    expected = 1000.0 * factor / mean_ma / hours
+    unit = {8760.0: "years", 24.0: "days", 1.0: "hours"}[hours]
+    truth = f"1000 mAh{f' x {factor:g} usable' if usable else ''} over a mean {mean_ma:g} mA lasts {expected:.5g} {unit}"
+    hint = ("lifetime = usable capacity (mAh) / time-weighted mean current (mA) in hours; check the current's unit, "
+            "the phases' order and the hours per day or year")
+    return KnownAnswer(f"a {'1 Ah' if ampere_hours else '1000 mAh'} battery drawing {drawn}", tuple(inputs), expected,
+                       0.005 * expected, unit, check=_number_check(expected, 0.005 * expected, truth, hint))
 
 
 _SEVERAL_RESULTS = re.compile(r"\b(?:tuple|dict\w*|arrays?|lists?|pairs?|and|both|bytes|frame)\b", re.I)

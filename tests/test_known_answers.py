@@ -778,6 +778,46 @@ def test_no_rto_answer_without_rfc_6298_one_list_of_samples_and_known_settings(r
     assert answer is None or "RTT" not in answer.what
 
 
+BATTERY = ("One duty cycle of our LoRa node is a list of phases (current in mA, duration in s). Write "
+           "battery_life_days(capacity_mah: float, phases: list[tuple[float, float]], derating: float = 0.8) -> float "
+           "that returns the expected battery lifetime in days.")
+
+
+def _battery_days(capacity_mah, phases, derating=0.8):
+    mean_ma = sum(current * seconds for current, seconds in phases) / sum(seconds for _, seconds in phases)
+    return capacity_mah * derating / mean_ma / 24
+
+
+def test_a_battery_lifetime_is_usable_charge_over_the_time_weighted_mean_current():
+    answer = _answer(BATTERY)
+    values = {name: eval(source) for name, source in answer.inputs}
+    assert values == {"capacity_mah": 1000.0, "phases": [(0.01, 90.0), (20.0, 10.0)]}
+    assert answer.expected == pytest.approx(_battery_days(**values)) == pytest.approx(16.592, abs=1e-3)
+    assert _check_problem(answer, _battery_days(**values)) == ""
+    plain_mean = _battery_days(1000.0, [(0.01, 1.0), (20.0, 1.0)])  # phases averaged without their durations
+    assert "lasts 16.592 days" in _check_problem(answer, plain_mean)
+    assert "lasts" in _check_problem(answer, 24 * _battery_days(**values)), "hours where days were asked for"
+
+    swapped = _answer(BATTERY.replace("(current in mA, duration in s)", "(duration in s, current in µA)"))
+    assert eval(dict(swapped.inputs)["phases"]) == [(90.0, 10.0), (10.0, 20000.0)]
+    assert swapped.expected == pytest.approx(answer.expected)
+    hours = _answer("Write battery_hours(capacity_ah, mean_current_ma) -> float returning the battery life in hours; "
+                    "capacity_ah is in Ah.")
+    assert dict(hours.inputs) == {"capacity_ah": "1.0", "mean_current_ma": "2.0"} and hours.expected == 500.0
+
+
+@pytest.mark.parametrize("requirement", [
+    BATTERY.replace(", derating: float = 0.8", "").replace("lifetime in days", "lifetime in days after derating"),
+    BATTERY.replace("(current in mA, duration in s)", "of current and duration"),
+    BATTERY.replace("derating: float = 0.8", "self_discharge_per_year: float = 0.03"),
+    BATTERY.replace("battery_life_days", "battery_life").replace(" in days", ""),
+    BATTERY.replace("(current in mA, duration in s)", "(current, duration in s)"),
+])
+def test_no_battery_answer_without_the_phases_order_their_current_unit_the_result_unit_or_a_known_loss(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "battery" not in answer.what
+
+
 def test_lora_time_on_air_matches_semtechs_calculator():
     from jupyter_iotcoder.known_answers import lora_time_on_air_s
 
