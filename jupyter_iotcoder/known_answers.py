@@ -178,6 +178,15 @@ def _mains_signal(n, fs, f0):
     return 1.65 + 1.2 * wave + rng.normal(0, 0.0005, n)
 
 
+def _beat_signal(n, fs, f_beat, iq):
+    """One FMCW chirp's beat (IF) signal: a target's tone at f_beat (complex I/Q when `iq`, else real) on an ADC's
+    DC offset, with a little noise."""
+    rng = _np.random.default_rng(31)
+    t = _np.arange(n) / fs
+    tone = _np.exp(2j * _np.pi * f_beat * t) if iq else _np.cos(2 * _np.pi * f_beat * t + 0.4)
+    return 0.5 + tone + rng.normal(0, 0.05, n) + (1j * rng.normal(0, 0.05, n) if iq else 0)
+
+
 def _offset_sine(n, fs):
     """A 50 Hz sine of amplitude 4 on an offset of 3 (RMS sqrt(3**2 + 4**2 / 2) = 4.123; its standard deviation
     alone is 2.828) and a little noise."""
@@ -1056,6 +1065,68 @@ def _free_space_loss_answer(requirement: str, signature: Signature, said: str) -
     return KnownAnswer("1 km at 2.4 GHz", inputs, expected, 0.1, "dB", check=_number_check(expected, 0.1, truth, hint))
 
 
+_FMCW_ROLES = (("rate", _RATE_NAME.pattern), ("slope", r"slope|chirp_?rate|sweep_?rate"),
+               ("bandwidth", r"^b$|^bw|bandwidth|sweep_?band"),
+               ("chirp_time", r"chirp_?(?:time|dur\w*|len\w*|period)|^t_?c(?:hirp)?$|sweep_?time|ramp_?time|^t_?sweep$"),
+               ("c", r"^c$|speed|light"), ("option", r"window|n_?fft|pad"))
+_SLOPE_UNITS = ((r"mhz_?(?:per_?|/\s*)?(?:us|µs)|MHz\s*/\s*(?:us|µs)", 1e12), (r"hz_?(?:per_?|/\s*)?s$|Hz\s*/\s*s\b", 1.0))
+
+
+def _unit_near(requirement: str, name: str, units: tuple[tuple[str, float], ...]) -> float | None:
+    """The one unit of `units` said in the clauses that name the parameter `name` (the SI unit, 1.0, when none
+    says one); None when they say several."""
+    clauses = [re.split(r"[,;]|\.(?:\s|$)", requirement[m.start():])[0]
+               for m in re.finditer(rf"\b{re.escape(name)}\b", requirement)]
+    said = {size for pattern, size in units for clause in clauses if re.search(pattern, clause, re.I)}
+    return said.pop() if len(said) == 1 else 1.0 if not said else None
+
+
+def _fmcw_range_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """An FMCW radar's target range from one chirp's beat signal, R = c f_b / (2 slope): a target at 3.0 m under a
+    4 GHz sweep over 40 us (slope 1e14 Hz/s, f_b = 2 MHz) sampled at 10 MHz, within 2 %; the slope given as such
+    or as bandwidth and chirp time, each in the unit its name or words give (SI when none)."""
+    if not re.search(r"\bFMCW\b|\bchirps?\b", requirement, re.I) or not re.search(r"\brange\b|\bdistance\b", said, re.I):
+        return None
+    roles: dict[str, str] = {}
+    signals = []
+    for name, default in _parameters(signature):
+        role = next((role for role, pattern in _FMCW_ROLES if re.search(pattern, name, re.I)), None)
+        if role is None and not default:
+            signals.append(name)
+        elif role in roles or role in ("c", "option") and not default or role is None:
+            return None
+        elif role not in ("c", "option"):
+            roles[role] = name
+    if len(signals) != 1 or "rate" not in roles or ("slope" in roles) == ({"bandwidth", "chirp_time"} <= roles.keys()) \
+            or len(roles) != (2 if "slope" in roles else 3):
+        return None
+    metres = _unit_of(said, _LENGTH_UNITS) or 1.0
+    hertz = _unit_of(roles["rate"], _FREQUENCY_UNITS) or 1.0
+    fs, n, slope, target_m = 10e6, 400, 1e14, 3.0
+    inputs = [(signals[0], f"_beat_signal({n}, {fs!r}, {2 * target_m * slope / 3e8!r}, "
+                           f"{bool(re.search(r'complex|I/?Q', requirement))})"), (roles["rate"], repr(fs / hertz))]
+    if "slope" in roles:
+        scale = _unit_of(roles["slope"], _SLOPE_UNITS) or _unit_near(requirement, roles["slope"], _SLOPE_UNITS)
+        inputs.append((roles["slope"], repr(slope / scale) if scale else ""))
+    else:
+        band = _unit_of(roles["bandwidth"], _FREQUENCY_UNITS) or _unit_near(requirement, roles["bandwidth"],
+                                                                             _FREQUENCY_UNITS)
+        seconds = _unit_of(roles["chirp_time"], _TIME_UNITS) or _unit_near(requirement, roles["chirp_time"], _TIME_WORDS)
+        inputs += [(roles["bandwidth"], repr(4e9 / band) if band else ""),
+                   (roles["chirp_time"], repr(round(40e-6 / seconds, 12)) if seconds else "")]
+    if any(not source for _, source in inputs):
+        return None  # a unit the words leave in doubt
+    order = [name for name, _ in _parameters(signature)]
+    inputs.sort(key=lambda item: order.index(item[0]))
+    expected = target_m / metres
+    unit = {0.01: "cm", 0.001: "mm", 1.0: "m"}[metres]
+    truth = f"a 2 MHz beat under a 1e14 Hz/s chirp (4 GHz over 40 us) is a target {expected:g} {unit} away"
+    hint = ("R = c * f_b / (2 * slope) with slope = bandwidth / chirp time; f_b is the strongest bin's frequency "
+            "(bin * fs / n_fft) away from DC; check the units")
+    return KnownAnswer("a beat signal of a target at 3 m (4 GHz over 40 us, 10 MHz)", tuple(inputs), expected,
+                       0.02 * expected, unit, check=_number_check(expected, 0.02 * expected, truth, hint))
+
+
 _LORA_WORDS = re.compile(r"\bLoRa", re.I)
 _AIRTIME_WORDS = re.compile(r"time[- ]on[- ]air|air[- ]?time|\bToA\b", re.I)
 _LORA_ROLES = (("sf", r"^sf$|spreading"), ("payload", r"payload|^pl$|n_?bytes|size"), ("bw", r"^bw|bandwidth"),
@@ -1626,6 +1697,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
             or _free_space_loss_answer(requirement, signature, said) or _lora_airtime_answer(requirement, signature, said)
             or _thd_answer(requirement, signature, said) or _battery_life_answer(requirement, signature, said)
+            or _fmcw_range_answer(requirement, signature, said)
             or _dew_point_answer(requirement, signature, said, needed))
 
 

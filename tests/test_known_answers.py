@@ -818,6 +818,53 @@ def test_no_battery_answer_without_the_phases_order_their_current_unit_the_resul
     assert answer is None or "battery" not in answer.what
 
 
+FMCW = ("An FMCW radar sweeps bandwidth Hz over chirp_time seconds. Write fmcw_range(beat, fs, bandwidth, chirp_time) "
+        "that returns the target range in metres (float) from the strongest beat frequency.")
+
+
+def _fmcw_range(beat, fs, slope, c=3e8, halve=True):
+    """Hann window, FFT, the strongest bin away from DC, R = c f_b / (2 slope)."""
+    spectrum = np.abs(np.fft.fft((beat - np.mean(beat)) * np.hanning(len(beat))))
+    bins = np.fft.fftfreq(len(beat), 1 / fs)
+    spectrum[bins <= 0] = 0
+    return c * bins[np.argmax(spectrum)] / (2 * slope if halve else slope)
+
+
+def test_an_fmcw_range_comes_from_the_strongest_beat_and_the_chirp_slope():
+    answer = _answer(FMCW)
+    values = dict(answer.inputs)
+    assert values["fs"] == "10000000.0" and values["bandwidth"] == "4000000000.0" and values["chirp_time"] == "4e-05"
+    beat = _signal(values["beat"])
+    assert not np.iscomplexobj(beat)
+    slope = float(values["bandwidth"]) / float(values["chirp_time"])
+    assert _check_problem(answer, _fmcw_range(beat, 1e7, slope)) == ""
+    assert _check_problem(answer, _fmcw_range(beat, 1e7, slope, c=299792458.0)) == ""
+    assert "is a target 3 m away" in _check_problem(answer, _fmcw_range(beat, 1e7, slope, halve=False))
+    dc = np.abs(np.fft.rfft(beat)).argmax() * 0.0  # the DC bin left in: range 0
+    assert _check_problem(answer, dc) != ""
+
+    by_slope = _answer(FMCW.replace("bandwidth, chirp_time)", "slope_mhz_per_us)").replace(" in metres", " in cm")
+                       .replace("FMCW radar sweeps", "FMCW radar (I/Q, complex samples) sweeps"))
+    values = dict(by_slope.inputs)
+    assert values["slope_mhz_per_us"] == "100.0" and by_slope.expected == 300.0
+    assert np.iscomplexobj(_signal(values["beat"]))
+    assert _check_problem(by_slope, 100 * _fmcw_range(_signal(values["beat"]), 1e7, 1e14)) == ""
+    in_ghz = _answer(FMCW.replace("sweeps bandwidth Hz", "sweeps bandwidth GHz"))
+    assert dict(in_ghz.inputs)["bandwidth"] == "4.0"
+
+
+@pytest.mark.parametrize("requirement", [
+    FMCW.replace("An FMCW radar sweeps", "A radar sweeps"),
+    FMCW.replace("chirp_time)", "chirp_time, n_targets)"),
+    FMCW.replace("bandwidth Hz", "bandwidth Hz (or GHz)"),
+    FMCW.replace("fs, bandwidth, chirp_time)", "fs, bandwidth)"),
+    FMCW.replace("target range in metres", "beat frequency in Hz"),
+])
+def test_no_fmcw_answer_without_fmcw_a_slope_known_units_and_a_range(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "beat signal" not in answer.what
+
+
 def test_lora_time_on_air_matches_semtechs_calculator():
     from jupyter_iotcoder.known_answers import lora_time_on_air_s
 
