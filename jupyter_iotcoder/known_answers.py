@@ -1230,6 +1230,11 @@ _OUTLIER_RULE = re.compile(r"z-?scores?|\bIQR\b|interquartile|median absolute de
 _NOT_POINTWISE = re.compile(r"rolling|moving|window|EWMA|CUSUM|season|hour|group|trend|drift|previous|neighbo|"
                             r"rate of change|consecutive|persist", re.I)
 _THRESHOLD = re.compile(r"^k$|thresh|^z\w*|sigma|factor|^n_?std|cutoff|limit", re.I)
+# Tests that remove the most extreme value while it is significant: global, so only windows and groups change them.
+_OUTLIER_TEST = re.compile(r"generali[sz]ed ESD|\bGESD\b|extreme studenti[sz]ed deviate|\bGrubbs\b|\bRosner\b", re.I)
+_NOT_GLOBAL = re.compile(r"rolling|moving|window|season|group|trend", re.I)
+_OUTLIER_COUNT = re.compile(r"max_?(?:out|anom|n)|^r$|^k_?max$|n_?outliers", re.I)
+_SIGNIFICANCE = re.compile(r"alpha|signif|^p$", re.I)
 
 
 _BEAT_PEAKS = re.compile(r"\bR[- ]?peaks?\b|\bQRS\b|\bheart ?beats?\b|\bbeats\b|\bsystolic peaks?\b|\bpulse peaks?\b"
@@ -1335,21 +1340,28 @@ def _running_rms_answer(requirement: str, signature: Signature, said: str) -> Kn
 
 
 def _outlier_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
-    """Five isolated glitches on a slow bounded swing, for a point-wise z-score, IQR or MAD outlier rule that
-    returns a boolean mask or the flagged indices: exactly the glitches must be flagged."""
-    if not _OUTLIER_RULE.search(requirement) or _NOT_POINTWISE.search(requirement):
+    """Five isolated glitches on a slow bounded swing, for a point-wise z-score, IQR or MAD outlier rule, or a
+    generalized ESD or Grubbs test (up to 10 outliers at alpha 0.05), that returns a boolean mask or the flagged
+    indices: exactly the glitches must be flagged."""
+    tested = _OUTLIER_TEST.search(requirement)
+    if not (tested or _OUTLIER_RULE.search(requirement)) or (_NOT_GLOBAL if tested else _NOT_POINTWISE).search(
+            requirement):
         return None
     mask = stated_result_dtype(requirement, signature) == "bool" or re.search(r"\bmask\b", said, re.I)
     indices = re.search(r"\bind(?:ices|exes)\b|\bpositions\b", said, re.I) and not re.search(
         r"\bvalues\b|\btuples?\b|\bdict", said, re.I)
     needed = _required(signature)
-    thresholds = [name for name in needed if _THRESHOLD.search(name)]
-    data = [name for name in needed if name not in thresholds]
-    if not (mask or indices) or len(data) != 1 or len(thresholds) > 1 or \
-            _MATRIX.search(user_types(requirement, signature).get(data[0], "")):
+    counts = [name for name in needed if tested and _OUTLIER_COUNT.search(name)]
+    levels = [name for name in needed if tested and _SIGNIFICANCE.search(name) and name not in counts]
+    thresholds = [name for name in needed if _THRESHOLD.search(name) and name not in counts + levels]
+    data = [name for name in needed if name not in thresholds + counts + levels]
+    if not (mask or indices) or len(data) != 1 or len(thresholds) + len(counts) + len(levels) > 1 or \
+            tested and thresholds or _MATRIX.search(user_types(requirement, signature).get(data[0], "")):
         return None
     iqr = re.search(r"\bIQR\b|interquartile", requirement, re.I)
-    inputs = ((data[0], "_outlier_readings(1000)"),) + tuple((name, "1.5" if iqr else "3.0") for name in thresholds)
+    settings = [(name, "1.5" if iqr else "3.0") for name in thresholds] + [(name, "10") for name in counts] + [
+        (name, "0.05") for name in levels]
+    inputs = ((data[0], "_outlier_readings(1000)"),) + tuple(settings)
     return KnownAnswer("1000 readings of a slow swing with 5 isolated glitches", inputs, 0.0, 0.0, "",
                        check="_flags_wrongly(_result, 1000)")
 

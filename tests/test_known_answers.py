@@ -527,6 +527,39 @@ def test_a_point_wise_outlier_rule_must_flag_exactly_the_glitches():
     assert _flags(mad, robust) == ""
 
 
+def _gesd(x, max_outliers, alpha=0.05):
+    """Rosner's generalized ESD test, as NIST's handbook states it."""
+    from scipy import stats
+
+    kept, removed, significant = list(range(len(x))), [], 0
+    for i in range(1, int(max_outliers) + 1):
+        values = x[kept]
+        deviations = np.abs(values - values.mean()) / values.std(ddof=1)
+        removed.append(kept.pop(int(np.argmax(deviations))))
+        n = len(x)
+        t = stats.t.ppf(1 - alpha / (2 * (n - i + 1)), n - i - 1)
+        if deviations.max() > (n - i) * t / np.sqrt((n - i - 1 + t ** 2) * (n - i + 1)):
+            significant = i
+    return np.array(sorted(removed[:significant]), dtype=int)
+
+
+def test_a_generalized_esd_or_grubbs_test_must_flag_exactly_the_glitches():
+    gesd = _answer("Write generalized_esd(x, max_outliers, alpha=0.05) implementing Rosner's generalized ESD test on "
+                   "hourly readings; return the indices of the outliers as a sorted integer array.")
+    assert dict(gesd.inputs)["max_outliers"] == "10"
+    assert _flags(gesd, _gesd) == ""
+    assert "missed 5" in _flags(gesd, lambda x, r: np.array([], dtype=int)), "nothing found"
+    first_only = _flags(gesd, lambda x, r: _gesd(x, r)[:1])
+    assert "missed 4" in first_only
+    grubbs = _answer("Write grubbs_outliers(readings, alpha) that applies Grubbs' test repeatedly and returns a boolean "
+                     "mask of the outliers.")
+    assert dict(grubbs.inputs)["alpha"] == "0.05"
+    assert _flags(grubbs, lambda x, alpha: np.isin(np.arange(len(x)), _gesd(x, 10, alpha))) == ""
+    windowed = "Write gesd_windows(x, max_outliers) that runs a generalized ESD test in each 24-sample window and " \
+               "returns the outlier indices."
+    assert _answer(windowed) is None
+
+
 @pytest.mark.parametrize("requirement", [
     "Write rolling_z(x, window: int, threshold: float = 3.0) -> np.ndarray returning the indices whose z-score against "
     "the previous window exceeds the threshold.",
