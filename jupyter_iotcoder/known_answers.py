@@ -187,6 +187,33 @@ def _beat_signal(n, fs, f_beat, iq):
     return 0.5 + tone + rng.normal(0, 0.05, n) + (1j * rng.normal(0, 0.05, n) if iq else 0)
 
 
+def _range_doppler_frame(n_chirps, n_samples, fs, slope, chirp_period, wavelength, range_m, velocity):
+    """One FMCW frame (chirps x samples, complex beat samples): a target at range_m moving away at velocity, a
+    weaker static reflector at 5 m, and noise."""
+    rng = _np.random.default_rng(37)
+    n, m = _np.arange(n_samples)[None, :], _np.arange(n_chirps)[:, None]
+    frame = 0.1 * (rng.standard_normal((n_chirps, n_samples)) + 1j * rng.standard_normal((n_chirps, n_samples)))
+    for amplitude, r, v in ((1.0, range_m, velocity), (0.4, 5.0, 0.0)):
+        phase = (2 * slope * r / 3e8) * n / fs + (2 * v / wavelength) * m * chirp_period
+        frame = frame + amplitude * _np.exp(2j * _np.pi * phase + 1j * rng.uniform(0, 2 * _np.pi))
+    return frame
+
+
+def _range_velocity_wrongly(result, range_m, velocity, range_tolerance, velocity_tolerance):
+    """What is wrong with `result` as the (range, radial velocity) of `_range_doppler_frame`'s target; the
+    velocity's sign is the user's convention, its size is checked."""
+    try:
+        got_range, got_velocity = (float(value) for value in result)
+    except (TypeError, ValueError):
+        return f"it returned {result!r:.120}, not a (range, velocity) pair of numbers"
+    if abs(got_range - range_m) <= range_tolerance and abs(abs(got_velocity) - abs(velocity)) <= velocity_tolerance:
+        return ""
+    return (f"it returned ({got_range:.4g}, {got_velocity:.4g}), but the strongest target is {range_m:.4g} m away, "
+            f"at a radial speed of {abs(velocity):.4g} m/s: range = c * f_beat / (2 * slope) from the FFT over each chirp's samples, "
+            f"velocity = f_doppler * wavelength / 2 from the FFT over the chirps (fftshift it, bins of "
+            f"1 / (n_chirps * chirp_period) Hz)")
+
+
 def _offset_sine(n, fs):
     """A 50 Hz sine of amplitude 4 on an offset of 3 (RMS sqrt(3**2 + 4**2 / 2) = 4.123; its standard deviation
     alone is 2.828) and a little noise."""
@@ -532,7 +559,12 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                 or _point_in_polygon_answer(requirement, signature, phrases[0])
                 or _running_rms_answer(requirement, signature, phrases[0]))
     if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
-        return _despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
+        return (_despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
+                or _range_doppler_answer(requirement, signature, phrases[0]))
+    if returned and returned.startswith("tuple"):
+        radar = _range_doppler_answer(requirement, signature, phrases[0] if phrases else "")
+        if radar:
+            return radar
     if phrases and returned == "dict":
         return _dict_answer(requirement, signature, phrases[0])
     if phrases and returned is None:  # "returning a boolean mask that is True below ... or above ...": no one type
@@ -1125,6 +1157,58 @@ def _fmcw_range_answer(requirement: str, signature: Signature, said: str) -> Kno
             "(bin * fs / n_fft) away from DC; check the units")
     return KnownAnswer("a beat signal of a target at 3 m (4 GHz over 40 us, 10 MHz)", tuple(inputs), expected,
                        0.02 * expected, unit, check=_number_check(expected, 0.02 * expected, truth, hint))
+
+
+_RANGE_DOPPLER_ROLES = (("rate", _RATE_NAME.pattern), ("slope", r"slope|chirp_?rate|sweep_?rate"),
+                        ("chirp_period", r"period|interval|^pri$|repetition|^t_?c$|^t_?chirp$"),
+                        ("wavelength", r"wavelength|lambda|^lam"), ("carrier", r"^f_?c$|carrier|^f_?0$|cent(?:er|re)_?f"),
+                        ("c", r"^c$|speed|light"), ("option", r"window|n_?fft|pad"))
+
+
+def _range_doppler_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
+    """The range and radial velocity of the strongest target in one FMCW frame (chirps x samples): 11.72 m and
+    1.367 m/s towards the radar at 60 GHz (64 chirps 200 us apart, 256 samples at 2 MHz, slope 4e12 Hz/s), both on
+    a bin, within half a bin; the velocity's sign is left to the user's convention (negative Doppler bins must
+    wrap round: fftshift)."""
+    if not re.search(r"\bFMCW\b|\bchirps?\b", requirement, re.I) or not re.search(r"\brange", said, re.I) \
+            or not re.search(r"velocit|speed", said, re.I) or re.search(r"\bbins?\b|_bin\b|\bind(?:ex|ices)\b", said, re.I):
+        return None
+    roles: dict[str, str] = {}
+    frames = []
+    for name, default in _parameters(signature):
+        role = next((role for role, pattern in _RANGE_DOPPLER_ROLES if re.search(pattern, name, re.I)), None)
+        if role is None and not default:
+            frames.append(name)
+        elif role in roles or role in ("c", "option") and not default or role is None:
+            return None
+        elif role not in ("c", "option"):
+            roles[role] = name
+    if len(frames) != 1 or roles.keys() - {"wavelength", "carrier"} != {"rate", "slope", "chirp_period"} \
+            or len(roles) != 4:
+        return None
+    fs, slope, chirp_period, wavelength, n_chirps, n_samples = 2e6, 4e12, 200e-6, 5e-3, 64, 256
+    range_bin, velocity_bin = 3e8 * fs / (2 * slope * n_samples), wavelength / (2 * n_chirps * chirp_period)
+    range_m, velocity = 40 * range_bin, -7 * velocity_bin
+    slope_unit = _unit_of(roles["slope"], _SLOPE_UNITS) or _unit_near(requirement, roles["slope"], _SLOPE_UNITS)
+    seconds = _unit_of(roles["chirp_period"], _TIME_UNITS) or _unit_near(requirement, roles["chirp_period"], _TIME_WORDS)
+    inputs = [(frames[0], f"_range_doppler_frame({n_chirps}, {n_samples}, {fs!r}, {slope!r}, {chirp_period!r}, "
+                          f"{wavelength!r}, {range_m!r}, {velocity!r})"),
+              (roles["rate"], repr(fs / (_unit_of(roles["rate"], _FREQUENCY_UNITS) or 1.0))),
+              (roles["slope"], repr(slope / slope_unit) if slope_unit else ""),
+              (roles["chirp_period"], repr(round(chirp_period / seconds, 12)) if seconds else "")]
+    if "wavelength" in roles:
+        inputs.append((roles["wavelength"], repr(wavelength / (_unit_of(roles["wavelength"], _LENGTH_UNITS) or 1.0))))
+    else:
+        hertz = _unit_of(roles["carrier"], _FREQUENCY_UNITS) or _unit_near(requirement, roles["carrier"],
+                                                                             _FREQUENCY_UNITS)
+        inputs.append((roles["carrier"], repr(6e10 / hertz) if hertz else ""))
+    if any(not source for _, source in inputs):
+        return None  # a unit the words leave in doubt
+    order = [name for name, _ in _parameters(signature)]
+    inputs.sort(key=lambda item: order.index(item[0]))
+    check = f"_range_velocity_wrongly(_result, {range_m!r}, {velocity!r}, {range_bin / 2!r}, {velocity_bin / 2!r})"
+    return KnownAnswer(f"a 60 GHz FMCW frame with a target at {range_m:.4g} m approaching at {-velocity:.4g} m/s",
+                       tuple(inputs), 0.0, 0.0, "", check=check)
 
 
 _LORA_WORDS = re.compile(r"\bLoRa", re.I)

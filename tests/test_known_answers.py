@@ -898,6 +898,48 @@ def test_no_fmcw_answer_without_fmcw_a_slope_known_units_and_a_range(requirement
     assert answer is None or "beat signal" not in answer.what
 
 
+RANGE_DOPPLER = ("A 60 GHz FMCW radar gives one frame as a complex (n_chirps, n_samples) array. Write "
+                 "range_doppler_peak(frame, fs, slope, chirp_period, wavelength) that returns the tuple (range_m, "
+                 "velocity_mps) of the strongest range-Doppler cell.")
+
+
+def _range_doppler(frame, fs, slope, chirp_period, wavelength, shift=True):
+    """Range FFT over each chirp's samples, Doppler FFT over the chirps, the strongest cell."""
+    n_chirps, n_samples = frame.shape
+    power = np.abs(np.fft.fft2(frame * np.outer(np.hanning(n_chirps), np.hanning(n_samples))))
+    i, k = np.unravel_index(np.argmax(power), power.shape)
+    f_doppler = np.fft.fftfreq(n_chirps, chirp_period)[i] if shift else i / (n_chirps * chirp_period)
+    return 3e8 * np.fft.fftfreq(n_samples, 1 / fs)[k] / (2 * slope), f_doppler * wavelength / 2
+
+
+def test_the_strongest_fmcw_target_has_a_known_range_and_radial_speed():
+    answer = _answer(RANGE_DOPPLER)
+    assert [name for name, _ in answer.inputs] == ["frame", "fs", "slope", "chirp_period", "wavelength"]
+    settings = [float(source) for _, source in answer.inputs[1:]]
+    frame = _signal(answer.inputs[0][1])
+    assert frame.shape == (64, 256)
+    right = _range_doppler(frame, *settings)
+    assert right[0] == pytest.approx(11.71875) and right[1] == pytest.approx(-1.3671875)
+    assert _check_problem(answer, right) == ""
+    assert _check_problem(answer, (right[0], -right[1])) == "", "the velocity's sign is the user's convention"
+    unshifted = _range_doppler(frame, *settings, shift=False)
+    assert "at a radial speed of 1.367 m/s" in _check_problem(answer, unshifted)
+    assert "not a (range, velocity) pair" in _check_problem(answer, 11.7)
+    carrier = _answer(RANGE_DOPPLER.replace("wavelength)", "carrier_ghz)"))
+    assert dict(carrier.inputs)["carrier_ghz"] == "60.0"
+
+
+@pytest.mark.parametrize("requirement", [
+    RANGE_DOPPLER.replace("FMCW radar", "radar"),
+    RANGE_DOPPLER.replace("wavelength)", "wavelength, n_targets)"),
+    RANGE_DOPPLER.replace("chirp_period, ", ""),
+    RANGE_DOPPLER.replace("(range_m, velocity_mps)", "(range_bin, doppler_bin)"),
+])
+def test_no_range_doppler_answer_without_fmcw_every_setting_and_a_range_and_velocity(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "FMCW frame" not in answer.what
+
+
 def test_lora_time_on_air_matches_semtechs_calculator():
     from jupyter_iotcoder.known_answers import lora_time_on_air_s
 
