@@ -876,6 +876,35 @@ def _distance_answer(requirement: str, signature: Signature, said: str, needed: 
                        check=_number_check(expected, 0.005 * expected, truth, hint))
 
 
+def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The initial great-circle bearing (forward azimuth) from the first fix to the second, degrees from north."""
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    y, x = math.sin(dl) * math.cos(p2), math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return math.degrees(math.atan2(y, x)) % 360.0
+
+
+def _bearing_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
+    """The initial bearing between two fixes (four scalars lat1, lon1, lat2, lon2 in degrees): 124.0 degrees from
+    north (south-east, so 0..360 and -180..180 agree), within 0.5 degrees, or in radians where the words say so."""
+    if not re.search(r"\b(?:bearing|heading|azimuth|course)\b", said, re.I) or re.search(r"\bfinal\b", said, re.I):
+        return None
+    lats, lons = [n for n in needed if _LAT.search(n)], [n for n in needed if _LON.search(n) and not _LAT.search(n)]
+    if len(lats) != 2 or len(lons) != 2 or len(needed) != 4:
+        return None
+    radians = bool(re.search(r"\bradians?\b", said, re.I))
+    if not radians and not re.search(r"\bdeg(?:rees?)?\b|°", said, re.I):
+        return None
+    (a_lat, a_lon), (b_lat, b_lon) = _TRACK[0], _TRACK[2]
+    inputs = tuple(zip(lats + lons, map(repr, (a_lat, b_lat, a_lon, b_lon))))
+    degrees = initial_bearing_deg(a_lat, a_lon, b_lat, b_lon)
+    expected, tolerance, unit = (math.radians(degrees), math.radians(0.5), "rad") if radians else (degrees, 0.5, "deg")
+    truth = f"the initial bearing from ({a_lat}, {a_lon}) to ({b_lat}, {b_lon}) is {expected:.4g} {unit} from north"
+    hint = ("bearing = atan2(sin(dlon) cos(lat2), cos(lat1) sin(lat2) - sin(lat1) cos(lat2) cos(dlon)) in radians, "
+            "then degrees, clockwise from north")
+    return KnownAnswer(f"two fixes, ({a_lat}, {a_lon}) and ({b_lat}, {b_lon}) in degrees", inputs, expected, tolerance,
+                       unit, check=_number_check(expected, tolerance, truth, hint))
+
+
 _RSSI = re.compile(r"rssi", re.I)
 _REFERENCE_POWER = re.compile(r"tx_?power|measured_?power|ref\w*_?(?:rssi|power)|rssi_?(?:at_?)?(?:1|one)_?m|rssi_?0"
                               r"|^p_?0$|^a$|power_?1m|^rssi_?d0$", re.I)
@@ -1788,7 +1817,8 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
     needed = _required(signature)
     if returned == "int":
         return _crc_answer(requirement, signature, said, needed)
-    return (_distance_answer(requirement, signature, said, needed) or _rr_answer(requirement, signature, said, needed)
+    return (_distance_answer(requirement, signature, said, needed) or _bearing_answer(requirement, signature, said, needed)
+            or _rr_answer(requirement, signature, said, needed)
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)
             or _free_space_loss_answer(requirement, signature, said) or _lora_airtime_answer(requirement, signature, said)

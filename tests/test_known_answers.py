@@ -940,6 +940,31 @@ def test_no_range_doppler_answer_without_fmcw_every_setting_and_a_range_and_velo
     assert answer is None or "FMCW frame" not in answer.what
 
 
+BEARING = "Write bearing(lat1, lon1, lat2, lon2) -> float that returns the initial bearing in degrees (0-360) " \
+          "from the first GPS fix to the second."
+
+
+def _bearing(lat1, lon1, lat2, lon2, to_radians=True):
+    if to_radians:
+        lat1, lon1, lat2, lon2 = np.radians([lat1, lon1, lat2, lon2])
+    dlon = lon2 - lon1
+    return np.degrees(np.arctan2(np.sin(dlon) * np.cos(lat2),
+                                 np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon))) % 360
+
+
+def test_an_initial_bearing_between_two_fixes_is_known_in_degrees_or_radians():
+    answer = _answer(BEARING)
+    fixes = {name: float(source) for name, source in answer.inputs}
+    assert answer.expected == pytest.approx(_bearing(**fixes)) == pytest.approx(123.97, abs=0.01)
+    assert _check_problem(answer, _bearing(**fixes)) == ""
+    assert _check_problem(answer, (_bearing(**fixes) + 180) % 360 - 180) == "", "-180..180 agrees on south-east"
+    assert "is 124 deg from north" in _check_problem(answer, float(_bearing(**fixes, to_radians=False)))
+    in_radians = _answer(BEARING.replace("in degrees (0-360)", "in radians"))
+    assert _check_problem(in_radians, np.radians(_bearing(**fixes))) == ""
+    assert _answer(BEARING.replace("initial bearing", "final bearing")) is None
+    assert _answer(BEARING.replace(" in degrees (0-360)", "")) is None, "no unit said"
+
+
 def test_lora_time_on_air_matches_semtechs_calculator():
     from jupyter_iotcoder.known_answers import lora_time_on_air_s
 
