@@ -365,6 +365,17 @@ def _not_the_number(result, expected, tolerance, truth, hint, as_hex=False):
     return f"it returned {shown}, but {truth}: {hint}"
 
 
+def _not_the_numbers(result, expected, tolerance, truth, hint):
+    """What is wrong with `result` as a tuple of numbers that must be `expected` (each within `tolerance`)."""
+    try:
+        got = [float(value) for value in result]
+    except (TypeError, ValueError):
+        return f"it returned {result!r:.120}, not a tuple of {len(expected)} numbers, but {truth}"
+    if len(got) == len(expected) and all(abs(a - b) <= tolerance for a, b in zip(got, expected)):
+        return ""
+    return f"it returned {tuple(round(value, 6) for value in got)!r}, but {truth}: {hint}"
+
+
 def _topic_matches_wrongly(match, cases, filter_first):
     """The first of the (filter, topic, matches) `cases` on which `match` is wrong, said in words; "" if none."""
     for topic_filter, topic, expected in cases:
@@ -558,13 +569,13 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                 or _beat_peaks_answer(requirement, signature, phrases[0])
                 or _point_in_polygon_answer(requirement, signature, phrases[0])
                 or _running_rms_answer(requirement, signature, phrases[0]))
-    if phrases and returned is None and re.search(r"\btuple\b", phrases[0]):
-        return (_despike_answer(requirement, signature) or _position_answer(requirement, signature, phrases[0])
-                or _range_doppler_answer(requirement, signature, phrases[0]))
-    if returned and returned.startswith("tuple"):
-        radar = _range_doppler_answer(requirement, signature, phrases[0] if phrases else "")
-        if radar:
-            return radar
+    said_tuple = bool(phrases and returned is None and re.search(r"\btuple\b", phrases[0]))
+    if said_tuple or returned and returned.startswith("tuple"):
+        said = phrases[0] if phrases else ""
+        pair = _range_doppler_answer(requirement, signature, said) or _clock_sync_answer(requirement, signature, said,
+                                                                                         returned)
+        if pair or said_tuple:
+            return pair or _despike_answer(requirement, signature) or _position_answer(requirement, signature, said)
     if phrases and returned == "dict":
         return _dict_answer(requirement, signature, phrases[0])
     if phrases and returned is None:  # "returning a boolean mask that is True below ... or above ...": no one type
@@ -903,6 +914,72 @@ def _bearing_answer(requirement: str, signature: Signature, said: str, needed: l
             "then degrees, clockwise from north")
     return KnownAnswer(f"two fixes, ({a_lat}, {a_lon}) and ({b_lat}, {b_lon}) in degrees", inputs, expected, tolerance,
                        unit, check=_number_check(expected, tolerance, truth, hint))
+
+
+_CLOCK_SYNC_WORDS = re.compile(r"\bS?NTP\b|\bPTP\b|IEEE ?1588|clock (?:offset|sync)|time sync|Cristian", re.I)
+# RFC 5905's names for the four timestamps of one exchange, and a client's and server's.
+_EXCHANGE_ROLES = ((r"^(?:t_?)?org$|orig", r"^(?:t_?)?rec(?:v|eive)?(?:_\w+)?$", r"^(?:t_?)?(?:xmt|transmit)",
+                    r"^(?:t_?)?(?:dst|dest)"),
+                   (r"client_?(?:send|tx|sent)", r"server_?(?:recv|rx|receive)", r"server_?(?:send|tx|sent|transmit)",
+                    r"client_?(?:recv|rx|receive)"))
+# T1..T4 (s): the server's clock 0.5 s ahead, 30 ms out, 10 ms in the server, 50 ms back.
+EXCHANGE = (1000.0, 1000.53, 1000.54, 1000.09)
+
+
+def _exchange_order(needed: list[str]) -> list[str] | None:
+    """The four timestamp parameters in exchange order (client sends, server receives, server sends, client
+    receives): by their digits (t1..t4, t0..t3) or by RFC 5905's or client/server names; None if unclear."""
+    digits = [re.fullmatch(r"t_?(\d)", name, re.I) for name in needed]
+    if len(needed) == 4 and all(digits):
+        numbers = [int(d.group(1)) for d in digits]
+        if sorted(numbers) in ([0, 1, 2, 3], [1, 2, 3, 4]):
+            return [name for _, name in sorted(zip(numbers, needed))]
+    for patterns in _EXCHANGE_ROLES:
+        named = [[name for name in needed if re.search(pattern, name, re.I)] for pattern in patterns]
+        if len(needed) == 4 and all(len(names) == 1 for names in named) and len({n[0] for n in named}) == 4:
+            return [names[0] for names in named]
+    return None
+
+
+def _clock_sync_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
+    """NTP's (or PTP's) clock offset and delay from one exchange's four timestamps: offset ((T2 - T1) + (T3 - T4))
+    / 2 = 0.49 s with asymmetric paths; delay (T4 - T1) - (T3 - T2) = 0.08 s round trip (NTP), or half of it as
+    PTP's mean path delay; as one number, or a tuple in the order the words name them; in the unit said."""
+    offset_at, delay_at = (re.search(pattern, said, re.I) for pattern in (r"\boffset", r"\bdelay|round[- ]trip"))
+    if not _CLOCK_SYNC_WORDS.search(requirement) or not (offset_at or delay_at) or \
+            re.search(r"64-bit|fraction|\bera\b|\bbytes\b|packet", requirement, re.I):
+        return None
+    order = _exchange_order(_required(signature))
+    if order is None or len(_parameters(signature)) != 4:
+        return None
+    stamps = _unit_near(requirement, order[0], _TIME_WORDS)
+    out = _unit_of(said, _TIME_WORDS) or stamps
+    if stamps is None or out is None:
+        return None
+    t1, t2, t3, t4 = EXCHANGE
+    one_way = bool(re.search(r"one[- ]way|mean path|\bPTP\b|IEEE ?1588", said + " " + requirement, re.I)) and \
+        not re.search(r"round[- ]trip", said, re.I)
+    values = {"offset": ((t2 - t1) + (t3 - t4)) / 2 / out,
+              "delay": ((t4 - t1) - (t3 - t2)) / (2 if one_way else 1) / out}
+    if returned and returned.startswith("tuple") or re.search(r"\btuple\b|\bpair\b", said, re.I):
+        if not (offset_at and delay_at):
+            return None
+        names = sorted(values, key=lambda name: (offset_at if name == "offset" else delay_at).start())
+    elif returned in ("float", None) and bool(offset_at) != bool(delay_at):
+        names = ["offset" if offset_at else "delay"]
+    else:
+        return None
+    expected = [round(values[name], 12) for name in names]
+    tolerance = 1e-6 / out
+    inputs = tuple((name, repr(round(t / stamps, 9))) for name, t in zip(order, EXCHANGE))
+    truth = (f"the offset is {values['offset']:.6g} and the {'mean path' if one_way else 'round-trip'} delay "
+             f"{values['delay']:.6g} {dict(_TIME_NAMES).get(out, 's')}")
+    hint = ("offset = ((T2 - T1) + (T3 - T4)) / 2, delay = (T4 - T1) - (T3 - T2) (halved for a one-way delay), with "
+            "T1 the client's send, T2 the server's receive, T3 the server's send, T4 the client's receive")
+    check = (_number_check(expected[0], tolerance, truth, hint) if len(expected) == 1 else
+             f"_not_the_numbers(_result, {tuple(expected)!r}, {tolerance!r}, {truth!r}, {hint!r})")
+    return KnownAnswer("one time-sync exchange (server 0.5 s ahead, 30 ms out, 50 ms back)", inputs,
+                       expected[0], tolerance, "", check=check)
 
 
 _RSSI = re.compile(r"rssi", re.I)
@@ -1818,6 +1895,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
     if returned == "int":
         return _crc_answer(requirement, signature, said, needed)
     return (_distance_answer(requirement, signature, said, needed) or _bearing_answer(requirement, signature, said, needed)
+            or _clock_sync_answer(requirement, signature, said, returned)
             or _rr_answer(requirement, signature, said, needed)
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)
             or _thermistor_answer(requirement, signature, said) or _echo_distance_answer(requirement, signature, said)

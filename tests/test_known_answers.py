@@ -965,6 +965,42 @@ def test_an_initial_bearing_between_two_fixes_is_known_in_degrees_or_radians():
     assert _answer(BEARING.replace(" in degrees (0-360)", "")) is None, "no unit said"
 
 
+SNTP = ("Our gateway syncs its clock with SNTP. Write ntp_offset_delay(t1, t2, t3, t4) -> tuple[float, float] where t1 "
+        "is the client's send time, t2 the server's receive time, t3 the server's send time and t4 the client's "
+        "receive time, all in seconds; return (offset, delay).")
+
+
+def test_the_clock_offset_and_delay_of_one_exchange_follow_rfc_5905():
+    answer = _answer(SNTP)
+    stamps = {name: float(source) for name, source in answer.inputs}
+    t1, t2, t3, t4 = stamps["t1"], stamps["t2"], stamps["t3"], stamps["t4"]
+    right = ((t2 - t1) + (t3 - t4)) / 2, (t4 - t1) - (t3 - t2)
+    assert right == pytest.approx((0.49, 0.08))
+    assert _check_problem(answer, right) == "" and _check_problem(answer, list(right)) == ""
+    assert "the offset is 0.49 and the round-trip delay 0.08 s" in _check_problem(answer, ((t2 - t1) - (t3 - t4)) / 2)
+    assert _check_problem(answer, right[::-1]) != "", "the order the words name them"
+    offset_ms = _answer(SNTP.replace(" -> tuple[float, float]", " -> float").replace("return (offset, delay)",
+                                                                                      "return the clock offset in ms"))
+    assert _check_problem(offset_ms, 490.0) == "" and _check_problem(offset_ms, 0.49) != ""
+    rfc_names = _answer("Write clock_offset(org, rec, xmt, dst) -> float returning the NTP clock offset in seconds.")
+    assert [name for name, _ in rfc_names.inputs] == ["org", "rec", "xmt", "dst"]
+    assert _check_problem(rfc_names, 0.49) == ""
+    ptp = _answer("Write ptp_sync(t1, t2, t3, t4) -> tuple[float, float] returning (offset, mean path delay) of one "
+                  "IEEE 1588 exchange, in seconds.")
+    assert _check_problem(ptp, (0.49, 0.04)) == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    SNTP.replace("with SNTP", "with a server"),
+    SNTP.replace("(t1, t2, t3, t4)", "(a, b, c, d)"),
+    SNTP.replace("all in seconds", "as 64-bit NTP timestamps"),
+    SNTP.replace("return (offset, delay)", "return (offset, jitter)"),
+])
+def test_no_clock_sync_answer_without_time_sync_words_ordered_timestamps_and_offset_or_delay(requirement):
+    answer = _answer(requirement)
+    assert answer is None or "time-sync" not in answer.what
+
+
 def test_lora_time_on_air_matches_semtechs_calculator():
     from jupyter_iotcoder.known_answers import lora_time_on_air_s
 
