@@ -72,22 +72,33 @@ _FMCW_ROLES = (("rate", _RATE_NAME.pattern), ("slope", r"slope|chirp_?rate|sweep
 _SLOPE_UNITS = ((r"mhz_?(?:per_?|/\s*)?(?:us|µs)|MHz\s*/\s*(?:us|µs)", 1e12), (r"hz_?(?:per_?|/\s*)?s$|Hz\s*/\s*s\b", 1.0))
 
 
+def _radar_roles(signature: Signature, patterns: tuple[tuple[str, str], ...]) -> tuple[list[str], dict[str, str]] | None:
+    """The radar's data (parameters with no role and no default) and its settings by role (`patterns`: the role
+    and its name pattern, first match wins); None when a role repeats or a parameter with no role has a default.
+    The speed of light and processing options ("c", "option") need a default and are not returned."""
+    roles: dict[str, str] = {}
+    data = []
+    for name, default in _parameters(signature):
+        role = next((role for role, pattern in patterns if re.search(pattern, name, re.I)), None)
+        if role is None and not default:
+            data.append(name)
+        elif role in roles or role in ("c", "option") and not default or role is None:
+            return None
+        elif role not in ("c", "option"):
+            roles[role] = name
+    return data, roles
+
+
 def _fmcw_range_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
     """An FMCW radar's target range from one chirp's beat signal, R = c f_b / (2 slope): a target at 3.0 m under a
     4 GHz sweep over 40 us (slope 1e14 Hz/s, f_b = 2 MHz) sampled at 10 MHz, within 2 %; the slope given as such
     or as bandwidth and chirp time, each in the unit its name or words give (SI when none)."""
     if not re.search(r"\bFMCW\b|\bchirps?\b", requirement, re.I) or not re.search(r"\brange\b|\bdistance\b", said, re.I):
         return None
-    roles: dict[str, str] = {}
-    signals = []
-    for name, default in _parameters(signature):
-        role = next((role for role, pattern in _FMCW_ROLES if re.search(pattern, name, re.I)), None)
-        if role is None and not default:
-            signals.append(name)
-        elif role in roles or role in ("c", "option") and not default or role is None:
-            return None
-        elif role not in ("c", "option"):
-            roles[role] = name
+    found = _radar_roles(signature, _FMCW_ROLES)
+    if found is None:
+        return None
+    signals, roles = found
     if len(signals) != 1 or "rate" not in roles or ("slope" in roles) == ({"bandwidth", "chirp_time"} <= roles.keys()) \
             or len(roles) != (2 if "slope" in roles else 3):
         return None
@@ -132,16 +143,10 @@ def _range_doppler_answer(requirement: str, signature: Signature, said: str) -> 
     if not re.search(r"\bFMCW\b|\bchirps?\b", requirement, re.I) or not re.search(r"\brange", said, re.I) \
             or not re.search(r"velocit|speed", said, re.I) or re.search(r"\bbins?\b|_bin\b|\bind(?:ex|ices)\b", said, re.I):
         return None
-    roles: dict[str, str] = {}
-    frames = []
-    for name, default in _parameters(signature):
-        role = next((role for role, pattern in _RANGE_DOPPLER_ROLES if re.search(pattern, name, re.I)), None)
-        if role is None and not default:
-            frames.append(name)
-        elif role in roles or role in ("c", "option") and not default or role is None:
-            return None
-        elif role not in ("c", "option"):
-            roles[role] = name
+    found = _radar_roles(signature, _RANGE_DOPPLER_ROLES)
+    if found is None:
+        return None
+    frames, roles = found
     if len(frames) != 1 or roles.keys() - {"wavelength", "carrier"} != {"rate", "slope", "chirp_period"} \
             or len(roles) != 4:
         return None
