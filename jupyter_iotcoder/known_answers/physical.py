@@ -166,8 +166,10 @@ def _echo_distance_answer(requirement: str, signature: Signature, said: str) -> 
                        check=_number_check(expected, 0.01 * expected, truth, hint))
 
 
-_LIFE_UNITS = ((r"\byears?\b|_y(?:ea)?rs?$", 8760.0), (r"\bdays?\b|_d(?:ay)?s?$", 24.0), (r"\bhours?\b|_h(?:ou)?r?s?$", 1.0))
-_CURRENT_UNITS = ((r"\b(?:µA|uA|microamps?)\b|_ua$", 1e-3), (r"\bmA\b|milliamps?|_ma$", 1.0), (r"\bA\b|\bamps?\b|_a$", 1e3))
+_LIFE_UNITS = ((r"\byears?\b|_y(?:ea)?rs?$", 8760.0), (r"\bdays?\b|_d(?:ay)?s?$", 24.0),
+               (r"\bhours?\b|_h(?:ou)?r?s?$", 1.0))  # in hours
+_CURRENT_UNITS = ((r"\b(?:µA|uA|microamps?)\b|_ua$", 1e-3), (r"\bmA\b|milliamps?|_ma$", 1.0),
+                  (r"\bA\b|\bamps?\b|_a$", 1e3))  # in mA
 _CAPACITY_NAME = re.compile(r"capacity|_mah$|_ah$|^mah$|^ah$|battery", re.I)
 _PROFILE_NAME = re.compile(r"phase|profile|cycle|states?$|modes?$|schedule|segments", re.I)
 _MEAN_CURRENT_NAME = re.compile(r"current|_ma$|_ua$|draw|^i_|load", re.I)
@@ -216,7 +218,8 @@ def _battery_life_answer(requirement: str, signature: Signature, said: str) -> K
         inputs.append((profiles[0], repr(given)))
         mean_ma, drawn = (0.01 * 90.0 + 20.0 * 10.0) / 100.0, "0.01 mA for 90 s and 20 mA for 10 s"
     else:
-        scale = _unit_of(currents[0], _CURRENT_UNITS) or _unit_of(_words_about(requirement, currents[0]), _CURRENT_UNITS)
+        scale = _unit_of(currents[0], _CURRENT_UNITS) or _unit_of(_words_about(requirement, currents[0]),
+                                                                    _CURRENT_UNITS)
         if scale is None:
             return None
         inputs.append((currents[0], repr(2.0 / scale)))
@@ -225,7 +228,8 @@ def _battery_life_answer(requirement: str, signature: Signature, said: str) -> K
     inputs.sort(key=lambda item: order.index(item[0]))
     expected = 1000.0 * factor / mean_ma / hours
     unit = {8760.0: "years", 24.0: "days", 1.0: "hours"}[hours]
-    truth = f"1000 mAh{f' x {factor:g} usable' if usable else ''} over a mean {mean_ma:g} mA lasts {expected:.5g} {unit}"
+    usable_share = f" x {factor:g} usable" if usable else ""
+    truth = f"1000 mAh{usable_share} over a mean {mean_ma:g} mA lasts {expected:.5g} {unit}"
     hint = ("lifetime = usable capacity (mAh) / time-weighted mean current (mA) in hours; check the current's unit, "
             "the phases' order and the hours per day or year")
     return KnownAnswer(f"a {'1 Ah' if ampere_hours else '1000 mAh'} battery drawing {drawn}", tuple(inputs), expected,

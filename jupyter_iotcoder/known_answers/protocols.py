@@ -247,8 +247,8 @@ def _cobs_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
         return None
     raw, encoded = COBS_CASES[3]
     check = f"_stuffed_wrongly({signature.function_name}, {COBS_CASES!r}, {decode})"
-    return KnownAnswer(f"{len(COBS_CASES)} frames with known COBS encodings", ((needed[0], repr(encoded if decode else raw)),),
-                       1.0, 0.0, "", check=check)
+    return KnownAnswer(f"{len(COBS_CASES)} frames with known COBS encodings",
+                       ((needed[0], repr(encoded if decode else raw)),), 1.0, 0.0, "", check=check)
 
 
 def rfc6298_rto(samples: list[float], alpha: float = 0.125, beta: float = 0.25, k: float = 4.0, clock_g: float = 0.0,
