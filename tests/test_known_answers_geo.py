@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from jupyter_iotcoder.known_answers import SIGNALS, KnownAnswer
-from known_answer_helpers import check_problem, known_answer_for
+from known_answer_helpers import built_signal, check_problem, known_answer_for
 
 
 def _haversine_m(lat1, lon1, lat2, lon2, radius=6371000.0):
@@ -150,3 +150,24 @@ def test_points_in_a_concave_polygon_must_each_be_on_the_right_side():
 def test_no_geofence_answer_without_points_a_polygon_and_a_bool_per_point(requirement):
     answer = known_answer_for(requirement)
     assert answer is None or "_inside_wrongly" not in answer.check
+
+
+WIND = ("Our weather station logs the wind direction every 10 s. Write mean_wind_direction(directions: np.ndarray) -> "
+        "float that returns the mean wind direction in degrees (0-360) of readings in degrees.")
+
+
+def test_the_mean_of_directions_either_side_of_north_is_a_vector_mean():
+    answer = known_answer_for(WIND)
+    directions = built_signal(dict(answer.inputs)["directions"])
+    assert isinstance(directions, np.ndarray)
+    rad = np.radians(directions)
+    vector_mean = np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())) % 360
+    assert vector_mean == pytest.approx(10.0) and check_problem(answer, vector_mean) == ""
+    assert "is 10 deg" in check_problem(answer, float(np.mean(directions)))
+    weighted = known_answer_for(WIND.replace("(directions: np.ndarray)", "(directions, speeds)").replace(
+        "mean wind direction", "speed-weighted mean wind direction"))
+    assert eval(dict(weighted.inputs)["speeds"]) == [5.0] * 7
+    in_radians = known_answer_for(WIND.replace("degrees (0-360)", "radians").replace("in degrees", "in radians"))
+    assert check_problem(in_radians, np.radians(10.0)) == ""
+    assert known_answer_for(WIND.replace(" in degrees (0-360)", "").replace(" in degrees", "")) is None, "no unit"
+    assert known_answer_for(WIND.replace("mean wind direction", "wind direction range")) is None

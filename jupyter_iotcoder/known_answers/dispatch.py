@@ -10,7 +10,8 @@ from ..requirement import (
     COMPARISONS, FEWER, described_return, refusal_clauses, return_phrases, stated_refusals)
 from ..schema import Signature
 from .base import KnownAnswer, _required
-from .geo import _bearing_answer, _distance_answer, _point_in_polygon_answer, _position_answer
+from .geo import (
+    _bearing_answer, _circular_mean_answer, _distance_answer, _point_in_polygon_answer, _position_answer)
 from .physical import (
     _altitude_answer, _battery_life_answer, _dew_point_answer, _echo_distance_answer, _thermistor_answer)
 from .protocols import (
@@ -141,6 +142,7 @@ def _formula_answer(requirement: str, signature: Signature, said: str, returned:
         return _crc_answer(requirement, signature, said, needed)
     return (_distance_answer(requirement, signature, said, needed)
             or _bearing_answer(requirement, signature, said, needed)
+            or _circular_mean_answer(requirement, signature, said, needed)
             or _clock_sync_answer(requirement, signature, said, returned)
             or _rr_answer(requirement, signature, said, needed)
             or _rssi_distance_answer(requirement, signature, said) or _altitude_answer(requirement, signature, said)

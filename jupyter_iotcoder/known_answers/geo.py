@@ -1,5 +1,5 @@
-"""Known answers on positions: great-circle distances and bearings between fixes, trilateration from anchors,
-points inside a geofence polygon."""
+"""Known answers on positions and directions: great-circle distances and bearings between fixes, trilateration
+from anchors, points inside a geofence polygon, the mean of directions either side of north."""
 
 from __future__ import annotations
 
@@ -87,6 +87,41 @@ def _bearing_answer(requirement: str, signature: Signature, said: str, needed: l
             "then degrees, clockwise from north")
     return KnownAnswer(f"two fixes, ({a_lat}, {a_lon}) and ({b_lat}, {b_lon}) in degrees", inputs, expected, tolerance,
                        unit, check=_number_check(expected, tolerance, truth, hint))
+
+
+# Directions (degrees) either side of north whose mean direction is 10 degrees; their arithmetic mean is 112.9.
+DIRECTIONS_DEG = (340.0, 350.0, 0.0, 10.0, 20.0, 30.0, 40.0)
+_DIRECTION_NAME = re.compile(r"dir|heading|bearing|azimuth|angle|wind|compass|theta|deg", re.I)
+_SPEED_NAME = re.compile(r"speed|magnitude|weight|vel|strength", re.I)
+
+
+def _circular_mean_answer(requirement: str, signature: Signature, said: str, needed: list[str]) -> KnownAnswer | None:
+    """The mean of directions either side of north (a wind vane, a compass): 10 degrees, within 0.5, where an
+    arithmetic mean gives 112.9; one array of directions (and equal speeds if the mean is weighted by them), in
+    degrees or radians as the words say."""
+    if not re.search(r"\b(?:mean|average|averaged|prevailing)\b", said, re.I) or \
+            not re.search(r"\b(?:direction|heading|bearing|azimuth|angle)\b", said, re.I):
+        return None
+    directions = [name for name in needed if _DIRECTION_NAME.search(name) and not _SPEED_NAME.search(name)]
+    speeds = [name for name in needed if _SPEED_NAME.search(name)]
+    if len(directions) != 1 or len(speeds) > 1 or len(needed) != len(directions) + len(speeds):
+        return None
+    radians = bool(re.search(r"\bradians?\b", requirement, re.I))
+    if radians == bool(re.search(r"\bdeg(?:rees?)?\b|°", requirement, re.I)):
+        return None  # both units said, or neither
+    scale = math.pi / 180 if radians else 1.0
+    values = [round(d * scale, 12) for d in DIRECTIONS_DEG]
+    types = user_types(requirement, signature)
+    as_given = {name: "_np.array({!r})" if re.search(r"array", types.get(name, ""), re.I) else "{!r}"
+                for name in directions + speeds}
+    inputs = ((directions[0], as_given[directions[0]].format(values)),) + tuple(
+        (name, as_given[name].format([5.0] * len(values))) for name in speeds)
+    expected, tolerance, unit = 10.0 * scale, 0.5 * scale, "rad" if radians else "deg"
+    truth = f"the mean direction of {values!r} is {expected:.4g} {unit} (their arithmetic mean is not a direction)"
+    hint = "average the unit vectors: atan2(mean(sin), mean(cos)), then wrap into the range you return"
+    order = {name: at for at, name in enumerate(needed)}
+    return KnownAnswer(f"{len(values)} directions either side of north", tuple(sorted(inputs, key=lambda i: order[i[0]])),
+                       expected, tolerance, unit, check=_number_check(expected, tolerance, truth, hint))
 
 
 # A U-shaped (concave) polygon, open at the top, and points clear of its edges: inside the arms and the base, in
