@@ -171,3 +171,42 @@ def test_the_mean_of_directions_either_side_of_north_is_a_vector_mean():
     assert check_problem(in_radians, np.radians(10.0)) == ""
     assert known_answer_for(WIND.replace(" in degrees (0-360)", "").replace(" in degrees", "")) is None, "no unit"
     assert known_answer_for(WIND.replace("mean wind direction", "wind direction range")) is None
+
+
+QUATERNION = ("Our IMU reports its orientation as a unit quaternion q = [w, x, y, z]. Write quat_to_euler(q) -> "
+              "tuple[float, float, float] that returns (roll, pitch, yaw) in degrees.")
+
+
+def _euler_deg(w, x, y, z):
+    """Roll, pitch, yaw (aerospace ZYX) by scipy, which takes (x, y, z, w)."""
+    from scipy.spatial.transform import Rotation
+
+    yaw, pitch, roll = Rotation.from_quat([x, y, z, w]).as_euler("ZYX", degrees=True)
+    return roll, pitch, yaw
+
+
+def test_euler_angles_of_a_quaternion_are_known_in_the_order_and_unit_said():
+    answer = known_answer_for(QUATERNION)
+    q = eval(dict(answer.inputs)["q"])
+    assert check_problem(answer, _euler_deg(*q)) == ""
+    assert "roll 10, pitch 20, yaw 30 deg" in check_problem(answer, _euler_deg(q[3], q[0], q[1], q[2]))
+    assert check_problem(answer, np.radians(_euler_deg(*q))) != ""
+    scalar_last = known_answer_for(QUATERNION.replace("[w, x, y, z]", "[x, y, z, w]"))
+    x, y, z, w = eval(dict(scalar_last.inputs)["q"])
+    assert check_problem(scalar_last, _euler_deg(w, x, y, z)) == ""
+    yaw_first = known_answer_for(QUATERNION.replace("quat_to_euler(q)", "quat_to_euler(qw, qx, qy, qz)").replace(
+        "(roll, pitch, yaw) in degrees", "(yaw, pitch, roll) in radians"))
+    parts = {name: float(source) for name, source in yaw_first.inputs}
+    roll, pitch, yaw = _euler_deg(parts["qw"], parts["qx"], parts["qy"], parts["qz"])
+    assert check_problem(yaw_first, np.radians((yaw, pitch, roll))) == ""
+
+
+@pytest.mark.parametrize("requirement", [
+    QUATERNION.replace("q = [w, x, y, z]", "q"),
+    QUATERNION.replace("(roll, pitch, yaw)", "the Euler angles"),
+    QUATERNION.replace(" in degrees", ""),
+    QUATERNION.replace("quat_to_euler(q)", "quat_to_euler(q, order)"),
+])
+def test_no_euler_answer_without_the_component_order_the_angle_order_or_the_unit(requirement):
+    answer = known_answer_for(requirement)
+    assert answer is None or "quaternion" not in answer.what

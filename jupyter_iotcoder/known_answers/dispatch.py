@@ -11,7 +11,8 @@ from ..requirement import (
 from ..schema import Signature
 from .base import KnownAnswer, _required
 from .geo import (
-    _bearing_answer, _circular_mean_answer, _distance_answer, _point_in_polygon_answer, _position_answer)
+    _bearing_answer, _circular_mean_answer, _distance_answer, _euler_answer, _point_in_polygon_answer,
+    _position_answer)
 from .physical import (
     _altitude_answer, _battery_life_answer, _dew_point_answer, _echo_distance_answer, _thermistor_answer)
 from .protocols import (
@@ -85,10 +86,11 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     said_tuple = bool(phrases and returned is None and re.search(r"\btuple\b", phrases[0]))
     if said_tuple or returned and returned.startswith("tuple"):
         said = phrases[0] if phrases else ""
-        pair = _range_doppler_answer(requirement, signature, said) or _clock_sync_answer(requirement, signature, said,
-                                                                                         returned)
-        if pair or said_tuple:
-            return pair or _despike_answer(requirement, signature) or _position_answer(requirement, signature, said)
+        several = (_range_doppler_answer(requirement, signature, said)
+                   or _clock_sync_answer(requirement, signature, said, returned)
+                   or _euler_answer(requirement, signature, said))
+        if several or said_tuple:
+            return several or _despike_answer(requirement, signature) or _position_answer(requirement, signature, said)
     if phrases and returned == "dict":
         return _dict_answer(requirement, signature, phrases[0])
     if phrases and returned is None:  # "returning a boolean mask that is True below ... or above ...": no one type
