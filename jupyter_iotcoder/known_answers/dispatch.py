@@ -54,13 +54,10 @@ def known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
 def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     """The known-answer inputs for the user's function, or None when the requirement asks for none of them.
 
-    "returns the heart rate in beats per minute (float)" from (ppg, fs): a pulse signal at 72 per minute,
-    within 6 (an ECG, named so, at 250 Hz); "the breathing rate in breaths per minute" from a 1-D signal or
-    an (n_samples, n_subcarriers) array: 15 per minute, within 2 (from a PPG or ECG: pulses that breathing
-    modulates); "the number of steps as an int" from an (N, 3) or 1-D accelerometer signal: 108 steps a
-    minute, within 10 % (a cadence in steps per minute: 108, within 6); "the frequency in Hz of the
-    strongest spectral component": a vibration at 12.5 Hz (200 Hz, 10 s), within 0.5. A filtered array:
-    see `_filter_answer`.
+    What the function returns picks the answers asked: a bool (an MQTT topic match, a point in a geofence),
+    bytes (a COBS, SLIP or Modbus frame), an array or list (a filtered or despiked signal, flags, indices, a
+    position, a running RMS), a tuple (a radar target, a clock offset and delay, Euler angles), a dict (its
+    numbers, each as one number) or one number (`_number_answer`: a formula's, a rate's or a count's).
     """
     call = re.search(rf"\b{re.escape(signature.function_name)}\(", requirement)
     phrases = return_phrases(requirement[call.end():] if call else requirement)
@@ -74,8 +71,10 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
     if returned in ("bytes", "bytearray"):
         return (_cobs_answer(requirement, signature) or _slip_answer(requirement, signature, returned)
                 or _modbus_request_answer(requirement, signature))
-    if returned and returned.startswith("list") and _slip_answer(requirement, signature, returned):
-        return _slip_answer(requirement, signature, returned)
+    if returned and returned.startswith("list"):
+        frames = _slip_answer(requirement, signature, returned)
+        if frames:
+            return frames
     if phrases and returned in ("np.ndarray", "list"):
         return (_filter_answer(requirement, signature) or _despike_answer(requirement, signature)
                 or _position_answer(requirement, signature, phrases[0])
@@ -133,10 +132,10 @@ def _number_answer(requirement: str, signature: Signature, said: str, returned: 
 
 
 def _formula_answer(requirement: str, signature: Signature, said: str, returned: str | None) -> KnownAnswer | None:
-    """A known answer that a formula fixes for a function that returns one number (`said` is what the user says it
-    returns, `returned` its type): a named CRC (an int), a great-circle distance or track length, an RSSI
-    path-loss distance, a dew point, a barometric altitude, an NTC thermistor's temperature, an ultrasonic
-    echo's distance, a free-space path loss."""
+    """A known answer that a formula or a specification fixes for a function that returns one number (`said` is
+    what the user says it returns, `returned` its type): a named CRC (an int); a distance, bearing or mean
+    direction; a clock offset; heart-rate variability; a radio link's distance, loss or airtime; a physical
+    sensor's reading; a THD, a battery's lifetime, an FMCW range."""
     if returned not in ("float", "int", None) or returned is None and _SEVERAL_RESULTS.search(said):
         return None
     needed = _required(signature)
