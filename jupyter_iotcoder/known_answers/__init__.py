@@ -9,8 +9,8 @@ an NTP clock offset, an FMCW target's range, ...). A function that returns the r
 counts each pulse twice or reads the wrong band misses the known answer, and the repair model is told by how much.
 An oracle is used only where every correct implementation of the user's words agrees with it.
 
-Layout: `dispatch` reads the requirement and picks the answer (`known_answer`); `signals`, `geo`, `radio`,
-`protocols` and `physical` hold the answers of each domain; `base` what they share; `sandbox.py` the builders
+Layout: `dispatch` reads the requirement and picks the answer (`known_answer`); `signals`, `geo`, `motion`,
+`radio`, `protocols` and `physical` hold the answers of each domain; `base` what they share; `sandbox.py` the builders
 and checks that run inside the validation sandbox (`SIGNALS`, its source).
 """
 

@@ -11,8 +11,8 @@ from ..requirement import (
 from ..schema import Signature
 from .base import KnownAnswer, _required
 from .geo import (
-    _bearing_answer, _circular_mean_answer, _distance_answer, _euler_answer, _point_in_polygon_answer,
-    _position_answer)
+    _bearing_answer, _circular_mean_answer, _distance_answer, _point_in_polygon_answer, _position_answer)
+from .motion import _complementary_tilt_answer, _euler_answer
 from .physical import (
     _altitude_answer, _battery_life_answer, _dew_point_answer, _echo_distance_answer, _thermistor_answer)
 from .protocols import (
@@ -81,7 +81,8 @@ def _known_answer(requirement: str, signature: Signature) -> KnownAnswer | None:
                 or _outlier_answer(requirement, signature, phrases[0])
                 or _beat_peaks_answer(requirement, signature, phrases[0])
                 or _point_in_polygon_answer(requirement, signature, phrases[0])
-                or _running_rms_answer(requirement, signature, phrases[0]))
+                or _running_rms_answer(requirement, signature, phrases[0])
+                or _complementary_tilt_answer(requirement, signature, phrases[0]))
     said_tuple = bool(phrases and returned is None and re.search(r"\btuple\b", phrases[0]))
     if said_tuple or returned and returned.startswith("tuple"):
         said = phrases[0] if phrases else ""

@@ -1,5 +1,5 @@
 """Known answers on positions and directions: great-circle distances and bearings between fixes, trilateration
-from anchors, points inside a geofence polygon, the mean of directions either side of north, Euler angles of a quaternion."""
+from anchors, points inside a geofence polygon, the mean of directions either side of north."""
 
 from __future__ import annotations
 
@@ -122,57 +122,6 @@ def _circular_mean_answer(requirement: str, signature: Signature, said: str, nee
     order = {name: at for at, name in enumerate(needed)}
     return KnownAnswer(f"{len(values)} directions either side of north", tuple(sorted(inputs, key=lambda i: order[i[0]])),
                        expected, tolerance, unit, check=_number_check(expected, tolerance, truth, hint))
-
-
-def quaternion_from_euler_deg(roll: float, pitch: float, yaw: float) -> tuple[float, float, float, float]:
-    """(w, x, y, z) of the rotation yaw about z, then pitch about y, then roll about x (aerospace ZYX)."""
-    cr, sr = math.cos(math.radians(roll) / 2), math.sin(math.radians(roll) / 2)
-    cp, sp = math.cos(math.radians(pitch) / 2), math.sin(math.radians(pitch) / 2)
-    cy, sy = math.cos(math.radians(yaw) / 2), math.sin(math.radians(yaw) / 2)
-    return (cr * cp * cy + sr * sp * sy, sr * cp * cy - cr * sp * sy, cr * sp * cy + sr * cp * sy,
-            cr * cp * sy - sr * sp * cy)
-
-
-EULER_DEG = {"roll": 10.0, "pitch": 20.0, "yaw": 30.0}
-_QUATERNION_ORDER = re.compile(r"[(\[]\s*q?_?([wxyz])\s*,\s*q?_?([wxyz])\s*,\s*q?_?([wxyz])\s*,\s*q?_?([wxyz])\s*[)\]]",
-                               re.I)
-_ANGLES_ORDER = re.compile(r"\(\s*(roll|pitch|yaw)\w*\s*,\s*(roll|pitch|yaw)\w*\s*,\s*(roll|pitch|yaw)\w*\s*\)", re.I)
-
-
-def _euler_answer(requirement: str, signature: Signature, said: str) -> KnownAnswer | None:
-    """Roll, pitch and yaw (aerospace ZYX) of a unit quaternion: 10, 20 and 30 degrees, within 0.1, in the order
-    the words name them; the quaternion as one sequence in the component order the words give ((w, x, y, z) or
-    (x, y, z, w)) or as four parameters named w, x, y, z; degrees or radians as said."""
-    if not re.search(r"quaternion", requirement, re.I):
-        return None
-    angles = _ANGLES_ORDER.search(said) or _ANGLES_ORDER.search(requirement)
-    if angles is None or len({a.lower() for a in angles.groups()}) != 3:
-        return None
-    needed = _required(signature)
-    q = dict(zip("wxyz", quaternion_from_euler_deg(**EULER_DEG)))
-    components = [re.fullmatch(r"q?_?([wxyz])", name, re.I) for name in needed]
-    if len(needed) == 4 and all(components) and len({c.group(1).lower() for c in components}) == 4:
-        inputs = tuple((name, repr(q[c.group(1).lower()])) for name, c in zip(needed, components))
-    elif len(needed) == 1 and (order := _QUATERNION_ORDER.search(requirement)) and \
-            len({c.lower() for c in order.groups()}) == 4:
-        inputs = ((needed[0], repr([q[c.lower()] for c in order.groups()])),)
-    else:
-        return None
-    unit_words = said + " " + requirement
-    radians = bool(re.search(r"\bradians?\b", unit_words, re.I))
-    if radians == bool(re.search(r"\bdeg(?:rees?)?\b|°", unit_words, re.I)):
-        return None  # both units said, or neither
-    scale = math.pi / 180 if radians else 1.0
-    names = [a.lower() for a in angles.groups()]
-    expected = tuple(EULER_DEG[name] * scale for name in names)
-    unit = "rad" if radians else "deg"
-    truth = (f"this quaternion is {', '.join(f'{n} {EULER_DEG[n] * scale:.4g}' for n in names)} {unit} "
-             f"(yaw about z, then pitch about y, then roll about x)")
-    hint = ("roll = atan2(2(w x + y z), 1 - 2(x^2 + y^2)), pitch = asin(2(w y - z x)), yaw = atan2(2(w z + x y), "
-            "1 - 2(y^2 + z^2)); check the quaternion's component order and the unit")
-    check = f"_not_the_numbers(_result, {expected!r}, {0.1 * scale!r}, {truth!r}, {hint!r})"
-    return KnownAnswer("a quaternion of roll 10, pitch 20, yaw 30 degrees", inputs, expected[0], 0.1 * scale, unit,
-                       check=check)
 
 
 # A U-shaped (concave) polygon, open at the top, and points clear of its edges: inside the arms and the base, in

@@ -423,3 +423,26 @@ def _rto_wrongly(result, samples, expected):
             f"{[round(value, 4) for value in wanted]!r}: the first sample R sets SRTT = R and RTTVAR = R / 2; each "
             f"later one sets RTTVAR = (1 - beta) * RTTVAR + beta * |SRTT - R| with the old SRTT, then SRTT = (1 - "
             f"alpha) * SRTT + alpha * R; RTO = SRTT + max(G, K * RTTVAR), clamped to its bounds")
+
+
+def _tilted_imu(n, fs, s):
+    """(acc, gyro), each (n, 3): a device held still with gravity along (s, s, c) in m/s^2 and a little noise, its
+    gyroscope reading a bias of 0.02 rad/s on each axis and noise (integrated alone, it drifts 23 degrees in 20 s)."""
+    rng = _np.random.default_rng(41)
+    acc = 9.81 * _np.array([s, s, _np.sqrt(1 - 2 * s * s)]) + rng.normal(0, 0.05, (n, 3))
+    return acc, 0.02 + rng.normal(0, 0.002, (n, 3))
+
+
+def _tilt_wrongly(result, n, low, high, unit):
+    """What is wrong with `result` as a tilt series of `_tilted_imu`: after the first third, between low and high
+    in size; "" when right."""
+    tilt = _np.asarray(result, dtype=float).ravel() if _np.ndim(result) else None
+    if tilt is None or tilt.shape != (n,) or not _np.all(_np.isfinite(tilt)):
+        return f"it returned {result!r:.80}, not {n} finite angles, one per sample"
+    settled = float(_np.mean(_np.abs(tilt[n // 3:])))
+    if low <= settled <= high:
+        return ""
+    return (f"on a device held still at a tilt the angle settled at {settled:.4g} {unit} in size, but the "
+            f"accelerometer says {low:.4g} to {high:.4g} {unit}: blend alpha * (previous + rate * dt) with (1 - alpha) "
+            f"* the accelerometer's angle (atan2 of its components, not a raw acceleration), in one unit throughout "
+            f"(the gyroscope's rad/s and the angle's degrees)")
