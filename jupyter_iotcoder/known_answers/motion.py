@@ -65,7 +65,8 @@ def _euler_answer(requirement: str, signature: Signature, said: str) -> KnownAns
 # formula gives 17.46 (asin s) or 18.33 (atan2(s, c)) degrees in size, whichever axes and sign it uses.
 TILT_SINE = 0.3
 GYRO_BIAS = 0.02  # rad/s on each axis of `_tilted_imu`'s gyroscope
-TILT_DEG = (math.degrees(math.asin(TILT_SINE)), math.degrees(math.atan2(TILT_SINE, math.sqrt(1 - 2 * TILT_SINE ** 2))))
+TILT_DEG = (math.degrees(math.asin(TILT_SINE)),
+            math.degrees(math.atan2(TILT_SINE, math.sqrt(1 - 2 * TILT_SINE ** 2))))
 _ACC_NAME = re.compile(r"^acc|accel|^a_?xyz$", re.I)
 _GYRO_NAME = re.compile(r"gyr|omega|angular|^w_?xyz$", re.I)
 _STEP_NAME = re.compile(r"^dt$|^ts$|period|interval|step", re.I)
@@ -107,9 +108,11 @@ def _complementary_tilt_answer(requirement: str, signature: Signature, said: str
     if not radians and not re.search(r"\bdeg(?:rees?)?\b|°", said + " " + requirement, re.I):
         return None  # no unit said
     scale = math.pi / 180 if radians else 1.0
-    offset = blend * math.degrees(GYRO_BIAS) / fs / (1 - blend) + 0.3  # where the gyroscope's bias holds the blend
+    # a bias b holds the blend alpha * b * dt / (1 - alpha) off the accelerometer's angle; 0.3 for the noise
+    offset = blend * math.degrees(GYRO_BIAS) / fs / (1 - blend) + 0.3
     low, high = (TILT_DEG[0] - offset) * scale, (TILT_DEG[1] + offset) * scale
     order = [name for name, _ in parts]
     inputs.sort(key=lambda item: order.index(item[0]))
+    unit = "rad" if radians else "deg"
     return KnownAnswer(f"a device held still at a {TILT_DEG[0]:.1f} degree tilt for 30 s (100 Hz)", tuple(inputs),
-                       0.0, 0.0, "", check=f"_tilt_wrongly(_result, {n}, {low!r}, {high!r}, {'rad' if radians else 'deg'!r})")
+                       0.0, 0.0, "", check=f"_tilt_wrongly(_result, {n}, {low!r}, {high!r}, {unit!r})")
