@@ -17,11 +17,11 @@ and checks that run inside the validation sandbox (`SIGNALS`, its source).
 from .base import SIGNALS, KnownAnswer, check_source
 from .dispatch import known_answer
 from .geo import U_POINTS, U_POLYGON, haversine_m, initial_bearing_deg
-from .protocols import (COBS_CASES, CRCS, EXCHANGE, MQTT_CASES, RTT_SAMPLES, SLIP_CASES, cobs_encode, crc, rfc6298_rto,
-                        slip_escape)
+from .protocols import (COBS_CASES, CRCS, EXCHANGE, MQTT_CASES, RTT_SAMPLES, SLIP_CASES, cobs_encode, crc, crc_recipe,
+                        rfc6298_rto, slip_escape)
 from .radio import lora_time_on_air_s
 from .signals import THD_PERCENT
 
 __all__ = ["COBS_CASES", "CRCS", "EXCHANGE", "MQTT_CASES", "RTT_SAMPLES", "SIGNALS", "SLIP_CASES", "THD_PERCENT",
-           "U_POINTS", "U_POLYGON", "KnownAnswer", "check_source", "cobs_encode", "crc", "haversine_m",
+           "U_POINTS", "U_POLYGON", "KnownAnswer", "check_source", "cobs_encode", "crc", "crc_recipe", "haversine_m",
            "initial_bearing_deg", "known_answer", "lora_time_on_air_s", "rfc6298_rto", "slip_escape"]

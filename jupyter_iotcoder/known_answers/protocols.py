@@ -61,6 +61,21 @@ def crc(data: bytes, name: str) -> int:
     return value ^ xor_out
 
 
+def crc_recipe(name: str) -> str:
+    """The catalogue CRC `name` as the bitwise loop a repair can write: a reflected CRC shifts right with the
+    reflected polynomial, the others shift left."""
+    width, poly, init, reflected, xor_out = CRCS[name]
+    mask = (1 << width) - 1
+    if reflected:
+        loop = (f"crc = 0x{init:0{width // 4}X}; for each byte: crc ^= byte; 8 times: crc = (crc >> 1) ^ "
+                f"0x{int(f'{poly:0{width}b}'[::-1], 2):0{width // 4}X} if crc & 1 else crc >> 1")
+    else:
+        aligned = f"byte << {width - 8}" if width > 8 else "byte"
+        loop = (f"crc = 0x{init:0{width // 4}X}; for each byte: crc ^= {aligned}; 8 times: crc = ((crc << 1)"
+                f" ^ 0x{poly:0{width // 4}X}) & 0x{mask:X} if crc & 0x{1 << (width - 1):X} else (crc << 1) & 0x{mask:X}")
+    return loop + (f"; then crc ^= 0x{xor_out:0{width // 4}X}" if xor_out else "")
+
+
 def _named_crc(requirement: str) -> str | None:
     """The one catalogue CRC the requirement names: by name or device ("CRC-16/MODBUS", "the SHT31's CRC-8"),
     or by its polynomial and initial value ("CRC-8, polynomial 0x31, initialisation 0xFF"); None if none or several."""
@@ -104,7 +119,7 @@ def _crc_answer(requirement: str, signature: Signature, said: str, needed: list[
             else "b'123456789'")
     expected = crc(_CHECK_DATA, name)
     truth = f"the {name} of b'123456789' is {expected} (0x{expected:X}), the catalogue's check value"
-    hint = "check the polynomial, the initial value, bit reflection of input and output, and the final XOR"
+    hint = f"{name} bit by bit is: {crc_recipe(name)}"
     return KnownAnswer("the bytes b'123456789' (the CRC catalogue's check input)", ((needed[0], data),),
                        float(expected), 0.0, "", check=_number_check(float(expected), 0.0, truth, hint, as_hex=True))
 
@@ -364,6 +379,6 @@ def _modbus_request_answer(requirement: str, signature: Signature) -> KnownAnswe
     check = (f"'' if isinstance(_result, (bytes, bytearray)) and bytes(_result) == {frame!r} else "
              f"f'it returned {{_result!r:.80}}, but the request is {frame.hex(' ').upper()}: slave id, function code "
              f"{code:#04x}, start address and register count as big-endian uint16, then the CRC-16/MODBUS of those six "
-             f"bytes, low byte first'")
+             f"bytes, low byte first (CRC-16/MODBUS bit by bit: {crc_recipe('CRC-16/MODBUS')})'")
     return KnownAnswer("the Modbus RTU request for 3 registers from address 107 of slave 17", inputs, 0.0, 0.0, "",
                        check=check)
