@@ -41,6 +41,7 @@ class KnownAnswer:
     key: str = ""
     more_keys: tuple[tuple[str, str], ...] = ()
 
+
 _RATE_NAME = re.compile(r"^fs(?:_\w+)?$|_fs$|^(?:sampling_|sample_)?rate(?:_hz)?$|^sample_?rate\w*$", re.I)
 _MATRIX = re.compile(r"shape\s*\(\s*\w+\s*,\s*(\w+)\s*\)")
 
@@ -53,6 +54,8 @@ def _parameters(signature: Signature) -> list[tuple[str, str]]:
 def _required(signature: Signature) -> list[str]:
     """The parameters of the user's function that have no default: the inputs an answer must set."""
     return [name for name, default in _parameters(signature) if not default]
+
+
 _TIME_UNITS = ((r"(?:^|_)us$|micro|µs", 1e-6), (r"(?:^|_)ms$|milli", 1e-3), (r"(?:^|_)s$|seconds?\b", 1.0))
 _TIME_NAMES = ((1e-6, "µs"), (1e-3, "ms"), (1.0, "s"))
 _TIME_WORDS = ((r"\bmicroseconds?\b|\bus\b|µs", 1e-6), (r"\bmilliseconds?\b|\bms\b", 1e-3), (r"\bseconds?\b|(?<!')\bs\b", 1.0))

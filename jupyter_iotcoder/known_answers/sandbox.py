@@ -8,6 +8,7 @@ This file is read as text (`base.SIGNALS`) and exec'd in the sandbox, never impo
 
 import numpy as _np
 
+
 def _beat_times(end_s, per_minute, breaths_per_minute, rng):
     """The times (s) of the beats of `_pulse_signal`: from 0.4 s, at the rate with 1 % jitter, breathing swinging it."""
     beats, at = [], 0.4
